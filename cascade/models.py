@@ -1,0 +1,253 @@
+"""Training sessions and the cascade they form.
+
+Nouns:
+- ``TrainingSession``: one delivery of a course. Its kind is ToT (trains trainers), cascade
+  (delivered by qualified MOI trainers) or direct (delivered by the programme's own experts).
+  It may carry headcounts by gender: the participants *reported*, named or not yet named.
+- ``SessionTrainer``: a person training in a session, as lead or co-trainer.
+- ``Participation``: a person taking part in a session, with days attended, pre/post-test scores
+  and an outcome.
+- ``TrainerQualification``: a person's licence to deliver a course, earned by completing a ToT
+  session for it, valid from/until.
+
+The lineage is the graph trainer → participant through sessions; it is a DAG, not a tree.
+Master trainers are generation 0, and a session's participants are one generation below its
+trainers (see ``cascade.lineage``).
+
+Invariants (database constraints where a row can check itself, ``cascade.integrity`` for the
+rules across rows, which every write path calls):
+- end date ≥ start date; scores within 0–100; headcounts ≥ 0;
+- a person appears at most once per session as participant and once as trainer; one lead;
+- nobody trains themselves and the lineage has no cycle;
+- a cascade session's trainers hold a qualification for its course valid on its start date;
+- a closed session does not change until a training-centre manager reopens it.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+
+from courses.models import Course
+from lms.models import Governorate, Person, TrainingCentre
+
+
+class SessionKind(models.TextChoices):
+    TOT = "tot", _("Training of trainers (ToT)")
+    CASCADE = "cascade", _("Cascade")
+    DIRECT = "direct", _("Direct")
+
+
+class SessionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class TrainingSessionQuerySet(models.QuerySet):
+    def tot(self) -> "TrainingSessionQuerySet":
+        return self.filter(kind=SessionKind.TOT)
+
+    def cascade(self) -> "TrainingSessionQuerySet":
+        return self.filter(kind=SessionKind.CASCADE)
+
+    def direct(self) -> "TrainingSessionQuerySet":
+        return self.filter(kind=SessionKind.DIRECT)
+
+    def closed(self) -> "TrainingSessionQuerySet":
+        return self.filter(status=SessionStatus.CLOSED)
+
+    def led_by_master_trainers(self) -> "TrainingSessionQuerySet":
+        return self.filter(trainers__role=TrainerRole.LEAD, trainers__person__is_master_trainer=True)
+
+    def starting_between(self, start: date | None, end: date | None) -> "TrainingSessionQuerySet":
+        qs = self
+        if start:
+            qs = qs.filter(start_date__gte=start)
+        if end:
+            qs = qs.filter(start_date__lte=end)
+        return qs
+
+
+class TrainingSession(ClusterableModel):
+    ref = models.CharField(
+        _("session reference"), max_length=64, unique=True, help_text=_("The reference used in rosters and imports.")
+    )
+    course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="sessions")
+    kind = models.CharField(_("kind"), max_length=16, choices=SessionKind.choices)
+    training_centre = models.ForeignKey(
+        TrainingCentre, verbose_name=_("training centre"), on_delete=models.PROTECT, related_name="sessions"
+    )
+    governorate = models.ForeignKey(
+        Governorate, verbose_name=_("governorate"), on_delete=models.PROTECT, related_name="sessions"
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    status = models.CharField(_("status"), max_length=16, choices=SessionStatus.choices, default=SessionStatus.OPEN)
+    headcount_male = models.PositiveIntegerField(
+        _("men reported"), default=0, help_text=_("Men who took part, named or not yet named.")
+    )
+    headcount_female = models.PositiveIntegerField(
+        _("women reported"), default=0, help_text=_("Women who took part, named or not yet named.")
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = TrainingSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "ref"]
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="session_dates_in_order"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[k.value for k in SessionKind]), name="session_kind_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "start_date"]),
+            models.Index(fields=["governorate", "start_date"]),
+            models.Index(fields=["training_centre", "start_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref} · {self.course.code} · {self.get_kind_display()}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == SessionStatus.CLOSED
+
+    @property
+    def headcount_reported(self) -> int:
+        return self.headcount_male + self.headcount_female
+
+
+class TrainerRole(models.TextChoices):
+    LEAD = "lead", _("Lead trainer")
+    CO_TRAINER = "co", _("Co-trainer")
+
+
+class SessionTrainer(models.Model):
+    session = ParentalKey(TrainingSession, verbose_name=_("session"), on_delete=models.CASCADE, related_name="trainers")
+    person = models.ForeignKey(Person, verbose_name=_("trainer"), on_delete=models.PROTECT, related_name="trainer_roles")
+    role = models.CharField(_("role"), max_length=8, choices=TrainerRole.choices, default=TrainerRole.LEAD)
+
+    class Meta:
+        verbose_name = _("session trainer")
+        verbose_name_plural = _("session trainers")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "person"], name="trainer_once_per_session"),
+            models.UniqueConstraint(
+                fields=["session"], condition=models.Q(role="lead"), name="one_lead_trainer_per_session"
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "session"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_role_display()})"
+
+
+class Outcome(models.TextChoices):
+    COMPLETED = "completed", _("Completed")
+    INCOMPLETE = "incomplete", _("Incomplete")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+
+def _score_in_range(field: str) -> models.Q:
+    return models.Q(**{f"{field}__isnull": True}) | models.Q(**{f"{field}__gte": 0, f"{field}__lte": 100})
+
+
+class ParticipationQuerySet(models.QuerySet):
+    def completed(self) -> "ParticipationQuerySet":
+        return self.filter(outcome=Outcome.COMPLETED)
+
+    def of_kind(self, kind: str) -> "ParticipationQuerySet":
+        return self.filter(session__kind=kind)
+
+
+class Participation(models.Model):
+    session = ParentalKey(
+        TrainingSession, verbose_name=_("session"), on_delete=models.CASCADE, related_name="participations"
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("participant"), on_delete=models.PROTECT, related_name="participations"
+    )
+    days_attended = models.PositiveSmallIntegerField(_("days attended"), default=0)
+    pre_score = models.DecimalField(_("pre-test score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    post_score = models.DecimalField(_("post-test score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.INCOMPLETE)
+
+    objects = ParticipationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "person"], name="participant_once_per_session"),
+            models.CheckConstraint(condition=_score_in_range("pre_score"), name="pre_score_0_100"),
+            models.CheckConstraint(condition=_score_in_range("post_score"), name="post_score_0_100"),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=[o.value for o in Outcome]), name="participation_outcome_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "session"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.session.ref}"
+
+    @property
+    def gain(self):
+        if self.pre_score is None or self.post_score is None:
+            return None
+        return self.post_score - self.pre_score
+
+
+class TrainerQualificationQuerySet(models.QuerySet):
+    def valid_on(self, day: date) -> "TrainerQualificationQuerySet":
+        return self.filter(valid_from__lte=day).filter(models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=day))
+
+
+class TrainerQualification(models.Model):
+    person = models.ForeignKey(
+        Person, verbose_name=_("trainer"), on_delete=models.PROTECT, related_name="qualifications"
+    )
+    course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="qualifications")
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    source_session = models.ForeignKey(
+        TrainingSession,
+        verbose_name=_("ToT session"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="qualifications_granted",
+        help_text=_("The ToT session whose completion earned this qualification."),
+    )
+
+    objects = TrainerQualificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person", "course", "-valid_from"]
+        verbose_name = _("trainer qualification")
+        verbose_name_plural = _("trainer qualifications")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "course", "source_session"], name="qualification_once_per_tot"),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=models.F("valid_from")),
+                name="qualification_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.course.code}"
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or self.valid_until >= day)

@@ -1,0 +1,78 @@
+"""The seven roles, as Django groups, and the model permissions each one carries.
+
+Groups are created by a migration (so they exist on every database); their permissions are
+synchronised after every ``migrate`` because permissions only exist once all apps have migrated.
+Data scoping (which centre, which governorate) is not a permission: see ``StaffScope`` and the
+``*_visible_to`` selectors.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+TRAINEE = "trainee"
+TRAINER = "trainer"
+CONTENT_REVIEWER = "content_reviewer"
+CENTRE_MANAGER = "centre_manager"
+GOVERNORATE_OFFICER = "governorate_officer"
+DIRECTORATE_AUDITOR = "directorate_auditor"
+ADMINISTRATOR = "administrator"
+
+ROLE_LABELS = {
+    TRAINEE: _("Trainee"),
+    TRAINER: _("Trainer"),
+    CONTENT_REVIEWER: _("Content reviewer"),
+    CENTRE_MANAGER: _("Training-centre manager"),
+    GOVERNORATE_OFFICER: _("Governorate training officer"),
+    DIRECTORATE_AUDITOR: _("Directorate auditor"),
+    ADMINISTRATOR: _("Administrator"),
+}
+ROLES = list(ROLE_LABELS)
+STAFF_ROLES = [CONTENT_REVIEWER, CENTRE_MANAGER, GOVERNORATE_OFFICER, DIRECTORATE_AUDITOR, ADMINISTRATOR]
+
+_VIEW_PLACES = ["lms.view_governorate", "lms.view_policeunit", "lms.view_station", "lms.view_trainingcentre"]
+_VIEW_RECORDS = [
+    "lms.view_person",
+    "courses.view_course",
+    "cascade.view_trainingsession",
+    "cascade.view_sessiontrainer",
+    "cascade.view_participation",
+    "cascade.view_trainerqualification",
+]
+_EDIT_SESSIONS = [
+    f"cascade.{action}_{model}"
+    for model in ("trainingsession", "sessiontrainer", "participation")
+    for action in ("add", "change")
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    TRAINEE: [],
+    TRAINER: ["courses.view_course", "lms.view_person", "lms.add_person", *_EDIT_SESSIONS],
+    CONTENT_REVIEWER: ["wagtailadmin.access_admin", "courses.view_course"],
+    CENTRE_MANAGER: [
+        "wagtailadmin.access_admin",
+        *_VIEW_PLACES,
+        *_VIEW_RECORDS,
+        "lms.add_person",
+        "lms.change_person",
+        *_EDIT_SESSIONS,
+    ],
+    GOVERNORATE_OFFICER: ["wagtailadmin.access_admin", *_VIEW_PLACES, *_VIEW_RECORDS],
+    DIRECTORATE_AUDITOR: ["wagtailadmin.access_admin", *_VIEW_PLACES, *_VIEW_RECORDS],
+    # Administrators get every permission of the project's apps (see sync_role_permissions).
+    ADMINISTRATOR: ["wagtailadmin.access_admin"],
+}
+ADMINISTRATOR_APPS = ["courses", "lms", "cascade", "certificates", "cms"]
+
+
+def sync_role_permissions(sender=None, using: str = "default", **kwargs) -> None:
+    """Create the role groups if missing and set each one's permissions to exactly the table above."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(name=role)
+        wanted = Permission.objects.using(using).none()
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted |= Permission.objects.using(using).filter(content_type__app_label=app_label, codename=codename)
+        if role == ADMINISTRATOR:
+            wanted |= Permission.objects.using(using).filter(content_type__app_label__in=ADMINISTRATOR_APPS)
+        group.permissions.set(wanted)
