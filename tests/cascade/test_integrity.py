@@ -1,0 +1,208 @@
+"""The integrity rules, one by one, with bad input: each is refused with its message and nothing is saved."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from cascade import integrity, services
+from cascade.models import Outcome, Participation, SessionKind, SessionTrainer, TrainerQualification, TrainingSession
+from tests.factories import PersonFactory, course
+
+pytestmark = pytest.mark.django_db
+
+
+def _messages(excinfo) -> list[str]:
+    return [str(m) for m in excinfo.value.messages]
+
+
+def test_it_rejects_an_end_date_before_the_start_date(cascade):
+    before = TrainingSession.objects.count()
+    with pytest.raises(ValidationError) as excinfo:
+        services.session_create(
+            ref="BAD-DATES",
+            course=cascade.course,
+            kind=SessionKind.TOT,
+            training_centre=cascade.centre,
+            start_date=date(2022, 3, 10),
+            end_date=date(2022, 3, 9),
+            lead_trainer=cascade.master,
+        )
+    assert _messages(excinfo) == [
+        integrity.DATES_OUT_OF_ORDER.format(session="BAD-DATES", start=date(2022, 3, 10), end=date(2022, 3, 9))
+    ]
+    assert TrainingSession.objects.count() == before
+
+
+def test_the_database_also_refuses_dates_out_of_order(cascade):
+    session = cascade.session(kind=SessionKind.TOT, lead=cascade.master)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TrainingSession.objects.filter(pk=session.pk).update(end_date=session.start_date - timedelta(days=1))
+
+
+def test_it_rejects_self_training(cascade):
+    session = cascade.session(kind=SessionKind.TOT, lead=cascade.master)
+    with pytest.raises(ValidationError) as excinfo:
+        services.participation_record(session=session, person=cascade.master)
+    assert "nobody trains themselves" in _messages(excinfo)[0]
+    assert session.ref in _messages(excinfo)[0]
+    assert cascade.master.service_number in _messages(excinfo)[0]
+    assert not Participation.objects.filter(session=session).exists()
+
+
+def test_it_rejects_a_trainer_who_is_already_a_participant(cascade):
+    trainer = cascade.qualified_trainer()
+    session = cascade.session(kind=SessionKind.CASCADE, lead=trainer)
+    trainee = PersonFactory()
+    services.participation_record(session=session, person=trainee)
+    with pytest.raises(ValidationError):
+        services.session_trainer_add(session=session, person=trainee)
+    assert not SessionTrainer.objects.filter(session=session, person=trainee).exists()
+
+
+def test_it_rejects_a_cycle_in_the_lineage(cascade):
+    # master → a (ToT); a → b (ToT led by a, who is qualified); b → master would close the loop.
+    a = cascade.qualified_trainer()
+    tot_by_a = cascade.session(kind=SessionKind.TOT, lead=a, start=date(2022, 5, 1))
+    b = PersonFactory()
+    services.participation_record(session=tot_by_a, person=b, outcome=Outcome.COMPLETED)
+    services.session_close(session=tot_by_a)
+
+    session_by_b = cascade.session(kind=SessionKind.TOT, lead=b, start=date(2023, 1, 1))
+    with pytest.raises(ValidationError) as excinfo:
+        services.participation_record(session=session_by_b, person=cascade.master)
+    (message,) = _messages(excinfo)
+    assert "cycle" in message and cascade.master.service_number in message and b.service_number in message
+    assert not Participation.objects.filter(session=session_by_b).exists()
+
+
+def test_a_trainer_may_train_people_who_share_an_ancestor_without_a_cycle(cascade):
+    # Two trainers of the same generation training each other's trainees is a DAG, not a cycle.
+    a = cascade.qualified_trainer()
+    b = cascade.qualified_trainer()
+    trainee = PersonFactory()
+    services.participation_record(session=cascade.session(kind=SessionKind.CASCADE, lead=a), person=trainee)
+    services.participation_record(
+        session=cascade.session(kind=SessionKind.CASCADE, lead=b, start=date(2022, 6, 1)), person=trainee
+    )
+    assert Participation.objects.filter(person=trainee).count() == 2
+
+
+def test_it_rejects_a_cascade_trainer_without_a_qualification(cascade):
+    unqualified = PersonFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        cascade.session(kind=SessionKind.CASCADE, lead=unqualified)
+    (message,) = _messages(excinfo)
+    assert "qualification" in message and "MPS-01" in message and unqualified.service_number in message
+    assert not TrainingSession.objects.filter(kind=SessionKind.CASCADE).exists()
+
+
+def test_it_rejects_a_qualification_for_another_course(cascade):
+    trainer = cascade.qualified_trainer(course=course("MPS-05"))
+    with pytest.raises(ValidationError):
+        cascade.session(kind=SessionKind.CASCADE, lead=trainer, course=course("MPS-01"))
+    cascade.session(kind=SessionKind.CASCADE, lead=trainer, course=course("MPS-05"))
+
+
+def test_it_rejects_a_qualification_not_valid_on_the_start_date(cascade):
+    trainer = cascade.qualified_trainer(start=date(2021, 1, 10))
+    qualification = TrainerQualification.objects.get(person=trainer)
+    assert qualification.valid_until == date(2024, 1, 14)  # three years after the ToT ended
+    with pytest.raises(ValidationError):
+        cascade.session(kind=SessionKind.CASCADE, lead=trainer, start=date(2024, 2, 1))
+    with pytest.raises(ValidationError):
+        cascade.session(kind=SessionKind.CASCADE, lead=trainer, start=date(2021, 1, 11))  # before the ToT ended
+    cascade.session(kind=SessionKind.CASCADE, lead=trainer, start=date(2023, 12, 1))
+
+
+def test_every_trainer_of_a_cascade_session_must_be_qualified(cascade):
+    lead = cascade.qualified_trainer()
+    co = PersonFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        cascade.session(kind=SessionKind.CASCADE, lead=lead, co=[co])
+    assert co.service_number in _messages(excinfo)[0]
+
+
+@pytest.mark.parametrize("field,value", [("pre_score", 140), ("post_score", -1), ("post_score", Decimal("100.01"))])
+def test_it_rejects_scores_outside_0_to_100(cascade, field, value):
+    session = cascade.session(kind=SessionKind.TOT, lead=cascade.master)
+    person = PersonFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        services.participation_record(session=session, person=person, **{field: value})
+    assert str(value) in _messages(excinfo)[0]
+    assert not Participation.objects.filter(session=session).exists()
+
+
+def test_the_database_also_refuses_scores_outside_0_to_100(cascade):
+    session = cascade.session(kind=SessionKind.TOT, lead=cascade.master)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Participation.objects.bulk_create([Participation(session=session, person=PersonFactory(), pre_score=140)])
+
+
+def test_a_person_appears_once_per_session(cascade):
+    session = cascade.session(kind=SessionKind.TOT, lead=cascade.master)
+    person = PersonFactory()
+    services.participation_record(session=session, person=person, pre_score=30)
+    services.participation_record(session=session, person=person, post_score=70)  # updates, not a second row
+    assert Participation.objects.filter(session=session, person=person).count() == 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Participation.objects.create(session=session, person=person)
+
+
+def test_a_draft_with_a_duplicated_participant_is_refused():
+    draft = integrity.SessionDraft(
+        ref="DUP",
+        kind=SessionKind.DIRECT,
+        course_id=course().pk,
+        start_date=date(2022, 1, 1),
+        end_date=date(2022, 1, 2),
+        trainer_ids=(1,),
+        participants=(integrity.ParticipantDraft(person_id=2), integrity.ParticipantDraft(person_id=2)),
+    )
+    errors = integrity.check_session(draft)
+    assert any("more than once" in str(e) for e in errors)
+
+
+def test_every_broken_rule_is_reported_at_once(cascade):
+    unqualified = PersonFactory()
+    draft = integrity.SessionDraft(
+        ref="MANY",
+        kind=SessionKind.CASCADE,
+        course_id=cascade.course.pk,
+        start_date=date(2022, 1, 5),
+        end_date=date(2022, 1, 1),
+        trainer_ids=(unqualified.pk,),
+        participants=(integrity.ParticipantDraft(person_id=unqualified.pk, pre_score=101),),
+    )
+    errors = [str(e) for e in integrity.check_session(draft)]
+    assert len(errors) == 4  # dates, score, self-training, qualification
+
+
+def test_a_closed_session_is_locked(cascade):
+    session = cascade.session(kind=SessionKind.TOT, lead=cascade.master)
+    services.session_close(session=session)
+    with pytest.raises(ValidationError) as excinfo:
+        services.participation_record(session=session, person=PersonFactory())
+    assert "closed" in _messages(excinfo)[0]
+    assert not Participation.objects.filter(session=session).exists()
+
+
+def test_closing_a_tot_session_qualifies_only_those_who_completed_it(cascade):
+    session = cascade.session(kind=SessionKind.TOT, lead=cascade.master)
+    done, dropped = PersonFactory(), PersonFactory()
+    services.participation_record(session=session, person=done, outcome=Outcome.COMPLETED)
+    services.participation_record(session=session, person=dropped, outcome=Outcome.WITHDRAWN)
+    services.session_close(session=session)
+    qualified = TrainerQualification.objects.filter(source_session=session)
+    assert list(qualified.values_list("person_id", flat=True)) == [done.pk]
+    assert qualified.get().valid_from == session.end_date
+
+
+def test_closing_a_cascade_session_qualifies_nobody(cascade):
+    trainer = cascade.qualified_trainer()
+    session = cascade.session(kind=SessionKind.CASCADE, lead=trainer)
+    services.participation_record(session=session, person=PersonFactory(), outcome=Outcome.COMPLETED)
+    services.session_close(session=session)
+    assert not TrainerQualification.objects.filter(source_session=session).exists()

@@ -1,0 +1,45 @@
+"""Shared fixtures. Reference data (8 courses, 18 governorates, role groups) comes from migrations."""
+
+from datetime import date
+
+import pytest
+
+from cascade import services
+from cascade.models import Outcome, SessionKind
+from tests.factories import MasterTrainerFactory, PersonFactory, TrainingCentreFactory, course
+
+
+class Cascade:
+    """A small cascade built through the services, so every row passed the integrity rules."""
+
+    def __init__(self) -> None:
+        self.course = course("MPS-01")
+        self.centre = TrainingCentreFactory()
+        self.master = MasterTrainerFactory(name_latin="Master Trainer")
+        self._n = 0
+
+    def session(self, *, kind: str, lead, co=(), start=date(2022, 1, 10), days: int = 5, course=None):
+        self._n += 1
+        return services.session_create(
+            ref=f"T-{self._n:03d}",
+            course=course or self.course,
+            kind=kind,
+            training_centre=self.centre,
+            start_date=start,
+            end_date=date.fromordinal(start.toordinal() + days - 1),
+            lead_trainer=lead,
+            co_trainers=list(co),
+        )
+
+    def qualified_trainer(self, *, start=date(2021, 1, 10), course=None, **person):
+        """A person who completed a closed ToT session led by the master trainer."""
+        trainer = PersonFactory(**person)
+        tot = self.session(kind=SessionKind.TOT, lead=self.master, start=start, course=course)
+        services.participation_record(session=tot, person=trainer, outcome=Outcome.COMPLETED, pre_score=40, post_score=80)
+        services.session_close(session=tot)
+        return trainer
+
+
+@pytest.fixture
+def cascade(db) -> Cascade:
+    return Cascade()
