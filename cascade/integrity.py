@@ -23,11 +23,19 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from cascade.lineage import ancestor_ids, descendant_ids
+from cascade.models import (
+    Participation,
+    SessionKind,
+    SessionStatus,
+    SessionTrainer,
+    TrainerQualification,
+    TrainingSession,
+)
 from courses.models import Course
-from cascade.models import SessionKind, SessionStatus, TrainerQualification
 from lms.models import Person
 
 DATES_OUT_OF_ORDER = _("Session {session}: the end date {end} is before the start date {start}.")
@@ -147,3 +155,158 @@ def enforce(draft: SessionDraft) -> None:
     errors = check_session(draft)
     if errors:
         raise ValidationError(errors)
+
+
+# --- Audit of stored data ---------------------------------------------------------------------
+
+RULE_SELF_TRAINING = "self_training"
+RULE_NOT_QUALIFIED = "trainer_not_qualified"
+RULE_CYCLE = "lineage_cycle"
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    session_refs: tuple[str, ...]
+    person_ids: tuple[int, ...]
+    message: str
+
+
+def audit_stored() -> list[Violation]:
+    """Every stored record that breaks a cross-row rule, for the audit command.
+
+    The single-row rules (dates in order, scores 0–100, one row per person per session) are
+    database constraints and cannot be stored broken; the rules across rows can be, by history
+    loaded before they were enforced. A handful of queries, whatever the size of the data.
+    """
+    return [*_audit_self_training(), *_audit_qualifications(), *_audit_cycles()]
+
+
+def _audit_self_training() -> list[Violation]:
+    rows = (
+        Participation.objects.filter(
+            Exists(SessionTrainer.objects.filter(session_id=OuterRef("session_id"), person_id=OuterRef("person_id")))
+        )
+        .values_list("session__ref", "person_id", "person__name_ar", "person__service_number")
+        .order_by("session__ref")
+    )
+    return [
+        Violation(
+            RULE_SELF_TRAINING,
+            (ref,),
+            (pid,),
+            str(SELF_TRAINING.format(session=ref, person=f"{name} ({number})")),
+        )
+        for ref, pid, name, number in rows
+    ]
+
+
+def _audit_qualifications() -> list[Violation]:
+    valid = TrainerQualification.objects.filter(
+        person_id=OuterRef("person_id"),
+        course_id=OuterRef("session__course_id"),
+        valid_from__lte=OuterRef("session__start_date"),
+    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=OuterRef("session__start_date")))
+    rows = (
+        SessionTrainer.objects.filter(session__kind=SessionKind.CASCADE)
+        .filter(~Exists(valid))
+        .values_list(
+            "session__ref",
+            "person_id",
+            "person__name_ar",
+            "person__service_number",
+            "session__course__code",
+            "session__start_date",
+        )
+        .order_by("session__ref")
+    )
+    return [
+        Violation(
+            RULE_NOT_QUALIFIED,
+            (ref,),
+            (pid,),
+            str(TRAINER_NOT_QUALIFIED.format(session=ref, person=f"{name} ({number})", course=code, day=day)),
+        )
+        for ref, pid, name, number, code, day in rows
+    ]
+
+
+CYCLE_FOUND = _("People {people} train each other in a cycle through sessions {sessions}.")
+
+
+def _audit_cycles() -> list[Violation]:
+    """Strongly connected groups of more than one person in the trainer → participant graph (Tarjan)."""
+    trainers_of: dict[int, list[int]] = {}
+    for session_id, person_id in SessionTrainer.objects.values_list("session_id", "person_id").iterator(
+        chunk_size=10000
+    ):
+        trainers_of.setdefault(session_id, []).append(person_id)
+    edges: dict[int, set[int]] = {}
+    edge_sessions: dict[tuple[int, int], int] = {}
+    for session_id, person_id in Participation.objects.values_list("session_id", "person_id").iterator(
+        chunk_size=10000
+    ):
+        for trainer_id in trainers_of.get(session_id, ()):
+            if trainer_id != person_id:  # self-training is reported on its own
+                edges.setdefault(trainer_id, set()).add(person_id)
+                edge_sessions[(trainer_id, person_id)] = session_id
+
+    violations = []
+    for component in _strongly_connected(edges):
+        members = set(component)
+        session_ids = {s for (a, b), s in edge_sessions.items() if a in members and b in members}
+        refs = tuple(sorted(TrainingSession.objects.filter(id__in=session_ids).values_list("ref", flat=True)))
+        people = tuple(sorted(members))
+        labels = _labels(people)
+        message = CYCLE_FOUND.format(people=", ".join(labels[p] for p in people), sessions=", ".join(refs))
+        violations.append(Violation(RULE_CYCLE, refs, people, str(message)))
+    return violations
+
+
+def _strongly_connected(edges: dict[int, set[int]]) -> list[list[int]]:
+    """Tarjan's algorithm, iterative (the graph can be deep); only components of two or more nodes."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[int] = []
+    found: list[list[int]] = []
+    counter = 0
+    for root in list(edges):
+        if root in index:
+            continue
+        work = [(root, iter(edges.get(root, ())))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            advanced = False
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(edges.get(child, ()))))
+                    advanced = True
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(component)
+    return found

@@ -71,6 +71,7 @@ def person_generations() -> dict[int, int]:
 
     People not connected to any master trainer have no generation and are absent.
     """
+
     def make(cte: CTE):
         return (
             Person.objects.filter(is_master_trainer=True)
@@ -86,7 +87,12 @@ def person_generations() -> dict[int, int]:
         )
 
     cte = CTE.recursive(make, name="generations")
-    rows = with_cte(cte, select=cte.queryset().order_by()).values("pid").annotate(best=Min("generation")).values_list("pid", "best")
+    rows = (
+        with_cte(cte, select=cte.queryset().order_by())
+        .values("pid")
+        .annotate(best=Min("generation"))
+        .values_list("pid", "best")
+    )
     return dict(rows)
 
 
@@ -94,7 +100,9 @@ def session_generations(generations: dict[int, int] | None = None) -> dict[int, 
     """Each session's generation: one below its best-placed trainer. Sessions with no connected trainer are absent."""
     generations = person_generations() if generations is None else generations
     result: dict[int, int] = {}
-    for session_id, trainer_id in SessionTrainer.objects.values_list("session_id", "person_id").iterator(chunk_size=5000):
+    for session_id, trainer_id in SessionTrainer.objects.values_list("session_id", "person_id").iterator(
+        chunk_size=5000
+    ):
         trainer_generation = generations.get(trainer_id)
         if trainer_generation is None:
             continue

@@ -106,7 +106,9 @@ class TrainingSession(ClusterableModel):
         verbose_name = _("training session")
         verbose_name_plural = _("training sessions")
         constraints = [
-            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="session_dates_in_order"),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")), name="session_dates_in_order"
+            ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=[k.value for k in SessionKind]), name="session_kind_valid"
             ),
@@ -136,7 +138,9 @@ class TrainerRole(models.TextChoices):
 
 class SessionTrainer(models.Model):
     session = ParentalKey(TrainingSession, verbose_name=_("session"), on_delete=models.CASCADE, related_name="trainers")
-    person = models.ForeignKey(Person, verbose_name=_("trainer"), on_delete=models.PROTECT, related_name="trainer_roles")
+    person = models.ForeignKey(
+        Person, verbose_name=_("trainer"), on_delete=models.PROTECT, related_name="trainer_roles"
+    )
     role = models.CharField(_("role"), max_length=8, choices=TrainerRole.choices, default=TrainerRole.LEAD)
 
     class Meta:
@@ -158,7 +162,6 @@ class Outcome(models.TextChoices):
     COMPLETED = "completed", _("Completed")
     INCOMPLETE = "incomplete", _("Incomplete")
     WITHDRAWN = "withdrawn", _("Withdrawn")
-
 
 
 def _score_in_range(field: str) -> models.Q:
@@ -212,14 +215,18 @@ class Participation(models.Model):
 
 class TrainerQualificationQuerySet(models.QuerySet):
     def valid_on(self, day: date) -> "TrainerQualificationQuerySet":
-        return self.filter(valid_from__lte=day).filter(models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=day))
+        return self.filter(valid_from__lte=day).filter(
+            models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=day)
+        )
 
 
 class TrainerQualification(models.Model):
     person = models.ForeignKey(
         Person, verbose_name=_("trainer"), on_delete=models.PROTECT, related_name="qualifications"
     )
-    course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="qualifications")
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="qualifications"
+    )
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     source_session = models.ForeignKey(

@@ -102,7 +102,9 @@ def session_create(
 
 
 @transaction.atomic
-def session_trainer_add(*, session: TrainingSession, person: Person, role: str = TrainerRole.CO_TRAINER) -> SessionTrainer:
+def session_trainer_add(
+    *, session: TrainingSession, person: Person, role: str = TrainerRole.CO_TRAINER
+) -> SessionTrainer:
     session = _locked(session)
     draft = session_draft(session)
     enforce(replace(draft, trainer_ids=(*draft.trainer_ids, person.pk), was_closed=session.is_closed))
@@ -165,12 +167,14 @@ def qualification_grant_for_tot(*, session: TrainingSession) -> list[TrainerQual
     years = qualification_validity_years()
     until = _years_after(session.end_date, years)
     completed = session.participations.filter(outcome=Outcome.COMPLETED).values_list("person_id", flat=True)
-    already = set(
-        TrainerQualification.objects.filter(source_session=session).values_list("person_id", flat=True)
-    )
+    already = set(TrainerQualification.objects.filter(source_session=session).values_list("person_id", flat=True))
     new = [
         TrainerQualification(
-            person_id=pid, course_id=session.course_id, valid_from=session.end_date, valid_until=until, source_session=session
+            person_id=pid,
+            course_id=session.course_id,
+            valid_from=session.end_date,
+            valid_until=until,
+            source_session=session,
         )
         for pid in completed
         if pid not in already

@@ -35,7 +35,9 @@ class Cascade:
         """A person who completed a closed ToT session led by the master trainer."""
         trainer = PersonFactory(**person)
         tot = self.session(kind=SessionKind.TOT, lead=self.master, start=start, course=course)
-        services.participation_record(session=tot, person=trainer, outcome=Outcome.COMPLETED, pre_score=40, post_score=80)
+        services.participation_record(
+            session=tot, person=trainer, outcome=Outcome.COMPLETED, pre_score=40, post_score=80
+        )
         services.session_close(session=tot)
         return trainer
 

@@ -119,12 +119,21 @@ def test_lineage_queries_match_a_brute_force_walk(db, shape):
         up: dict[int, set[int]] = defaultdict(set)
         for n, (trainers, participants) in enumerate(sessions):
             session = TrainingSession.objects.create(
-                ref=f"P-{n}", course=course(), kind=SessionKind.DIRECT, training_centre=centre,
-                governorate=centre.governorate, start_date=date(2022, 1, 1), end_date=date(2022, 1, 2),
+                ref=f"P-{n}",
+                course=course(),
+                kind=SessionKind.DIRECT,
+                training_centre=centre,
+                governorate=centre.governorate,
+                start_date=date(2022, 1, 1),
+                end_date=date(2022, 1, 2),
             )
             SessionTrainer.objects.bulk_create(
-                [SessionTrainer(session=session, person=people[t], role=TrainerRole.LEAD if i == 0 else TrainerRole.CO_TRAINER)
-                 for i, t in enumerate(trainers)]
+                [
+                    SessionTrainer(
+                        session=session, person=people[t], role=TrainerRole.LEAD if i == 0 else TrainerRole.CO_TRAINER
+                    )
+                    for i, t in enumerate(trainers)
+                ]
             )
             Participation.objects.bulk_create([Participation(session=session, person=people[p]) for p in participants])
             for t in trainers:

@@ -3,7 +3,15 @@
 import factory
 from factory.django import DjangoModelFactory
 
-from cascade.models import Outcome, Participation, SessionKind, SessionTrainer, TrainerQualification, TrainerRole, TrainingSession
+from cascade.models import (
+    Outcome,
+    Participation,
+    SessionKind,
+    SessionTrainer,
+    TrainerQualification,
+    TrainerRole,
+    TrainingSession,
+)
 from courses.models import Course
 from lms.models import Gender, Governorate, Person, PoliceUnit, Rank, Station, TrainingCentre
 
