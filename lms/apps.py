@@ -11,6 +11,6 @@ class LmsConfig(AppConfig):
 
         from lms.roles import sync_role_permissions
 
-        # Permissions exist only after every app's migrations ran, so the role groups (created by
-        # a migration) get their permissions here, idempotently, after each migrate.
-        post_migrate.connect(sync_role_permissions, sender=self)
+        # Permissions exist only once every app's post_migrate has created them, so the role groups
+        # (created by a migration) get theirs after each migrate (see sync_role_permissions).
+        post_migrate.connect(sync_role_permissions, dispatch_uid="lms.sync_role_permissions")

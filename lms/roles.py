@@ -64,8 +64,18 @@ ADMINISTRATOR_APPS = ["courses", "lms", "cascade", "certificates", "cms"]
 
 
 def sync_role_permissions(sender=None, using: str = "default", **kwargs) -> None:
-    """Create the role groups if missing and set each one's permissions to exactly the table above."""
+    """Create the role groups if missing and set each one's permissions to exactly the table above.
+
+    As a post_migrate receiver it acts only on the signal of the last app with models, when the
+    permissions of every app have been created.
+    """
+    from django.apps import apps
     from django.contrib.auth.models import Group, Permission
+
+    if sender is not None:
+        last_app = [config for config in apps.get_app_configs() if config.models_module is not None][-1]
+        if sender.name != last_app.name:
+            return
 
     for role, perms in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.using(using).get_or_create(name=role)
