@@ -1,0 +1,116 @@
+"""Start, reach and stop the production profile's processes from a test.
+
+Every process runs this checkout's code with the interpreter running pytest, in the repository
+root, with an environment built by ``production_env`` (nothing inherited from the developer's
+shell that the settings read).
+"""
+
+import http.client
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_HOST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+# Redis databases of their own, away from the ones .env.example gives the application (0–2).
+REDIS_CACHE_URL = f"{REDIS_HOST_URL}/13"
+REDIS_BROKER_URL = f"{REDIS_HOST_URL}/14"
+REDIS_RESULT_URL = f"{REDIS_HOST_URL}/15"
+
+
+def _settings_variables() -> set[str]:
+    """Every variable the settings read, as listed (set or commented out) in .env.example."""
+    text = (ROOT / ".env.example").read_text()
+    return set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", text, flags=re.MULTILINE))
+
+
+def production_env(*, var_dir: Path, database_url: str | None = None, **overrides: str) -> dict[str, str]:
+    """DEBUG off, a real secret, Redis cache and broker, files under ``var_dir``."""
+    env = {name: value for name, value in os.environ.items() if name not in _settings_variables()}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        PYTHONUNBUFFERED="1",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=database_url or f"sqlite:///{var_dir / 'unused.sqlite3'}",
+        REDIS_URL=REDIS_CACHE_URL,
+        CELERY_BROKER_URL=REDIS_BROKER_URL,
+        CELERY_RESULT_BACKEND=REDIS_RESULT_URL,
+        CELERY_TASK_ALWAYS_EAGER="0",
+        VAR_DIR=str(var_dir),
+    )
+    env.update(overrides)
+    return env
+
+
+def manage(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def output_of(result: subprocess.CompletedProcess[str]) -> str:
+    return f"exit {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+
+
+def start(argv: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Start a long-running process with its output in ``log`` (a pipe could fill and block it)."""
+    with log.open("wb") as out:
+        return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    """Ask for a warm shutdown (SIGTERM), and insist if it does not come."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_get(port: int, path: str) -> http.client.HTTPResponse:
+    """One GET, redirects not followed, body read so the response can be inspected afterwards."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response
+    finally:
+        connection.close()
+
+
+def wait_until_listening(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"exited with {process.returncode} before listening:\n{log.read_text()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"not listening on {port} after {timeout} s:\n{log.read_text()}") from None
+            time.sleep(0.2)
