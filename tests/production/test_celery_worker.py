@@ -6,6 +6,7 @@ import uuid
 
 import psycopg
 import pytest
+import redis
 from celery import Celery
 
 from tests.production.processes import REDIS_BROKER_URL, REDIS_RESULT_URL, production_env, start, stop
@@ -30,6 +31,10 @@ def worker_queue(migrated_database, tmp_path):
         yield queue, worker, log
     finally:
         stop(worker)
+        # Kombu keeps each queue's bindings in Redis; a queue used once leaves nothing behind.
+        broker = redis.Redis.from_url(REDIS_BROKER_URL)
+        broker.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+        broker.close()
 
 
 def test_a_task_sent_through_redis_runs_in_a_worker_process(worker_queue, migrated_database):
