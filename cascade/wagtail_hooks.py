@@ -1,0 +1,120 @@
+"""Admin screens for sessions and trainer qualifications, grouped under "Cascade training".
+
+A session is edited with its trainers and participants on one page; ``cascade.forms`` runs the
+integrity rules on the whole page as submitted, so a save either passes every rule or stores
+nothing. The status is shown but not edited here: closing goes through ``session_close``.
+Sessions are a snippet so that a qualification's ToT session is picked with a searchable chooser.
+"""
+
+import django_filters
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from cascade.forms import TrainingSessionForm
+from cascade.models import TrainerQualification, TrainingSession
+
+
+class TrainingSessionFilterSet(WagtailFilterSet):
+    start_date = django_filters.DateFromToRangeFilter(label=capfirst(_("start date")), widget=DateRangePickerWidget)
+
+    class Meta:
+        model = TrainingSession
+        fields = ["kind", "course", "governorate", "status", "start_date"]
+
+
+class TrainingSessionViewSet(SnippetViewSet):
+    model = TrainingSession
+    icon = "calendar-alt"
+    base_url_path = "sessions"
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    list_display = [
+        "ref",
+        Column("course", label=capfirst(_("course")), accessor="course.code", sort_key="course__code"),
+        "kind",
+        "training_centre",
+        "governorate",
+        "start_date",
+        "end_date",
+        "status",
+    ]
+    filterset_class = TrainingSessionFilterSet
+    search_fields = ["ref"]
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("ref"), FieldPanel("kind")]),
+                    FieldRowPanel([FieldPanel("course"), FieldPanel("training_centre")]),
+                    FieldRowPanel([FieldPanel("start_date"), FieldPanel("end_date")]),
+                    FieldPanel("status", read_only=True),
+                ],
+                heading=_("Session"),
+            ),
+            InlinePanel(
+                "trainers",
+                heading=_("Trainers"),
+                label=_("trainer"),
+                panels=[FieldRowPanel([FieldPanel("person"), FieldPanel("role")])],
+            ),
+            InlinePanel(
+                "participations",
+                heading=_("Participants"),
+                label=_("participant"),
+                panels=[
+                    FieldPanel("person"),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("days_attended"),
+                            FieldPanel("pre_score"),
+                            FieldPanel("post_score"),
+                            FieldPanel("outcome"),
+                        ]
+                    ),
+                ],
+            ),
+            MultiFieldPanel(
+                [FieldRowPanel([FieldPanel("headcount_male"), FieldPanel("headcount_female")]), FieldPanel("notes")],
+                heading=_("Headcount and notes"),
+            ),
+        ],
+        base_form_class=TrainingSessionForm,
+    )
+
+    def get_queryset(self, request):
+        return TrainingSession.objects.select_related("course", "training_centre", "governorate")
+
+
+class TrainerQualificationViewSet(SnippetViewSet):
+    model = TrainerQualification
+    icon = "tick-inverse"
+    base_url_path = "qualifications"
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    list_display = ["person", "course", "valid_from", "valid_until", "source_session"]
+    list_filter = ["course", "person__governorate"]
+    search_fields = ["person__service_number", "person__name_ar", "person__name_latin"]
+    panels = [
+        FieldPanel("person"),
+        FieldPanel("course"),
+        FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")]),
+        FieldPanel("source_session"),
+    ]
+
+    def get_queryset(self, request):
+        return TrainerQualification.objects.select_related("person", "course", "source_session__course")
+
+
+class CascadeTrainingGroup(SnippetViewSetGroup):
+    menu_label = _("Cascade training")
+    menu_icon = "calendar-check"
+    menu_order = 230
+    items = (TrainingSessionViewSet, TrainerQualificationViewSet)
+
+
+register_snippet(CascadeTrainingGroup)

@@ -1,0 +1,189 @@
+"""Admin screens for people and places, grouped under one "People and places" menu.
+
+Access is by Django model permission (the role groups get theirs in ``lms.roles``): every staff
+role may view, only administrators may change governorates and staff scopes. People are a
+snippet so that every form pointing at a person (session trainers, participants, qualifications)
+gets a searchable chooser instead of a drop-down of thousands of names; the search, in the list
+and in the chooser, is ``PersonQuerySet.search_name``, which matches Arabic spelling variants.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.choosers import BaseFilterForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.ui.tables import BooleanColumn
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views import chooser as snippet_chooser
+from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from lms.models import Governorate, Person, PoliceUnit, StaffScope, Station, TrainingCentre
+
+
+class GovernorateViewSet(ModelViewSet):
+    model = Governorate
+    name = "governorates"
+    icon = "globe"
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    list_display = [
+        "name_ar",
+        "name_en",
+        "code",
+        BooleanColumn("is_kurdistan_region", label=_("Kurdistan Region"), sort_key="is_kurdistan_region"),
+    ]
+    list_filter = ["is_kurdistan_region"]
+    search_fields = ["name_ar", "name_en", "code"]
+    panels = [
+        FieldRowPanel([FieldPanel("code"), FieldPanel("is_kurdistan_region")]),
+        FieldPanel("name_ar"),
+        FieldPanel("name_en"),
+    ]
+
+
+class PoliceUnitViewSet(ModelViewSet):
+    model = PoliceUnit
+    name = "units"
+    icon = "site"
+    inspect_view_enabled = True
+    list_display = ["name_ar", "name_en", "governorate"]
+    list_filter = ["governorate"]
+    search_fields = ["name_ar", "name_en"]
+    panels = [FieldPanel("name_ar"), FieldPanel("name_en"), FieldPanel("governorate")]
+
+
+class StationViewSet(ModelViewSet):
+    model = Station
+    name = "stations"
+    icon = "home"
+    inspect_view_enabled = True
+    list_display = [
+        "name_ar",
+        "name_en",
+        "unit",
+        "governorate",
+        BooleanColumn("is_model_police_station", label=_("Model Police Station"), sort_key="is_model_police_station"),
+    ]
+    list_filter = ["governorate", "is_model_police_station"]
+    search_fields = ["name_ar", "name_en"]
+    panels = [
+        FieldPanel("name_ar"),
+        FieldPanel("name_en"),
+        FieldRowPanel([FieldPanel("governorate"), FieldPanel("unit")]),
+        FieldPanel("is_model_police_station"),
+    ]
+
+
+class TrainingCentreViewSet(ModelViewSet):
+    model = TrainingCentre
+    name = "centres"
+    icon = "folder-open-inverse"
+    inspect_view_enabled = True
+    list_display = ["name_ar", "name_en", "code", "governorate"]
+    list_filter = ["governorate"]
+    search_fields = ["name_ar", "name_en", "code"]
+    panels = [
+        FieldRowPanel([FieldPanel("code"), FieldPanel("governorate")]),
+        FieldPanel("name_ar"),
+        FieldPanel("name_en"),
+    ]
+
+
+class PersonSearchForm(BaseFilterForm):
+    """The chooser's search box, matching names whatever their Arabic spelling."""
+
+    q = forms.CharField(
+        label=_("Service number or name"),
+        widget=forms.TextInput(attrs={"placeholder": _("Service number or name")}),
+        required=False,
+    )
+
+    def filter(self, objects):
+        objects = super().filter(objects)
+        if query := self.cleaned_data.get("q"):
+            self.is_searching, self.search_query = True, query
+            objects = objects.search_name(query)
+        return objects
+
+
+class PersonChooseView(snippet_chooser.ChooseView):
+    filter_form_class = PersonSearchForm
+
+
+class PersonChooseResultsView(snippet_chooser.ChooseResultsView):
+    filter_form_class = PersonSearchForm
+
+
+class PersonChooserViewSet(snippet_chooser.SnippetChooserViewSet):
+    choose_view_class = PersonChooseView
+    choose_results_view_class = PersonChooseResultsView
+
+
+class PersonIndexView(SnippetIndexView):
+    def search_queryset(self, queryset):
+        if not self.is_searching:
+            return queryset
+        return queryset.search_name(self.search_query)
+
+
+class PersonViewSet(SnippetViewSet):
+    model = Person
+    icon = "user"
+    base_url_path = "people"
+    index_view_class = PersonIndexView
+    chooser_viewset_class = PersonChooserViewSet
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    list_display = ["service_number", "name_ar", "name_latin", "gender", "rank", "governorate"]
+    list_filter = ["governorate", "gender", "rank", "is_master_trainer"]
+    # Enables the search box; PersonIndexView replaces the plain lookups with search_name.
+    search_fields = ["service_number", "name_ar", "name_latin"]
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("service_number"),
+                FieldPanel("name_ar"),
+                FieldPanel("name_latin"),
+                FieldRowPanel([FieldPanel("gender"), FieldPanel("rank")]),
+            ],
+            heading=_("Identity"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("governorate"), FieldRowPanel([FieldPanel("unit"), FieldPanel("station")])],
+            heading=_("Posting"),
+        ),
+        MultiFieldPanel([FieldPanel("is_master_trainer"), FieldPanel("user")], heading=_("Role in the programme")),
+    ]
+
+    def get_queryset(self, request):
+        return Person.objects.select_related("governorate")
+
+
+class StaffScopeViewSet(ModelViewSet):
+    model = StaffScope
+    name = "staff-scopes"
+    icon = "key"
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    list_display = ["user", "governorate", "training_centre"]
+    list_filter = ["governorate", "training_centre"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    panels = [FieldPanel("user"), FieldPanel("governorate"), FieldPanel("training_centre")]
+
+
+class PeopleAndPlacesGroup(SnippetViewSetGroup):
+    menu_label = _("People and places")
+    menu_icon = "group"
+    menu_order = 220
+    items = (
+        PersonViewSet,
+        GovernorateViewSet,
+        PoliceUnitViewSet,
+        StationViewSet,
+        TrainingCentreViewSet,
+        StaffScopeViewSet,
+    )
+
+
+register_snippet(PeopleAndPlacesGroup)

@@ -1,0 +1,228 @@
+"""Session admin: the integrity rules run on the page as submitted, and a refused page saves nothing."""
+
+import html
+from datetime import date
+
+import pytest
+from django.utils import translation
+from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+from cascade import forms, integrity, services
+from cascade.models import SessionKind, SessionStatus, TrainerRole, TrainingSession
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, django_user_model):
+    """A logged-in superuser; no password, since hashing one costs about a second per test."""
+    client.force_login(django_user_model.objects.create_superuser(username="admin", password=None))
+    return client
+
+
+def session_form(
+    cascade,
+    *,
+    ref="ADM-001",
+    kind=SessionKind.TOT,
+    start="2023-02-05",
+    end="2023-02-09",
+    trainers=(),
+    participants=(),
+    trainers_initial=0,
+    participants_initial=0,
+    **fields,
+):
+    """POST data for the session form; ``trainers``/``participants`` are dicts of row fields."""
+    return nested_form_data(
+        {
+            "ref": ref,
+            "kind": kind,
+            "course": cascade.course.pk,
+            "training_centre": cascade.centre.pk,
+            "start_date": start,
+            "end_date": end,
+            "headcount_male": 0,
+            "headcount_female": 0,
+            "notes": "",
+            **fields,
+            "trainers": inline_formset(list(trainers), initial=trainers_initial),
+            "participations": inline_formset(list(participants), initial=participants_initial),
+        }
+    )
+
+
+def participant(person, **fields):
+    return {
+        "person": person.pk,
+        "days_attended": 5,
+        "pre_score": "",
+        "post_score": "",
+        "outcome": "completed",
+        **fields,
+    }
+
+
+def page_text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def message(template, **params) -> str:
+    # The admin speaks the project's default language (Arabic) to a user with no preference.
+    with translation.override("ar"):
+        return template.format(**params)
+
+
+@pytest.mark.parametrize("page", ["/admin/sessions/", "/admin/qualifications/"])
+def test_the_lists_render_for_an_administrator(admin_client, cascade, page):
+    cascade.qualified_trainer()
+    assert admin_client.get(page).status_code == 200
+
+
+def test_the_session_list_filters_by_kind_course_governorate_status_and_start_date(admin_client, cascade):
+    cascade.session(kind=SessionKind.TOT, lead=cascade.master, start=date(2023, 5, 1))
+    response = admin_client.get(
+        "/admin/sessions/",
+        {
+            "kind": SessionKind.TOT,
+            "course": cascade.course.pk,
+            "governorate": cascade.centre.governorate_id,
+            "status": SessionStatus.OPEN,
+            "start_date_from": "2023-01-01",
+            "start_date_to": "2023-12-31",
+        },
+    )
+    assert response.status_code == 200
+    assert "T-001" in response.text
+
+
+def test_the_edit_page_shows_the_trainers_and_participants(admin_client, cascade):
+    session = cascade.session(kind=SessionKind.TOT, lead=cascade.master)
+    trainee = PersonFactory()
+    services.participation_record(session=session, person=trainee)
+    text = page_text(admin_client.get(f"/admin/sessions/edit/{session.pk}/"))
+    assert cascade.master.service_number in text
+    assert trainee.service_number in text
+
+
+def test_it_creates_a_session_with_its_rows_in_its_centre_governorate(admin_client, cascade):
+    trainee = PersonFactory()
+    data = session_form(
+        cascade,
+        trainers=[{"person": cascade.master.pk, "role": TrainerRole.LEAD}],
+        participants=[participant(trainee, pre_score="40", post_score="75")],
+    )
+    response = admin_client.post("/admin/sessions/add/", data)
+    assert response.status_code == 302, page_text(response)
+    session = TrainingSession.objects.get(ref="ADM-001")
+    assert session.governorate_id == cascade.centre.governorate_id
+    assert list(session.trainers.values_list("person_id", flat=True)) == [cascade.master.pk]
+    assert list(session.participations.values_list("person_id", flat=True)) == [trainee.pk]
+    assert session.created_by.username == "admin"
+
+
+def test_it_refuses_self_training_and_saves_nothing(admin_client, cascade):
+    data = session_form(
+        cascade,
+        trainers=[{"person": cascade.master.pk, "role": TrainerRole.LEAD}],
+        participants=[participant(cascade.master)],
+    )
+    response = admin_client.post("/admin/sessions/add/", data)
+    assert response.status_code == 200
+    label = f"{cascade.master.name_ar} ({cascade.master.service_number})"
+    assert message(integrity.SELF_TRAINING, session="ADM-001", person=label) in page_text(response)
+    assert not TrainingSession.objects.filter(ref="ADM-001").exists()
+
+
+def test_it_refuses_an_end_date_before_the_start_date_and_saves_nothing(admin_client, cascade):
+    data = session_form(
+        cascade, start="2023-02-09", end="2023-02-05", trainers=[{"person": cascade.master.pk, "role": "lead"}]
+    )
+    response = admin_client.post("/admin/sessions/add/", data)
+    assert response.status_code == 200
+    expected = message(integrity.DATES_OUT_OF_ORDER, session="ADM-001", start=date(2023, 2, 9), end=date(2023, 2, 5))
+    assert expected in page_text(response)
+    assert not TrainingSession.objects.filter(ref="ADM-001").exists()
+
+
+def test_it_reports_every_broken_rule_at_once(admin_client, cascade):
+    unqualified = PersonFactory()
+    data = session_form(
+        cascade,
+        kind=SessionKind.CASCADE,
+        start="2023-02-09",
+        end="2023-02-05",
+        trainers=[{"person": unqualified.pk, "role": "lead"}],
+        participants=[participant(unqualified)],
+    )
+    text = page_text(admin_client.post("/admin/sessions/add/", data))
+    label = f"{unqualified.name_ar} ({unqualified.service_number})"
+    assert (
+        message(integrity.DATES_OUT_OF_ORDER, session="ADM-001", start=date(2023, 2, 9), end=date(2023, 2, 5)) in text
+    )
+    assert message(integrity.SELF_TRAINING, session="ADM-001", person=label) in text
+    assert (
+        message(integrity.TRAINER_NOT_QUALIFIED, session="ADM-001", person=label, course="MPS-01", day=date(2023, 2, 9))
+        in text
+    )
+
+
+def test_a_row_marked_for_deletion_does_not_count(admin_client, cascade):
+    session = cascade.session(kind=SessionKind.TOT, lead=cascade.master)
+    row = session.trainers.get()
+    other = PersonFactory(is_master_trainer=True)
+    data = session_form(
+        cascade,
+        ref=session.ref,
+        start=session.start_date.isoformat(),
+        end=session.end_date.isoformat(),
+        # The former lead is removed as trainer and becomes a participant, trained by another expert.
+        trainers=[
+            {"id": row.pk, "person": cascade.master.pk, "role": "lead", "DELETE": "1"},
+            {"person": other.pk, "role": "lead"},
+        ],
+        trainers_initial=1,
+        participants=[participant(cascade.master)],
+    )
+    response = admin_client.post(f"/admin/sessions/edit/{session.pk}/", data)
+    assert response.status_code == 302, page_text(response)
+    assert list(session.trainers.values_list("person_id", flat=True)) == [other.pk]
+    assert list(session.participations.values_list("person_id", flat=True)) == [cascade.master.pk]
+
+
+def test_it_refuses_to_change_a_closed_session(admin_client, cascade):
+    cascade.qualified_trainer()
+    closed = TrainingSession.objects.get(status=SessionStatus.CLOSED)
+    data = session_form(
+        cascade,
+        ref=closed.ref,
+        start=closed.start_date.isoformat(),
+        end=closed.end_date.isoformat(),
+        notes="changed after closing",
+        trainers=[{"id": t.pk, "person": t.person_id, "role": t.role} for t in closed.trainers.all()],
+        trainers_initial=closed.trainers.count(),
+        participants=[
+            participant(p.person, id=p.pk, pre_score=p.pre_score, post_score=p.post_score)
+            for p in closed.participations.all()
+        ],
+        participants_initial=closed.participations.count(),
+    )
+    response = admin_client.post(f"/admin/sessions/edit/{closed.pk}/", data)
+    assert response.status_code == 200
+    assert message(integrity.SESSION_CLOSED, session=closed.ref) in page_text(response)
+    closed.refresh_from_db()
+    assert closed.notes == ""
+    assert closed.participations.count() == 1
+
+
+def test_it_refuses_two_lead_trainers_instead_of_failing_in_the_database(admin_client, cascade):
+    other = PersonFactory(is_master_trainer=True)
+    data = session_form(
+        cascade,
+        trainers=[{"person": cascade.master.pk, "role": "lead"}, {"person": other.pk, "role": "lead"}],
+    )
+    response = admin_client.post("/admin/sessions/add/", data)
+    assert response.status_code == 200
+    assert message(forms.MORE_THAN_ONE_LEAD, session="ADM-001") in page_text(response)
+    assert not TrainingSession.objects.filter(ref="ADM-001").exists()
