@@ -1,0 +1,48 @@
+"""Build and remove the demo data; the command and the tests call these."""
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from cascade.demo.accounts import demo_accounts_create, demo_accounts_delete
+from cascade.demo.build import DEMO_PREFIX, Builder, DemoSummary
+from cascade.demo.places import delete_unused_places
+from cascade.demo.rows import delete_rows
+from cascade.models import Participation, SessionTrainer, TrainerQualification, TrainingSession
+from lms.models import Person
+
+
+def demo_people() -> QuerySet[Person]:
+    """The demo people: their service numbers carry the demo prefix."""
+    return Person.objects.filter(service_number__startswith=DEMO_PREFIX)
+
+
+@transaction.atomic
+def demo_data_build(*, seed: int = 1, scale: int = 1, reset: bool = False) -> DemoSummary:
+    """Build the demo data unless it is already there (then nothing changes and ``created`` is False)."""
+    if scale < 1:
+        raise ValueError("scale must be a positive whole number")
+    if reset:
+        demo_data_reset()
+    existing = demo_people().count()
+    if existing:
+        return DemoSummary(created=False, seed=seed, scale=scale, people=existing)
+    builder = Builder(seed=seed, scale=scale)
+    summary = builder.run()
+    summary.logins = demo_accounts_create(first_gen_ids=builder.first_gen_ids)
+    return summary
+
+
+@transaction.atomic
+def demo_data_reset() -> None:
+    """Delete every demo row: sessions with their trainers, participations and qualifications, people,
+    accounts, and the demo places nothing else uses."""
+    sessions = TrainingSession.objects.filter(ref__startswith=DEMO_PREFIX)
+    people = demo_people()
+    ours = Q(session__in=sessions) | Q(person__in=people)
+    delete_rows(TrainerQualification.objects.filter(Q(source_session__in=sessions) | Q(person__in=people)))
+    delete_rows(Participation.objects.filter(ours))
+    delete_rows(SessionTrainer.objects.filter(ours))
+    delete_rows(sessions)
+    demo_accounts_delete()
+    delete_rows(people)
+    delete_unused_places()
