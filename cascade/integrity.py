@@ -36,7 +36,7 @@ from cascade.models import (
     TrainingSession,
 )
 from courses.models import Course
-from lms.models import Person
+from lms.models import Person, person_label
 
 DATES_OUT_OF_ORDER = _("Session {session}: the end date {end} is before the start date {start}.")
 SCORE_OUT_OF_RANGE = _("Session {session}, participant {person}: the {score} {value} is not within 0–100.")
@@ -78,7 +78,7 @@ class SessionDraft:
 
 def _labels(person_ids: Iterable[int]) -> dict[int, str]:
     return {
-        pk: f"{name} ({number})"
+        pk: person_label(name, number)
         for pk, name, number in Person.objects.filter(id__in=set(person_ids)).values_list(
             "id", "name_ar", "service_number"
         )
@@ -195,7 +195,7 @@ def _audit_self_training() -> list[Violation]:
             RULE_SELF_TRAINING,
             (ref,),
             (pid,),
-            str(SELF_TRAINING.format(session=ref, person=f"{name} ({number})")),
+            str(SELF_TRAINING.format(session=ref, person=person_label(name, number))),
         )
         for ref, pid, name, number in rows
     ]
@@ -225,7 +225,7 @@ def _audit_qualifications() -> list[Violation]:
             RULE_NOT_QUALIFIED,
             (ref,),
             (pid,),
-            str(TRAINER_NOT_QUALIFIED.format(session=ref, person=f"{name} ({number})", course=code, day=day)),
+            str(TRAINER_NOT_QUALIFIED.format(session=ref, person=person_label(name, number), course=code, day=day)),
         )
         for ref, pid, name, number, code, day in rows
     ]

@@ -3,7 +3,6 @@
 Nouns: ``HomePage``, the root of each locale's page tree. Course content lives in ``courses``.
 """
 
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.fields import RichTextField
 from wagtail.models import Page

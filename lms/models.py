@@ -23,6 +23,12 @@ from django.utils.translation import gettext_lazy as _
 from lms.text import normalize_arabic
 
 
+def person_label(name_ar: str, service_number: str) -> str:
+    """How a person is named in lists and messages. The Arabic name is isolated (U+2068…U+2069)
+    so that an English page does not reorder it with the service number."""
+    return f"\u2068{name_ar}\u2069 ({service_number})"
+
+
 class BilingualName(models.Model):
     name_en = models.CharField(_("English name"), max_length=200)
     name_ar = models.CharField(_("Arabic name"), max_length=200)
@@ -181,7 +187,7 @@ class Person(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name_ar} ({self.service_number})"
+        return person_label(self.name_ar, self.service_number)
 
     def save(self, *args, **kwargs) -> None:
         # Derived column kept in step with the name; bulk paths call normalize_arabic themselves.

@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from cascade import services
 from cascade.models import Outcome, SessionKind
@@ -45,3 +46,10 @@ class Cascade:
 @pytest.fixture
 def cascade(db) -> Cascade:
     return Cascade()
+
+
+@pytest.fixture
+def english():
+    """Messages in English, for tests that read their words (the default language is Arabic)."""
+    with translation.override("en"):
+        yield

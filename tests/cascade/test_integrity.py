@@ -11,7 +11,7 @@ from cascade import integrity, services
 from cascade.models import Outcome, Participation, SessionKind, SessionTrainer, TrainerQualification, TrainingSession
 from tests.factories import PersonFactory, course
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _messages(excinfo) -> list[str]:
