@@ -62,14 +62,6 @@ class TrainingSessionQuerySet(models.QuerySet):
     def led_by_master_trainers(self) -> "TrainingSessionQuerySet":
         return self.filter(trainers__role=TrainerRole.LEAD, trainers__person__is_master_trainer=True)
 
-    def starting_between(self, start: date | None, end: date | None) -> "TrainingSessionQuerySet":
-        qs = self
-        if start:
-            qs = qs.filter(start_date__gte=start)
-        if end:
-            qs = qs.filter(start_date__lte=end)
-        return qs
-
 
 class TrainingSession(ClusterableModel):
     ref = models.CharField(
@@ -168,14 +160,6 @@ def _score_in_range(field: str) -> models.Q:
     return models.Q(**{f"{field}__isnull": True}) | models.Q(**{f"{field}__gte": 0, f"{field}__lte": 100})
 
 
-class ParticipationQuerySet(models.QuerySet):
-    def completed(self) -> "ParticipationQuerySet":
-        return self.filter(outcome=Outcome.COMPLETED)
-
-    def of_kind(self, kind: str) -> "ParticipationQuerySet":
-        return self.filter(session__kind=kind)
-
-
 class Participation(models.Model):
     session = ParentalKey(
         TrainingSession, verbose_name=_("session"), on_delete=models.CASCADE, related_name="participations"
@@ -187,8 +171,6 @@ class Participation(models.Model):
     pre_score = models.DecimalField(_("pre-test score"), max_digits=5, decimal_places=2, null=True, blank=True)
     post_score = models.DecimalField(_("post-test score"), max_digits=5, decimal_places=2, null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.INCOMPLETE)
-
-    objects = ParticipationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("participation")
@@ -205,12 +187,6 @@ class Participation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} @ {self.session.ref}"
-
-    @property
-    def gain(self):
-        if self.pre_score is None or self.post_score is None:
-            return None
-        return self.post_score - self.pre_score
 
 
 class TrainerQualificationQuerySet(models.QuerySet):
@@ -255,6 +231,3 @@ class TrainerQualification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.course.code}"
-
-    def is_valid_on(self, day: date) -> bool:
-        return self.valid_from <= day and (self.valid_until is None or self.valid_until >= day)

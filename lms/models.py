@@ -130,9 +130,6 @@ class PersonQuerySet(models.QuerySet):
     def master_trainers(self) -> "PersonQuerySet":
         return self.filter(is_master_trainer=True)
 
-    def women(self) -> "PersonQuerySet":
-        return self.filter(gender=Gender.FEMALE)
-
     def search_name(self, text: str) -> "PersonQuerySet":
         """Names containing ``text`` whatever its Arabic spelling variant, or a service-number prefix."""
         needle = normalize_arabic(text)

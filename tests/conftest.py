@@ -32,10 +32,10 @@ class Cascade:
             co_trainers=list(co),
         )
 
-    def qualified_trainer(self, *, start=date(2021, 1, 10), course=None, **person):
-        """A person who completed a closed ToT session led by the master trainer."""
+    def qualified_trainer(self, *, start=date(2021, 1, 10), course=None, trained_by=None, **person):
+        """A person who completed a closed ToT session led by ``trained_by`` (the master trainer by default)."""
         trainer = PersonFactory(**person)
-        tot = self.session(kind=SessionKind.TOT, lead=self.master, start=start, course=course)
+        tot = self.session(kind=SessionKind.TOT, lead=trained_by or self.master, start=start, course=course)
         services.participation_record(
             session=tot, person=trainer, outcome=Outcome.COMPLETED, pre_score=40, post_score=80
         )

@@ -53,10 +53,7 @@ def test_a_generation_is_the_shortest_distance_from_a_master_trainer(cascade):
 
 def test_a_session_with_several_trainers_takes_the_best_placed_one(cascade):
     gen1 = cascade.qualified_trainer()
-    tot = cascade.session(kind=SessionKind.TOT, lead=gen1, start=date(2022, 2, 1))
-    gen2_trainer = PersonFactory()
-    services.participation_record(session=tot, person=gen2_trainer, outcome=Outcome.COMPLETED)
-    services.session_close(session=tot)
+    gen2_trainer = cascade.qualified_trainer(trained_by=gen1, start=date(2022, 2, 1))
     mixed = cascade.session(kind=SessionKind.CASCADE, lead=gen2_trainer, co=[gen1], start=date(2022, 9, 1))
     trainee = PersonFactory()
     participation = services.participation_record(session=mixed, person=trainee)
