@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "courses",
     "lms",
     "cascade",
+    "plans",
     "certificates",
     "cms",
     # Wagtail

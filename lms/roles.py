@@ -36,6 +36,7 @@ _VIEW_RECORDS = [
     "cascade.view_sessiontrainer",
     "cascade.view_participation",
     "cascade.view_trainerqualification",
+    "plans.view_target",
 ]
 _EDIT_SESSIONS = [
     f"cascade.{action}_{model}"
@@ -60,7 +61,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # Administrators get every permission of the project's apps (see sync_role_permissions).
     ADMINISTRATOR: ["wagtailadmin.access_admin"],
 }
-ADMINISTRATOR_APPS = ["courses", "lms", "cascade", "certificates", "cms"]
+ADMINISTRATOR_APPS = ["courses", "lms", "plans", "cascade", "certificates", "cms"]
 
 
 def sync_role_permissions(sender=None, using: str = "default", **kwargs) -> None:
