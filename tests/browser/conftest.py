@@ -1,0 +1,69 @@
+"""Browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
+
+Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM calls
+from the test body ("async unsafe"); the tests only set up data before the browser acts and
+read it after, never concurrently, so the check is lifted for this package.
+
+Screenshots go to ``build/screenshots/`` (``screenshot_path`` fixture) so a person can look at
+what the run saw.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = Path(settings.BASE_DIR) / "build" / "screenshots"
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (it installs Debian's chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_context(chromium):
+    """A fresh context (cookies, storage) per test; Arabic is the site's default language."""
+    context = chromium.new_context(locale="ar-IQ", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(browser_context):
+    return browser_context.new_page()
+
+
+@pytest.fixture
+def screenshot_path():
+    """``screenshot_path("name")`` → build/screenshots/name.png (folder created)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return lambda name: str(SCREENSHOTS / f"{name}.png")
+
+
+def log_in(page, live_server, username: str, password: str, *, next_url: str = "/admin/") -> None:
+    """Sign in through the Wagtail admin login form (staff and trainers alike)."""
+    page.goto(f"{live_server.url}/admin/login/?next={next_url}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.locator("form button[type=submit], form input[type=submit]").first.click()
+    page.wait_for_load_state("networkidle")
