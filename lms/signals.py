@@ -1,0 +1,12 @@
+"""Signals the learning records send to the layers above them.
+
+``course_completed`` is sent (after the transaction commits) when a trainee meets a course's
+completion rules on the e-learning platform. Keyword arguments: ``person`` (lms.Person),
+``course`` (courses.Course), ``completed_at`` (aware datetime) and ``completion_id`` (the
+primary key of the completion record). The certificates app listens and issues the certificate;
+the lms app cannot call it directly because certificates sits above it in the layers.
+"""
+
+from django.dispatch import Signal
+
+course_completed = Signal()
