@@ -1,0 +1,192 @@
+"""Who may see and change which sessions and people: every cascade page asks here.
+
+Roles are the groups of ``lms.roles``; the place a staff role is limited to is its ``StaffScope``.
+A user may hold several roles: what they may see is the union of what each role allows.
+
+- Administrators (and superusers) and directorate auditors see every session and person;
+  auditors only read.
+- Training-centre managers see and change their centre's sessions and the people in them, and
+  they alone reopen a closed session of their centre.
+- Governorate training officers read their governorate's sessions and the people in them.
+- Trainers (a login linked to a ``Person``) see and change only the sessions they lead or
+  co-train, and the people in those sessions.
+- Trainees see only themselves (their own participations: ``participations_visible_to``).
+
+The functions return querysets (to filter lists, and to fetch one object with a 404 for anything
+outside them) or booleans (for writes, answered with a 403); they never raise.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from cascade.models import Participation, SessionTrainer, TrainingSession
+from lms import roles
+from lms.models import Person, StaffScope
+
+
+def _role_names(user) -> set[str]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    cached = getattr(user, "_cascade_role_names", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._cascade_role_names = cached
+    return cached
+
+
+def has_role(user, role: str) -> bool:
+    return role in _role_names(user)
+
+
+def sees_everything(user) -> bool:
+    """Administrators, superusers and directorate auditors see every record."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or bool(_role_names(user) & {roles.ADMINISTRATOR, roles.DIRECTORATE_AUDITOR})
+
+
+def is_administrator(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active) and (
+        user.is_superuser or has_role(user, roles.ADMINISTRATOR)
+    )
+
+
+def scope_of(user) -> StaffScope | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.staff_scope
+    except StaffScope.DoesNotExist:
+        return None
+
+
+def person_of(user) -> Person | None:
+    """The person a login belongs to (trainers and trainees), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.person
+    except Person.DoesNotExist:
+        return None
+
+
+def managed_centre_id(user) -> int | None:
+    """The training centre a centre manager manages, or None."""
+    scope = scope_of(user)
+    if scope is None or scope.training_centre_id is None or not has_role(user, roles.CENTRE_MANAGER):
+        return None
+    return scope.training_centre_id
+
+
+def officer_governorate_id(user) -> int | None:
+    """The governorate a governorate training officer reads, or None."""
+    scope = scope_of(user)
+    if scope is None or scope.governorate_id is None or not has_role(user, roles.GOVERNORATE_OFFICER):
+        return None
+    return scope.governorate_id
+
+
+def trainer_person_id(user) -> int | None:
+    """The person behind a trainer login, or None."""
+    if not has_role(user, roles.TRAINER):
+        return None
+    person = person_of(user)
+    return person.pk if person else None
+
+
+def _trains(person_id: int) -> Exists:
+    return Exists(SessionTrainer.objects.filter(session_id=OuterRef("pk"), person_id=person_id))
+
+
+def sessions_visible_to(user) -> QuerySet[TrainingSession]:
+    """The sessions ``user`` may read (one row per session, no duplicates)."""
+    sessions = TrainingSession.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return sessions.none()
+    if sees_everything(user):
+        return sessions
+    allowed = Q(pk__in=[])
+    if (centre_id := managed_centre_id(user)) is not None:
+        allowed |= Q(training_centre_id=centre_id)
+    if (governorate_id := officer_governorate_id(user)) is not None:
+        allowed |= Q(governorate_id=governorate_id)
+    if (person_id := trainer_person_id(user)) is not None:
+        allowed |= Q(_trains(person_id))
+    return sessions.filter(allowed)
+
+
+def sessions_editable_by(user) -> QuerySet[TrainingSession]:
+    """The sessions ``user`` may change: those they lead or co-train, or their centre's (managers).
+
+    Auditors and governorate officers only read. Administrators change everything.
+    """
+    sessions = TrainingSession.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return sessions.none()
+    if is_administrator(user):
+        return sessions
+    allowed = Q(pk__in=[])
+    if (centre_id := managed_centre_id(user)) is not None:
+        allowed |= Q(training_centre_id=centre_id)
+    if (person_id := trainer_person_id(user)) is not None:
+        allowed |= Q(_trains(person_id))
+    return sessions.filter(allowed)
+
+
+def can_view_session(user, session: TrainingSession) -> bool:
+    return sessions_visible_to(user).filter(pk=session.pk).exists()
+
+
+def can_edit_session(user, session: TrainingSession) -> bool:
+    """Whether ``user`` may change ``session`` (its closed state is the integrity rules' business)."""
+    return sessions_editable_by(user).filter(pk=session.pk).exists()
+
+
+def can_reopen_session(user, session: TrainingSession) -> bool:
+    """Only a training-centre manager of the session's own centre reopens a closed session."""
+    centre_id = managed_centre_id(user)
+    return centre_id is not None and centre_id == session.training_centre_id and user.is_active
+
+
+def participations_visible_to(user) -> QuerySet[Participation]:
+    """Participations ``user`` may read: those of visible sessions, and always their own."""
+    participations = Participation.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return participations.none()
+    if sees_everything(user):
+        return participations
+    allowed = Q(session__in=sessions_visible_to(user))
+    if (person := person_of(user)) is not None:
+        allowed |= Q(person_id=person.pk)
+    return participations.filter(allowed)
+
+
+def people_visible_to(user) -> QuerySet[Person]:
+    """The people whose records ``user`` may read.
+
+    Everyone for administrators and auditors; otherwise the trainers and participants of the
+    sessions ``user`` may read, the people of an officer's governorate, and always oneself.
+    """
+    people = Person.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return people.none()
+    if sees_everything(user):
+        return people
+    visible_sessions = sessions_visible_to(user).values("pk")
+    allowed = Q(Exists(Participation.objects.filter(person_id=OuterRef("pk"), session__in=visible_sessions))) | Q(
+        Exists(SessionTrainer.objects.filter(person_id=OuterRef("pk"), session__in=visible_sessions))
+    )
+    if (governorate_id := officer_governorate_id(user)) is not None:
+        allowed |= Q(governorate_id=governorate_id)
+    if (person := person_of(user)) is not None:
+        allowed |= Q(pk=person.pk)
+    return people.filter(allowed)
+
+
+def can_add_people(user) -> bool:
+    """Trainers, centre managers and administrators put people on session rosters.
+
+    They find a participant among all personnel by service number or name (people come to a
+    centre from any unit), so the roster search is not limited by ``people_visible_to``; it shows
+    only what identifies a person (name, service number, rank, governorate).
+    """
+    return is_administrator(user) or trainer_person_id(user) is not None or managed_centre_id(user) is not None
