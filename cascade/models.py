@@ -9,6 +9,15 @@ Nouns:
   and an outcome.
 - ``TrainerQualification``: a person's licence to deliver a course, earned by completing a ToT
   session for it, valid from/until.
+- ``AttendanceDay``: one day of the session a participant was present; ``days_attended`` is their
+  count when days are recorded one by one (rosters imported with a count only have no days).
+- ``SessionReopening``: the log of a closed session reopened by a training-centre manager, with
+  who, when and why.
+
+Headcounts and names: ``headcount_male``/``headcount_female`` are the participants *reported*, by
+gender. Each is at least the number of named participants of that gender: naming someone already
+counted raises only the named-coverage share (named ÷ reported); naming someone beyond the count
+raises the count by one. Nobody is counted twice.
 
 The lineage is the graph trainer → participant through sessions; it is a DAG, not a tree.
 Master trainers are generation 0, and a session's participants are one generation below its
@@ -16,7 +25,8 @@ trainers (see ``cascade.lineage``).
 
 Invariants (database constraints where a row can check itself, ``cascade.integrity`` for the
 rules across rows, which every write path calls):
-- end date ≥ start date; scores within 0–100; headcounts ≥ 0;
+- end date ≥ start date; scores within 0–100; headcounts ≥ 0 and ≥ the named participants;
+- attendance days lie within the session's dates;
 - a person appears at most once per session as participant and once as trainer; one lead;
 - nobody trains themselves and the lineage has no cycle;
 - a cascade session's trainers hold a qualification for its course valid on its start date;
@@ -27,6 +37,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -121,6 +132,14 @@ class TrainingSession(ClusterableModel):
     @property
     def headcount_reported(self) -> int:
         return self.headcount_male + self.headcount_female
+
+    @property
+    def day_count(self) -> int:
+        return (self.end_date - self.start_date).days + 1
+
+    @property
+    def days(self) -> list[date]:
+        return [date.fromordinal(self.start_date.toordinal() + n) for n in range(self.day_count)]
 
 
 class TrainerRole(models.TextChoices):
@@ -231,3 +250,45 @@ class TrainerQualification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.course.code}"
+
+
+class AttendanceDay(models.Model):
+    participation = models.ForeignKey(
+        Participation, verbose_name=_("participation"), on_delete=models.CASCADE, related_name="attendance_days"
+    )
+    day = models.DateField(_("day"))
+
+    class Meta:
+        ordering = ["participation", "day"]
+        verbose_name = _("attendance day")
+        verbose_name_plural = _("attendance days")
+        constraints = [models.UniqueConstraint(fields=["participation", "day"], name="attendance_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.participation} · {self.day}"
+
+
+class SessionReopening(models.Model):
+    """A closed session reopened by a training-centre manager: kept for the audit trail."""
+
+    session = models.ForeignKey(
+        TrainingSession, verbose_name=_("session"), on_delete=models.CASCADE, related_name="reopenings"
+    )
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reopened by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    reopened_at = models.DateTimeField(_("reopened at"), default=timezone.now)
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        ordering = ["-reopened_at"]
+        verbose_name = _("session reopening")
+        verbose_name_plural = _("session reopenings")
+        constraints = [models.CheckConstraint(condition=~models.Q(reason=""), name="reopening_reason_present")]
+
+    def __str__(self) -> str:
+        return f"{self.session.ref} · {self.reopened_at:%Y-%m-%d}"
