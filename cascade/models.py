@@ -292,3 +292,32 @@ class SessionReopening(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session.ref} · {self.reopened_at:%Y-%m-%d}"
+
+
+class LineageLink(models.Model):
+    """One pair of the lineage index: ``ancestor`` trained ``descendant``, directly (depth 1) or through
+    ``depth - 1`` people between them, by the shortest such path.
+
+    Derived data: the transitive closure of the trainer → participant graph of sessions, kept in step
+    by ``cascade.lineage`` with every trainer or participation row saved or deleted (and rebuilt by
+    ``lineage.links_rebuild`` after bulk loads). It turns reach, descendant pages and ancestor chains
+    into index lookups instead of walks over the whole graph.
+    """
+
+    pk = models.CompositePrimaryKey("ancestor", "descendant")
+    ancestor = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
+    descendant = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
+    depth = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("lineage link")
+        verbose_name_plural = _("lineage links")
+        indexes = [
+            # Reach: a trainer's descendants level by level, counted or paged without touching the table.
+            models.Index(fields=["ancestor", "depth", "descendant"], name="lineage_down"),
+            # Chains: a person's ancestors, nearest first.
+            models.Index(fields=["descendant", "depth", "ancestor"], name="lineage_up"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ancestor_id} → {self.descendant_id} ({self.depth})"
