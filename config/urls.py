@@ -6,6 +6,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("account/second-factor/", include("ops.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

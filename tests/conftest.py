@@ -53,3 +53,27 @@ def english():
     """Messages in English, for tests that read their words (the default language is Arabic)."""
     with translation.override("en"):
         yield
+
+
+def log_in_verified(client, user):
+    """Log ``user`` in as past the second factor (staff pages require it; see ops.middleware).
+
+    The account gets a recovery-code device and the session records it as verified, exactly as
+    the verify page does after a correct code, without hashing a password or computing a TOTP.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    client.force_login(user)
+    device, _created = StaticDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def verified_login(client):
+    """``verified_login(user)`` logs the test client in with the second factor passed."""
+    return lambda user: log_in_verified(client, user)
+

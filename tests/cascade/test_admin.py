@@ -9,6 +9,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from cascade import forms, integrity, services
 from cascade.models import SessionKind, SessionStatus, TrainerRole, TrainingSession
+from tests.conftest import log_in_verified
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,8 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(client, django_user_model):
     """A logged-in superuser; no password, since hashing one costs about a second per test."""
-    client.force_login(django_user_model.objects.create_superuser(username="admin", password=None))
-    return client
+    return log_in_verified(client, django_user_model.objects.create_superuser(username="admin", password=None))
 
 
 def session_form(

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from lms import roles
 from lms.models import Governorate, Person
+from tests.conftest import log_in_verified
 from tests.factories import PersonFactory, TrainingCentreFactory, governorate
 
 pytestmark = pytest.mark.django_db
@@ -17,8 +18,7 @@ ADMIN_ONLY_MODELS = ["lms.governorate", "courses.course", "lms.staffscope"]
 @pytest.fixture
 def admin_client(client, django_user_model):
     """A logged-in superuser; no password, since hashing one costs about a second per test."""
-    client.force_login(django_user_model.objects.create_superuser(username="admin", password=None))
-    return client
+    return log_in_verified(client, django_user_model.objects.create_superuser(username="admin", password=None))
 
 
 @pytest.fixture
@@ -28,8 +28,7 @@ def staff_client(client, django_user_model):
     def login(role: str):
         user = django_user_model.objects.create_user(username=role, password=None, is_staff=True)
         user.groups.add(Group.objects.get(name=role))
-        client.force_login(user)
-        return client
+        return log_in_verified(client, user)
 
     return login
 

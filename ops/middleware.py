@@ -1,0 +1,39 @@
+"""Staff accounts are signed in only once they have passed their second factor.
+
+After the password, a staff account (``ops.security.requires_second_factor``) that has not yet
+verified a device this session is sent to the verify page (or, with no device yet, to the
+enrolment page) from every page except the ones it needs to get there: the second-factor pages,
+signing in and out, static files and the language switch. The API is exempt because it
+authenticates by token alone and never by the session.
+"""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from ops.security import requires_second_factor
+
+EXEMPT_PREFIXES = ("/account/second-factor/", "/admin/login/", "/admin/logout/", "/i18n/", "/api/")
+
+
+class StaffSecondFactorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            getattr(user, "is_authenticated", False)
+            and not user.is_verified()
+            and not self._exempt(request.path)
+            and requires_second_factor(user)
+        ):
+            return redirect(f"{reverse('ops:second_factor')}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+    @staticmethod
+    def _exempt(path: str) -> bool:
+        exempt = (*EXEMPT_PREFIXES, settings.STATIC_URL, settings.MEDIA_URL)
+        return path.startswith(exempt)

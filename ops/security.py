@@ -1,0 +1,43 @@
+"""Login hardening: where a request comes from, and who must pass a second factor.
+
+Behind a reverse proxy every request comes from the proxy's address, so the client's address is
+read from the one header the proxy sets (``CLIENT_IP_HEADER``, e.g. ``X-Real-IP``). Without that
+setting the header is ignored, whatever a client sends: a client could otherwise choose the
+address it is locked out under.
+"""
+
+from django.conf import settings
+
+from lms import roles
+
+
+def client_ip(request) -> str | None:
+    """The client's address for django-axes: the configured proxy header when set, else REMOTE_ADDR."""
+    header = settings.CLIENT_IP_HEADER
+    if header:
+        key = header if header.startswith("HTTP_") else "HTTP_" + header.upper().replace("-", "_")
+        value = request.META.get(key, "")
+        # A list (X-Forwarded-For) ends with the address our proxy saw; earlier entries are the client's say.
+        candidate = value.split(",")[-1].strip()
+        if candidate:
+            return candidate
+    return request.META.get("REMOTE_ADDR")
+
+
+def requires_second_factor(user) -> bool:
+    """Staff roles and superusers pass a second factor before any staff page opens.
+
+    Trainers and trainees are not asked: the issue limits the requirement to the staff roles, and a
+    trainer's access is confined to their own sessions (see README, Security).
+    """
+    if not getattr(settings, "OTP_REQUIRED_FOR_STAFF", True):
+        return False
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_ops_staff_role", None)
+    if cached is None:
+        cached = user.groups.filter(name__in=roles.STAFF_ROLES).exists()
+        user._ops_staff_role = cached
+    return cached
