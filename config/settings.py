@@ -40,8 +40,10 @@ INSTALLED_APPS = [
     "api",
     "cms",
     # Wagtail
-    "wagtail_localize",
-    "wagtail_localize.locales",
+    # Translation: Wagtail's core tooling (copy a page into a locale, edit it in the normal editor,
+    # same workflow); the README's architecture section says why not wagtail-localize.
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.api.v3",  # only for its admin screen issuing API tokens (Settings → API tokens)
@@ -200,7 +202,7 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = [("ar", "العربية"), ("en", "English")]
 WAGTAIL_SITE_NAME = "MPS Learning & Cascade Tracker"
 WAGTAILADMIN_BASE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
-WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "odt", "txt"]
+WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "odt", "txt", "mp4", "webm"]  # videos: lesson video block
 
 # --- Static and media ------------------------------------------------------------------------
 STATIC_URL = "/static/"
