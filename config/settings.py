@@ -221,6 +221,20 @@ STORAGES = {
     },
 }
 
+# Certificate PDFs and batch ZIPs: outside MEDIA_ROOT (never served by the web server); the
+# certificates views check permission and stream them.
+STORAGES["certificates"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": env_str("CERTIFICATE_ROOT", str(VAR_DIR / "private"))},
+}
+
+# --- Certificates ----------------------------------------------------------------------------
+# The absolute address printed in every certificate's QR code: https://<site>/verify/<code>/.
+SITE_BASE_URL = env_str("SITE_BASE_URL", WAGTAILADMIN_BASE_URL).rstrip("/")
+# Public verification page: at most this many lookups per client address per window (seconds).
+CERTIFICATE_VERIFY_RATE_LIMIT = env_int("CERTIFICATE_VERIFY_RATE_LIMIT", 30)
+CERTIFICATE_VERIFY_RATE_WINDOW = env_int("CERTIFICATE_VERIFY_RATE_WINDOW", 600)
+
 # --- E-mail ----------------------------------------------------------------------------------
 MAILERS = {"default": {"BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
 

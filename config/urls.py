@@ -9,6 +9,7 @@ urlpatterns = [
     path("account/second-factor/", include("ops.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("", include("certificates.urls")),  # /verify/ and certificate downloads
     path("cascade/", include("cascade.urls")),
 ]
 

@@ -1,0 +1,126 @@
+"""One function from template + context to PDF bytes, with fonts configured once per process.
+
+- Fonts come from local files only (``@font-face`` with ``file://`` URLs, see ``FONT_FILES``),
+  under family names of our own, and the style sheet gives every element an explicit stack of
+  them: otherwise fontconfig quietly pulls fallback fonts into the PDF (``pdffonts`` shows it).
+- ``FontConfiguration`` and the parsed style sheet are built once per process and reused:
+  parsing ``@font-face`` and loading the fonts is most of a small document's cost.
+- The URL fetcher reads files under the font and static directories and refuses everything else,
+  so rendering never touches the network, whatever CSS an administrator adds.
+"""
+
+import hashlib
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+# family → [(weight, file)]. Debian: fonts-hosny-amiri (Arabic, with Latin glyphs) and
+# fonts-noto-core (Latin serif; Naskh as a second Arabic face).
+FONT_FILES: dict[str, list[tuple[int, str]]] = {
+    "MPS Arabic": [
+        (400, "/usr/share/fonts/opentype/fonts-hosny-amiri/Amiri-Regular.ttf"),
+        (700, "/usr/share/fonts/opentype/fonts-hosny-amiri/Amiri-Bold.ttf"),
+    ],
+    "MPS Naskh": [
+        (400, "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf"),
+        (700, "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Bold.ttf"),
+    ],
+    "MPS Latin": [
+        (400, "/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf"),
+        (700, "/usr/share/fonts/truetype/noto/NotoSerif-Bold.ttf"),
+    ],
+}
+MAX_CACHED_STYLESHEETS = 8
+
+
+def font_files() -> dict[str, list[tuple[int, str]]]:
+    return getattr(settings, "CERTIFICATE_FONT_FILES", FONT_FILES)
+
+
+def font_face_css() -> str:
+    rules = []
+    for family, faces in font_files().items():
+        for weight, path in faces:
+            rules.append(
+                f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
+                f'src: url("{Path(path).as_uri()}"); }}'
+            )
+    return "\n".join(rules)
+
+
+class LocalFileFetcher(URLFetcher):
+    """Reads ``file://`` URLs under the allowed directories; refuses every other URL."""
+
+    def __init__(self, allowed_roots: list[Path]) -> None:
+        super().__init__(allowed_protocols={"file"}, allow_redirects=False)
+        self.allowed_roots = [root.resolve() for root in allowed_roots]
+
+    def fetch(self, url, headers=None):
+        if not url.startswith("file://"):
+            raise ValueError(f"certificate rendering fetches no network resource: {url}")
+        path = Path(url.removeprefix("file://").split("?")[0]).resolve()
+        if not any(path.is_relative_to(root) for root in self.allowed_roots):
+            raise ValueError(f"certificate rendering reads only fonts and static files: {url}")
+        return super().fetch(url, headers)
+
+
+class _Renderer:
+    """Per-process rendering state: the font configuration, parsed style sheets, image cache."""
+
+    def __init__(self) -> None:
+        self.font_config = FontConfiguration()
+        roots = {Path(path).parent for faces in font_files().values() for _w, path in faces}
+        roots |= {Path(p) for p in settings.STATICFILES_DIRS}
+        roots |= {Path(p) for p in finders.searched_locations}
+        roots.add(Path(__file__).parent / "static")
+        self.fetcher = LocalFileFetcher(sorted(roots))
+        self.stylesheets: dict[str, CSS] = {}
+        self.image_cache: dict = {}
+        self.lock = threading.Lock()
+
+    def stylesheet(self, css_text: str) -> CSS:
+        key = hashlib.sha256(css_text.encode()).hexdigest()
+        with self.lock:
+            sheet = self.stylesheets.get(key)
+            if sheet is None:
+                if len(self.stylesheets) >= MAX_CACHED_STYLESHEETS:
+                    self.stylesheets.clear()
+                sheet = CSS(string=css_text, font_config=self.font_config, url_fetcher=self.fetcher)
+                self.stylesheets[key] = sheet
+            return sheet
+
+
+_renderer: _Renderer | None = None
+_renderer_lock = threading.Lock()
+
+
+def renderer() -> _Renderer:
+    """The process's renderer, created on first use (so each Celery worker process makes its own)."""
+    global _renderer
+    if _renderer is None:
+        with _renderer_lock:
+            if _renderer is None:
+                _renderer = _Renderer()
+    return _renderer
+
+
+def reset_renderer() -> None:
+    """Forget the process's fonts and style sheets (tests and the benchmark's cold path)."""
+    global _renderer
+    _renderer = None
+
+
+def render_pdf(*, template_name: str, context: dict, css: str) -> bytes:
+    """Render the Django template ``template_name`` with ``context`` and style sheet ``css`` to PDF."""
+    state = renderer()
+    html = render_to_string(template_name, context)
+    document = HTML(string=html, base_url=Path(__file__).parent.as_uri() + "/", url_fetcher=state.fetcher)
+    return document.write_pdf(
+        stylesheets=[state.stylesheet(css)], font_config=state.font_config, cache=state.image_cache
+    )

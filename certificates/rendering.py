@@ -1,0 +1,150 @@
+"""What a certificate says: the template for its kind and the words and figures printed on it.
+
+A certificate is printed in Arabic and English side by side whatever the reader's language, so
+its wording lives in the templates (``certificates/pdf/*.html``, overridable from the project's
+``templates/`` directory) and its issuing bodies, signatory titles and extra CSS in the
+``CertificateDesign`` setting that an administrator edits in the Wagtail admin.
+"""
+
+from datetime import date
+
+import segno
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from certificates.codes import code_display
+from certificates.models import Certificate, CertificateDesign, CertificateKind
+from certificates.pdf import font_face_css, render_pdf
+
+TEMPLATES = {
+    CertificateKind.PARTICIPANT: "certificates/pdf/participant.html",
+    CertificateKind.TRAINER: "certificates/pdf/trainer.html",
+    CertificateKind.ELEARNING: "certificates/pdf/elearning.html",
+}
+STYLESHEET = "certificates/pdf/certificate.css"
+
+# Iraqi (Levantine) month names, as MOI documents print them.
+ARABIC_MONTHS = (
+    "كانون الثاني",
+    "شباط",
+    "آذار",
+    "نيسان",
+    "أيار",
+    "حزيران",
+    "تموز",
+    "آب",
+    "أيلول",
+    "تشرين الأول",
+    "تشرين الثاني",
+    "كانون الأول",
+)
+ENGLISH_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def arabic_digits(value) -> str:
+    return str(value).translate(_ARABIC_INDIC)
+
+
+def arabic_date(day: date) -> str:
+    return arabic_digits(f"{day.day} {ARABIC_MONTHS[day.month - 1]} {day.year}")
+
+
+def english_date(day: date) -> str:
+    return f"{day.day} {ENGLISH_MONTHS[day.month - 1]} {day.year}"
+
+
+def verification_url(code: str) -> str:
+    """The absolute address the QR code holds (SITE_BASE_URL + the public verify page)."""
+    return settings.SITE_BASE_URL + reverse("certificates:verify_code", args=[code_display(code)])
+
+
+def qr_svg(url: str) -> str:
+    """The QR code as inline SVG without a fixed size (the style sheet sizes it in millimetres)."""
+    return segno.make(url, error="m").svg_inline(
+        border=0, omitsize=True, dark="#14213d", svgclass="qr-code"
+    )
+
+
+def _rank_labels(certificate: Certificate) -> tuple[str, str]:
+    person = certificate.person
+    if not person.rank:
+        return "", ""
+    with translation.override("ar"):
+        rank_ar = str(person.get_rank_display())
+    with translation.override("en"):
+        rank_en = str(person.get_rank_display())
+    return rank_ar, rank_en
+
+
+def certificate_context(certificate: Certificate, design: CertificateDesign) -> dict:
+    course = certificate.course
+    session = certificate.session
+    rank_ar, rank_en = _rank_labels(certificate)
+    issued_on = timezone.localtime(certificate.issued_at).date()
+    url = verification_url(certificate.code)
+    context = {
+        "certificate": certificate,
+        "design": design,
+        "female": certificate.person.gender == "F",
+        "name_ar": certificate.name_ar,
+        "name_latin": certificate.name_latin,
+        "rank_ar": rank_ar,
+        "rank_en": rank_en,
+        "course_code": course.code,
+        "course_title_ar": course.title_ar,
+        "course_title_en": course.title_en,
+        "hours_ar": arabic_digits(course.hours),
+        "hours_en": course.hours,
+        "issued_on_ar": arabic_date(issued_on),
+        "issued_on_en": english_date(issued_on),
+        "completed_on_ar": arabic_date(certificate.completed_on),
+        "completed_on_en": english_date(certificate.completed_on),
+        "serial": certificate.serial,
+        "code": code_display(certificate.code),
+        "verification_url": url,
+        "qr_svg": qr_svg(url),
+        "replaces_serial": certificate.replaces.serial if certificate.replaces_id else "",
+    }
+    if session is not None:
+        context |= {
+            "centre_ar": session.training_centre.name_ar,
+            "centre_en": session.training_centre.name_en,
+            "start_ar": arabic_date(session.start_date),
+            "start_en": english_date(session.start_date),
+            "end_ar": arabic_date(session.end_date),
+            "end_en": english_date(session.end_date),
+            "session_ref": session.ref,
+        }
+    if certificate.valid_until:
+        context |= {
+            "valid_until_ar": arabic_date(certificate.valid_until),
+            "valid_until_en": english_date(certificate.valid_until),
+        }
+    return context
+
+
+def certificate_css(design: CertificateDesign) -> str:
+    return "\n".join([font_face_css(), render_to_string(STYLESHEET), design.extra_css])
+
+
+def certificate_pdf_bytes(certificate: Certificate, design: CertificateDesign | None = None) -> bytes:
+    """The certificate as PDF bytes (not stored; see ``services.certificate_pdf_ensure``)."""
+    design = design or CertificateDesign.load()
+    context = certificate_context(certificate, design)
+    return render_pdf(template_name=TEMPLATES[certificate.kind], context=context, css=certificate_css(design))

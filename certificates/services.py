@@ -1,0 +1,353 @@
+"""Issuing, storing, revoking and re-issuing certificates, and batches of them.
+
+Issuing is idempotent by construction: the database allows one original certificate per
+person, course and session (and per e-learning completion), so a second or concurrent call
+finds the first one's row, whichever process or worker it comes from. Rendering happens outside
+any lock; storing the PDF is a conditional update, so two renders of one certificate keep the
+first and discard the other. Batches rely on both: a chunk that runs twice (a worker killed and
+restarted) changes nothing the first run did.
+"""
+
+import hashlib
+import secrets
+import tempfile
+import zipfile
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cascade.models import Outcome, Participation, SessionKind, TrainerQualification
+from cascade.services import qualification_validity_years
+from certificates.codes import code_generate
+from certificates.models import (
+    BatchScope,
+    BatchStatus,
+    Certificate,
+    CertificateBatch,
+    CertificateDesign,
+    CertificateKind,
+    private_storage,
+)
+from certificates.rendering import certificate_pdf_bytes
+from certificates.selectors import batch_centre_limit, eligible_participations
+from courses.models import Course
+from lms.models import Person, TrainingCentre
+
+NOT_COMPLETED = _("Only a participant who completed a closed session receives a certificate.")
+REASON_REQUIRED = _("Give the reason for revoking the certificate.")
+ALREADY_REVOKED = _("This certificate is already revoked.")
+REISSUE_NEEDS_REVOCATION = _("Revoke the certificate before issuing its replacement.")
+BATCH_NOT_ALLOWED = _("You may not issue certificates for this selection.")
+BATCH_CHUNK_SIZE = 25
+
+_KIND_FOR_SESSION = {
+    SessionKind.TOT: CertificateKind.TRAINER,
+    SessionKind.CASCADE: CertificateKind.PARTICIPANT,
+    SessionKind.DIRECT: CertificateKind.PARTICIPANT,
+}
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year + years, day=28)
+
+
+def _latest(certificate: Certificate) -> Certificate:
+    """The newest certificate of a re-issue chain that starts at ``certificate``."""
+    while True:
+        try:
+            certificate = certificate.replaced_by
+        except Certificate.DoesNotExist:
+            return certificate
+
+
+def _create(**fields) -> Certificate:
+    """Insert a certificate and give it its serial, in a savepoint the caller can recover from."""
+    with transaction.atomic():
+        certificate = Certificate.objects.create(code=code_generate(), **fields)
+        issued = timezone.localtime(certificate.issued_at)
+        certificate.serial = f"{certificate.course.code}-{issued:%Y}-{certificate.pk:06d}"
+        certificate.save(update_fields=["serial"])
+    return certificate
+
+
+def _trainer_valid_until(participation: Participation) -> date:
+    """The end of the qualification ``session_close`` granted for this ToT, else the default term."""
+    qualification = TrainerQualification.objects.filter(
+        person_id=participation.person_id, source_session_id=participation.session_id
+    ).first()
+    if qualification and qualification.valid_until:
+        return qualification.valid_until
+    return _years_after(participation.session.end_date, qualification_validity_years())
+
+
+def certificate_issue(*, participation: Participation) -> Certificate:
+    """The certificate for a completed participation in a closed session: created once, then returned."""
+    session = participation.session
+    if participation.outcome != Outcome.COMPLETED or not session.is_closed:
+        raise ValidationError(NOT_COMPLETED)
+    source = {"person_id": participation.person_id, "course_id": session.course_id, "session_id": session.pk}
+    existing = Certificate.objects.filter(replaces__isnull=True, **source).first()
+    if existing is not None:
+        return _latest(existing)
+    person = participation.person
+    kind = _KIND_FOR_SESSION[session.kind]
+    try:
+        return _create(
+            kind=kind,
+            name_ar=person.name_ar,
+            name_latin=person.name_latin,
+            completed_on=session.end_date,
+            valid_until=_trainer_valid_until(participation) if kind == CertificateKind.TRAINER else None,
+            **source,
+        )
+    except IntegrityError:
+        # Another call issued it between our read and our insert: the constraint kept it single.
+        existing = Certificate.objects.filter(replaces__isnull=True, **source).first()
+        if existing is None:
+            raise
+        return _latest(existing)
+
+
+def certificate_issue_for_elearning(
+    *, person: Person, course: Course, completed_at: datetime, completion_id: int
+) -> Certificate:
+    """The certificate for an e-learning completion (``lms.signals.course_completed``), once."""
+    existing = Certificate.objects.filter(replaces__isnull=True, completion_id=completion_id).first()
+    if existing is not None:
+        return _latest(existing)
+    try:
+        return _create(
+            kind=CertificateKind.ELEARNING,
+            person=person,
+            course=course,
+            completion_id=completion_id,
+            name_ar=person.name_ar,
+            name_latin=person.name_latin,
+            completed_on=timezone.localtime(completed_at).date(),
+        )
+    except IntegrityError:
+        existing = Certificate.objects.filter(replaces__isnull=True, completion_id=completion_id).first()
+        if existing is None:
+            raise
+        return _latest(existing)
+
+
+def certificate_pdf_ensure(*, certificate: Certificate, design: CertificateDesign | None = None) -> Certificate:
+    """Render and store the certificate's PDF and SHA-256 unless already stored; never replaces it.
+
+    The stored file is what every later download returns, byte for byte.
+    """
+    if certificate.pdf:
+        return certificate
+    pdf = certificate_pdf_bytes(certificate, design)
+    digest = hashlib.sha256(pdf).hexdigest()
+    storage = private_storage()
+    issued = timezone.localtime(certificate.issued_at)
+    # A random part keeps a concurrent render of the same certificate from overwriting this file.
+    name = storage.save(f"certificates/{issued:%Y/%m}/{certificate.serial}-{secrets.token_hex(6)}.pdf", ContentFile(pdf))
+    stored = Certificate.objects.filter(pk=certificate.pk, pdf="").update(pdf=name, pdf_sha256=digest)
+    if stored:
+        certificate.pdf.name, certificate.pdf_sha256 = name, digest
+    else:
+        storage.delete(name)
+        certificate.refresh_from_db(fields=["pdf", "pdf_sha256"])
+    return certificate
+
+
+def certificate_pdf_read(*, certificate: Certificate) -> bytes:
+    """The stored PDF, checked against its SHA-256 (a changed file on disk is an error, not a download)."""
+    with private_storage().open(certificate.pdf.name, "rb") as handle:
+        data = handle.read()
+    if hashlib.sha256(data).hexdigest() != certificate.pdf_sha256:
+        raise ValueError(f"certificate {certificate.serial}: stored PDF does not match its SHA-256")
+    return data
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certificate:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": REASON_REQUIRED})
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.revoked_at is not None:
+        raise ValidationError(ALREADY_REVOKED)
+    certificate.revoked_at = timezone.now()
+    certificate.revoked_by = by
+    certificate.revocation_reason = reason
+    certificate.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+    return certificate
+
+
+def certificate_reissue(*, certificate: Certificate) -> Certificate:
+    """A new certificate (new serial and code) replacing a revoked one, with the person's current name.
+
+    Used after a correction of the person's record. Idempotent: a certificate is replaced once.
+    """
+    if certificate.revoked_at is None:
+        raise ValidationError(REISSUE_NEEDS_REVOCATION)
+    try:
+        return certificate.replaced_by
+    except Certificate.DoesNotExist:
+        pass
+    person = certificate.person
+    try:
+        return _create(
+            kind=certificate.kind,
+            person=person,
+            course_id=certificate.course_id,
+            session_id=certificate.session_id,
+            completion_id=certificate.completion_id,
+            name_ar=person.name_ar,
+            name_latin=person.name_latin,
+            completed_on=certificate.completed_on,
+            valid_until=certificate.valid_until,
+            replaces=certificate,
+        )
+    except IntegrityError:
+        return Certificate.objects.get(replaces=certificate)
+
+
+# --- Batches ---------------------------------------------------------------------------------
+
+
+def batch_start(
+    *,
+    user,
+    scope: str,
+    session=None,
+    training_centre: TrainingCentre | None = None,
+    course: Course | None = None,
+) -> CertificateBatch:
+    """Record a batch for ``user`` and queue its task once the transaction commits.
+
+    A centre manager may choose only their own centre or one of its sessions; a course batch of
+    theirs covers only their centre. The Directorate may choose anything.
+    """
+    from certificates.tasks import certificate_batch_run
+
+    targets = {BatchScope.SESSION: session, BatchScope.CENTRE: training_centre, BatchScope.COURSE: course}
+    if scope not in targets or targets[scope] is None:
+        raise ValidationError({"scope": _("Choose what to issue certificates for.")})
+    allowed, limit = batch_centre_limit(user)
+    if not allowed:
+        raise PermissionDenied(BATCH_NOT_ALLOWED)
+    if limit is not None and (
+        (scope == BatchScope.SESSION and session.training_centre_id != limit)
+        or (scope == BatchScope.CENTRE and training_centre.pk != limit)
+    ):
+        raise PermissionDenied(BATCH_NOT_ALLOWED)
+    with transaction.atomic():
+        batch = CertificateBatch(
+            owner=user,
+            scope=scope,
+            session=session if scope == BatchScope.SESSION else None,
+            training_centre=training_centre if scope == BatchScope.CENTRE else None,
+            course=course if scope == BatchScope.COURSE else None,
+            limit_to_centre_id=limit if scope == BatchScope.COURSE else None,
+        )
+        batch.total = batch_participations(batch).count()
+        batch.save()
+        certificate_batch_run.delay_on_commit(batch.pk)
+    return batch
+
+
+def batch_participations(batch: CertificateBatch) -> QuerySet[Participation]:
+    return eligible_participations(
+        session=batch.session,
+        training_centre=batch.training_centre,
+        course=batch.course,
+        limit_to_centre=batch.limit_to_centre,
+    )
+
+
+def _with_stored_pdf() -> Exists:
+    return Exists(
+        Certificate.objects.filter(
+            person_id=OuterRef("person_id"), session_id=OuterRef("session_id"), replaces__isnull=True
+        ).exclude(pdf="")
+    )
+
+
+def batch_pending_ids(batch: CertificateBatch) -> list[int]:
+    """Participations in the batch whose certificate is not issued or not yet stored."""
+    return list(batch_participations(batch).exclude(_with_stored_pdf()).order_by("pk").values_list("pk", flat=True))
+
+
+def batch_dispatch(*, batch: CertificateBatch, chunk_size: int = BATCH_CHUNK_SIZE) -> list[list[int]]:
+    """Split what is still pending into chunks (one task each, so workers share the batch)."""
+    pending = batch_pending_ids(batch)
+    CertificateBatch.objects.filter(pk=batch.pk, status=BatchStatus.QUEUED).update(status=BatchStatus.RUNNING)
+    return [pending[i : i + chunk_size] for i in range(0, len(pending), chunk_size)]
+
+
+def batch_chunk_run(*, batch: CertificateBatch, participation_ids: list[int]) -> int:
+    """Issue and store the certificates of these participations; returns how many are now ready."""
+    design = CertificateDesign.load()
+    participations = (
+        batch_participations(batch)
+        .filter(pk__in=participation_ids)
+        .select_related("person", "session__course", "session__training_centre")
+        .order_by("pk")
+    )
+    for participation in participations:
+        certificate_pdf_ensure(certificate=certificate_issue(participation=participation), design=design)
+    return batch_progress_refresh(batch=batch)
+
+
+def batch_progress_refresh(*, batch: CertificateBatch) -> int:
+    """Recount ready certificates from the database (a chunk run twice does not count twice)."""
+    ready = batch_participations(batch).filter(_with_stored_pdf()).count()
+    CertificateBatch.objects.filter(pk=batch.pk).update(done=min(ready, batch.total))
+    return ready
+
+
+def batch_archive_certificates(batch: CertificateBatch) -> QuerySet[Certificate]:
+    """The batch's certificates as they stand: current (not revoked), with their PDFs."""
+    participations = batch_participations(batch)
+    return (
+        Certificate.objects.active()
+        .with_pdf()
+        .filter(
+            Exists(participations.filter(person_id=OuterRef("person_id"), session_id=OuterRef("session_id")))
+        )
+        .order_by("serial")
+    )
+
+
+def batch_finish(*, batch: CertificateBatch) -> CertificateBatch:
+    """Zip the batch's PDFs once everything is ready; a second call finds it done and returns."""
+    if batch_pending_ids(batch):
+        return batch
+    with transaction.atomic():
+        batch = CertificateBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status == BatchStatus.DONE:
+            return batch
+        storage = private_storage()
+        with tempfile.TemporaryFile() as spool:
+            # PDFs are already compressed: storing them keeps the archive fast to build.
+            with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
+                for certificate in batch_archive_certificates(batch).iterator(chunk_size=200):
+                    with storage.open(certificate.pdf.name, "rb") as pdf:
+                        archive.writestr(f"{certificate.serial}.pdf", pdf.read())
+            spool.seek(0)
+            batch.archive.save(f"batch-{batch.pk}-{secrets.token_hex(6)}.zip", File(spool), save=False)
+        batch.done = batch.total
+        batch.status = BatchStatus.DONE
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["archive", "done", "status", "finished_at"])
+    return batch
+
+
+def batch_fail(*, batch_id: int, error: str) -> None:
+    CertificateBatch.objects.filter(pk=batch_id).exclude(status=BatchStatus.DONE).update(
+        status=BatchStatus.FAILED, error=error[:2000]
+    )
