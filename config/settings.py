@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "plans",
     "certificates",
     "ops",
+    "imports",
     "api",
     "cms",
     # Wagtail
@@ -156,6 +157,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# --- Bulk imports (imports app) -----------------------------------------------------------
+# Uploaded spreadsheets wait here between the dry run and the confirmed import: outside
+# MEDIA_ROOT and STATIC_ROOT, so the web server never serves them.
+IMPORTS_DIR = Path(env_str("IMPORTS_DIR", str(VAR_DIR / "imports")))
+IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_MB", 20) * 1024 * 1024
+# An XLSX is a ZIP; its declared uncompressed size is checked before any parsing (zip bombs).
+IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED_MB", 200) * 1024 * 1024
+IMPORT_ABANDONED_AFTER_HOURS = env_int("IMPORT_ABANDONED_AFTER_HOURS", 24)
+CELERY_BEAT_SCHEDULE["imports-cleanup"] = {"task": "imports.tasks.import_files_cleanup", "schedule": 3600.0}
 
 # --- Auth ------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

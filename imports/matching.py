@@ -1,0 +1,135 @@
+"""Matching spreadsheet text to reference records and values.
+
+Governorates, training centres and courses are matched by code, English name or Arabic name;
+Arabic is compared in its normalised form (``lms.text.normalize_arabic``), English without case.
+Choices (gender, rank, kind, outcome) accept their stored value and their English and Arabic
+labels. Dates accept ISO (2024-03-31) and day/month/year (31/3/2024). Arabic-Indic digits are
+read as digits everywhere.
+
+Each ``Lookups`` loads its reference tables once per import (a few dozen rows), so matching a
+row costs no query.
+"""
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import TextChoices
+from django.utils import translation
+
+from courses.models import Course
+from lms.models import Governorate, PoliceUnit, Station, TrainingCentre
+from lms.text import normalize_arabic
+
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def key(text) -> str:
+    """The comparison form of a name or code: Arabic folded, case and spacing ignored."""
+    return normalize_arabic(str(text).translate(_DIGITS))
+
+
+def text(value) -> str:
+    """A cell as stripped text ('' when empty), with Arabic-Indic digits as digits only for numbers."""
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def parse_date(value) -> date:
+    """ISO or day/month/year; raises ValueError otherwise."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raw = text(value).translate(_DIGITS)
+    if match := _ISO.match(raw):
+        year, month, day = (int(g) for g in match.groups())
+    elif match := _DMY.match(raw):
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        raise ValueError(raw)
+    return date(year, month, day)
+
+
+def parse_int(value) -> int:
+    raw = text(value).translate(_DIGITS).replace(",", "")
+    if re.fullmatch(r"-?\d+(\.0+)?", raw):
+        return int(Decimal(raw))
+    raise ValueError(raw)
+
+
+def parse_decimal(value) -> Decimal:
+    raw = text(value).translate(_DIGITS).replace("٫", ".")
+    try:
+        number = Decimal(raw)
+    except InvalidOperation as exc:
+        raise ValueError(raw) from exc
+    if not number.is_finite():
+        raise ValueError(raw)
+    return number
+
+
+def choice_map(choices: type[TextChoices], extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Value, English label and Arabic label (from the catalogue) of every choice → the value."""
+    mapping = {}
+    for member in choices:
+        mapping[key(member.value)] = member.value
+        for language in ("en", "ar"):
+            with translation.override(language):
+                mapping[key(str(member.label))] = member.value
+    for spelling, value in (extra or {}).items():
+        mapping[key(spelling)] = value
+    return mapping
+
+
+class Lookups:
+    """Reference tables of one import, indexed by every accepted spelling."""
+
+    def __init__(self) -> None:
+        self.governorates = self._index(Governorate.objects.all(), ("code", "name_en", "name_ar"))
+        self.centres = self._index(TrainingCentre.objects.select_related("governorate"), ("code", "name_en", "name_ar"))
+        self.courses = self._index(Course.objects.all(), ("code", "title_en", "title_ar"))
+        for course in Course.objects.all():
+            self.courses.setdefault(key(course.code.replace("-", "")), course)
+        self._units: dict[tuple[int, str], PoliceUnit] | None = None
+        self._stations: dict[tuple[int, str], Station] | None = None
+
+    @staticmethod
+    def _index(queryset, attributes) -> dict:
+        index = {}
+        for obj in queryset:
+            for attribute in attributes:
+                index.setdefault(key(getattr(obj, attribute)), obj)
+        return index
+
+    def governorate(self, value) -> Governorate | None:
+        return self.governorates.get(key(value)) if text(value) else None
+
+    def centre(self, value) -> TrainingCentre | None:
+        return self.centres.get(key(value)) if text(value) else None
+
+    def course(self, value) -> Course | None:
+        if not text(value):
+            return None
+        return self.courses.get(key(value)) or self.courses.get(key(text(value).replace("-", "")))
+
+    def unit(self, governorate_id: int, value) -> PoliceUnit | None:
+        if self._units is None:
+            self._units = self._places(PoliceUnit.objects.all())
+        return self._units.get((governorate_id, key(value)))
+
+    def station(self, governorate_id: int, value) -> Station | None:
+        if self._stations is None:
+            self._stations = self._places(Station.objects.all())
+        return self._stations.get((governorate_id, key(value)))
+
+    @staticmethod
+    def _places(queryset) -> dict:
+        index = {}
+        for place in queryset:
+            for name in (place.name_en, place.name_ar):
+                index.setdefault((place.governorate_id, key(name)), place)
+        return index

@@ -1,0 +1,753 @@
+"""One django-import-export resource per importable record: people, sessions, participations, targets.
+
+Natural keys are the import ids (service number; session reference; session + person; year +
+place + course). Each resource reads its file in one pass with no query per row: reference
+tables and the records the file names are loaded once (``preload``), looked up by the instance
+loader and the widgets, and rows identical to what is stored are skipped as unchanged
+(``skip_unchanged``). Rows are validated one by one (cell widgets, the model's field checks,
+``check_row``), then written in bulk at the end (``apply``) — sessions and participations only
+after ``cascade.integrity`` has passed the session as the write leaves it. A rule that fails
+marks the row that broke it as invalid, on the column that broke it, and import-export's
+``rollback_on_validation_errors`` rolls the whole file back.
+
+A file that repeats a record (the same key twice) is refused on the repeating row: the second
+row would otherwise silently overwrite the first.
+"""
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from import_export import resources
+from import_export.fields import Field
+from import_export.instance_loaders import BaseInstanceLoader
+from import_export.results import InvalidRow, RowResult
+
+from cascade.integrity import ParticipantDraft, SessionDraft
+from cascade.models import (
+    Outcome,
+    Participation,
+    SessionKind,
+    SessionStatus,
+    SessionTrainer,
+    TrainerRole,
+    TrainingSession,
+)
+from imports import matching
+from imports.rules import session_violations
+from imports.widgets import (
+    BoundWidget,
+    CellWidget,
+    CentreWidget,
+    ChoiceWidget,
+    CountWidget,
+    CourseWidget,
+    DateCellWidget,
+    GovernorateWidget,
+    PeopleWidget,
+    PersonWidget,
+    ScoreWidget,
+    ServiceNumberWidget,
+    SessionWidget,
+)
+from lms.models import Gender, Person, Rank, person_label
+from lms.text import normalize_arabic
+from plans.models import Target
+
+DUPLICATE_ROW = _("The same record is already in row {line} of this file.")
+POSSIBLE_DUPLICATE = _(
+    "Possibly the same person as {people}: same name, governorate and rank under another service number."
+)
+OTHER_CENTRE = _("“{centre}” is not your training centre; you can import rows of {own} only.")
+SESSION_OF_OTHER_CENTRE = _("Session {session} belongs to another training centre; you can import rows of {own} only.")
+CENTRE_NOT_IN_GOVERNORATE = _("Training centre “{centre}” is in {actual}, not in {given}.")
+UNKNOWN_UNIT = _("No unit called “{value}” in this person's governorate.")
+UNKNOWN_STATION = _("No police station called “{value}” in this person's governorate.")
+YEAR_OUT_OF_RANGE = _("{year} is not a plan year (2000–2100).")
+
+CHUNK = 2000
+INVALID = RowResult.IMPORT_TYPE_INVALID
+
+
+def _chunks(values: Iterable, size: int = CHUNK):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _label(person: Person) -> str:
+    return person_label(person.name_ar, person.service_number)
+
+
+def _draft(**fields) -> SessionDraft:
+    """A SessionDraft of the fields this version of ``cascade.integrity`` knows."""
+    known = {f.name for f in dataclasses.fields(SessionDraft)}
+    return SessionDraft(**{name: value for name, value in fields.items() if name in known})
+
+
+def _participant(**fields) -> ParticipantDraft:
+    known = {f.name for f in dataclasses.fields(ParticipantDraft)}
+    return ParticipantDraft(**{name: value for name, value in fields.items() if name in known})
+
+
+class PreloadedInstanceLoader(BaseInstanceLoader):
+    """Finds the stored record of a row in the tables the resource preloaded (no query per row)."""
+
+    def get_instance(self, row):
+        return self.resource.find_existing(row)
+
+
+class RecordResource(resources.ModelResource):
+    """What every import shares: preloading, duplicate rows, row checks, the final bulk write."""
+
+    class Meta:
+        use_bulk = True  # rows are collected, then written by ``apply``
+        batch_size = None  # one write at the end, after the rules have seen every row
+        skip_unchanged = True
+        report_skipped = True
+        skip_html_diff = True
+        clean_model_instances = False  # full_clean would query per row; see validate_instance
+        use_transactions = True
+        instance_loader_class = PreloadedInstanceLoader
+
+    # Column of the identity, where a repeated row is reported.
+    identity_field = ""
+
+    def __init__(
+        self,
+        *,
+        user=None,
+        scope_centre=None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.user = user
+        self.scope_centre = scope_centre
+        self.progress = progress or (lambda done, total: None)
+        self.pending: list[tuple[int, object, bool]] = []
+        self.warnings: dict[int, list[str]] = defaultdict(list)
+        self.rule_errors: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        self._seen: dict = {}
+        self.current_row = 0
+        self._result = None
+        self.total = 0
+
+    # --- hooks import-export calls ---------------------------------------------------------
+
+    def before_import(self, dataset, **kwargs):
+        self.total = len(dataset)
+        self.lookups = matching.Lookups()
+        for field in self.fields.values():
+            if isinstance(field.widget, BoundWidget):
+                field.widget.bind(self)
+        self.preload(dataset)
+
+    def before_import_row(self, row, **kwargs):
+        number = self.current_row = kwargs["row_number"]
+        identity = self.identity(row)
+        if identity is None:
+            return
+        first = self._seen.setdefault(identity, number)
+        if first != number:
+            raise ValidationError({self.identity_field: str(DUPLICATE_ROW.format(line=first + 1))})
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        self.prepare(instance)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        # Field checks that cost no query: length, choices, digits. Relations were resolved from
+        # the preloaded tables, and uniqueness is the import's identity, so neither is re-checked.
+        exclude = set(errors) | {f.name for f in instance._meta.concrete_fields if f.is_relation}
+        try:
+            instance.clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if not errors:
+            try:
+                self.check_row(instance)
+            except ValidationError as exc:
+                errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        self.pending.append((kwargs["row_number"], instance, is_create))
+
+    def after_import_row(self, row, row_result, **kwargs):
+        number = kwargs["row_number"]
+        if number % 250 == 0:
+            self.progress(number, 2 * self.total)
+
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        """Called once, after the last row: run the rules across rows and write what passes."""
+        self._result = result
+        pending, self.pending = self.pending, []
+        try:
+            with transaction.atomic():
+                self.apply(pending)
+        except Exception as exc:  # a database refusal: reported as the file's error, all rolled back
+            self.handle_import_error(result, exc, raise_errors)
+        self.progress(2 * self.total, 2 * self.total)
+
+    def bulk_update(self, *args, **kwargs):
+        pass  # done by apply
+
+    def bulk_delete(self, *args, **kwargs):
+        pass  # imports never delete
+
+    # --- what each kind defines -------------------------------------------------------------
+
+    def preload(self, dataset) -> None:
+        raise NotImplementedError
+
+    def identity(self, row):
+        raise NotImplementedError
+
+    def find_existing(self, row):
+        raise NotImplementedError
+
+    def prepare(self, instance) -> None:
+        """Set derived fields once the row's cells are on the instance."""
+
+    def check_row(self, instance) -> None:
+        """Checks of one row that cost no query; raise ValidationError({attribute: message})."""
+
+    def apply(self, pending: list[tuple[int, object, bool]]) -> None:
+        raise NotImplementedError
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def mark_invalid(self, number: int, attribute: str, message) -> None:
+        """Turn a row that passed its own checks into an error, because a rule across rows failed."""
+        self.rule_errors[number].append((attribute, str(message)))
+        row_result = self._result.rows[number - 1]
+        if row_result.import_type != INVALID:
+            self._result.totals[row_result.import_type] -= 1
+            self._result.totals[INVALID] += 1
+            row_result.import_type = INVALID
+            error = ValidationError({attribute: [str(message)]})
+            row_result.validation_error = error
+            self._result.invalid_rows.append(InvalidRow(number=number, validation_error=error, values=()))
+
+    def column_of(self, attribute: str) -> str:
+        if attribute == NON_FIELD_ERRORS:
+            return ""
+        for field in self.fields.values():
+            if field.attribute == attribute:
+                return field.column_name
+        return attribute
+
+    def scope_error(self, attribute: str, centre) -> None:
+        if self.scope_centre is not None and centre is not None and centre.pk != self.scope_centre.pk:
+            raise ValidationError({attribute: str(OTHER_CENTRE.format(centre=centre, own=self.scope_centre))})
+
+    def progress_step(self, done_rows: int) -> None:
+        self.progress(self.total + done_rows, 2 * self.total)
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+class _PlaceWidget(BoundWidget):
+    """A unit or station, by English or Arabic name, within the row's governorate."""
+
+    def __init__(self, *, place: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.place = place
+
+    def parse(self, raw, row):
+        governorate = self.resource.lookups.governorate((row or {}).get("governorate"))
+        if governorate is None:
+            return None  # the governorate's own error is reported on its column
+        found = getattr(self.resource.lookups, self.place)(governorate.pk, raw)
+        if found is None:
+            template = UNKNOWN_UNIT if self.place == "unit" else UNKNOWN_STATION
+            raise ValueError(str(template.format(value=raw)))
+        return found
+
+
+GENDER_SPELLINGS = {"male": "M", "man": "M", "ذكر": "M", "female": "F", "woman": "F", "أنثى": "F", "انثى": "F"}
+
+
+class PersonResource(RecordResource):
+    service_number = Field("service_number", "service_number", ServiceNumberWidget(required=True, max_length=32))
+    name_ar = Field("name_ar", "name_ar", CellWidget(required=True, max_length=200))
+    name_latin = Field("name_latin", "name_latin", CellWidget(max_length=200))
+    gender = Field("gender", "gender", ChoiceWidget(Gender, extra=GENDER_SPELLINGS, required=True))
+    rank = Field("rank", "rank", ChoiceWidget(Rank))
+    unit = Field("unit", "unit", _PlaceWidget(place="unit"))
+    station = Field("station", "station", _PlaceWidget(place="station"))
+    governorate = Field("governorate", "governorate", GovernorateWidget(required=True))
+
+    identity_field = "service_number"
+
+    class Meta(RecordResource.Meta):
+        model = Person
+        fields = ("service_number", "name_ar", "name_latin", "gender", "rank", "unit", "station", "governorate")
+        import_id_fields = ("service_number",)
+
+    def _number(self, row) -> str | None:
+        try:
+            return self.fields["service_number"].widget.clean(row.get("service_number"))
+        except ValueError:
+            return None
+
+    def preload(self, dataset):
+        numbers = {n for n in (self._number(row) for row in dataset.dict) if n}
+        self.existing: dict[str, Person] = {}
+        for chunk in _chunks(numbers):
+            self.existing.update((p.service_number, p) for p in Person.objects.filter(service_number__in=chunk))
+        # Stored people who share a normalised name with someone in the file: possible duplicates.
+        names = {normalize_arabic(matching.text(row.get("name_ar"))) for row in dataset.dict} - {""}
+        self.namesakes: dict[tuple, set[str]] = defaultdict(set)
+        for chunk in _chunks(names):
+            for number, name, governorate_id, rank in Person.objects.filter(name_ar_normalized__in=chunk).values_list(
+                "service_number", "name_ar_normalized", "governorate_id", "rank"
+            ):
+                self.namesakes[(name, governorate_id, rank)].add(number)
+
+    def identity(self, row):
+        return self._number(row)
+
+    def find_existing(self, row):
+        number = self._number(row)
+        return self.existing.get(number) if number else None
+
+    def prepare(self, instance):
+        instance.name_ar_normalized = normalize_arabic(instance.name_ar or "")
+
+    def check_row(self, instance):
+        instance.clean()  # unit and station lie in the person's governorate
+        key = (instance.name_ar_normalized, instance.governorate_id, instance.rank)
+        others = sorted(self.namesakes[key] - {instance.service_number})
+        if others:
+            self.warnings[self.current_row].append(str(POSSIBLE_DUPLICATE.format(people=", ".join(others))))
+        self.namesakes[key].add(instance.service_number)
+
+    def apply(self, pending):
+        now = timezone.now()
+        new = [instance for _, instance, is_create in pending if is_create]
+        updated = [instance for _, instance, is_create in pending if not is_create]
+        Person.objects.bulk_create(new, batch_size=1000)
+        for instance in updated:
+            instance.updated_at = now
+        fields = [*self._meta.fields[1:], "name_ar_normalized", "updated_at"]
+        Person.objects.bulk_update(updated, fields, batch_size=1000)
+        self.progress_step(self.total)
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+class TrainingSessionResource(RecordResource):
+    ref = Field("ref", "session_ref", CellWidget(required=True, max_length=64))
+    course = Field("course", "course_code", CourseWidget(required=True))
+    kind = Field("kind", "kind", ChoiceWidget(SessionKind, extra={"totcourse": "tot"}, required=True))
+    training_centre = Field("training_centre", "training_centre", CentreWidget(required=True))
+    governorate = Field("governorate", "governorate", GovernorateWidget())
+    start_date = Field("start_date", "start_date", DateCellWidget(required=True))
+    end_date = Field("end_date", "end_date", DateCellWidget(required=True))
+    lead_trainer = Field("import_lead", "lead_trainer_service_number", PersonWidget(required=True))
+    co_trainers = Field("import_co_trainers", "co_trainer_service_numbers", PeopleWidget())
+    headcount_male = Field("headcount_male", "headcount_male", CountWidget())
+    headcount_female = Field("headcount_female", "headcount_female", CountWidget())
+
+    identity_field = "ref"
+
+    class Meta(RecordResource.Meta):
+        model = TrainingSession
+        fields = (
+            "ref",
+            "course",
+            "kind",
+            "training_centre",
+            "governorate",
+            "start_date",
+            "end_date",
+            "lead_trainer",
+            "co_trainers",
+            "headcount_male",
+            "headcount_female",
+        )
+        import_id_fields = ("ref",)
+
+    def preload(self, dataset):
+        refs = {matching.text(row.get("session_ref")) for row in dataset.dict} - {""}
+        self.existing: dict[str, TrainingSession] = {}
+        for chunk in _chunks(refs):
+            self.existing.update((s.ref, s) for s in TrainingSession.objects.filter(ref__in=chunk))
+        ids = [s.pk for s in self.existing.values()]
+        self.stored_trainers: dict[int, list[SessionTrainer]] = defaultdict(list)
+        self.stored_participants: dict[int, list[ParticipantDraft]] = defaultdict(list)
+        for chunk in _chunks(ids):
+            for trainer in SessionTrainer.objects.filter(session_id__in=chunk).select_related("person"):
+                self.stored_trainers[trainer.session_id].append(trainer)
+            for session_id, person_id, pre, post, days in Participation.objects.filter(
+                session_id__in=chunk
+            ).values_list("session_id", "person_id", "pre_score", "post_score", "days_attended"):
+                self.stored_participants[session_id].append(
+                    _participant(person_id=person_id, pre_score=pre, post_score=post, days_attended=days)
+                )
+        numbers = set()
+        for row in dataset.dict:
+            numbers.add(matching.text(row.get("lead_trainer_service_number")))
+            for part in matching.text(row.get("co_trainer_service_numbers")).replace(",", ";").split(";"):
+                numbers.add(part.strip())
+        for trainers in self.stored_trainers.values():
+            numbers.update(t.person.service_number for t in trainers)
+        self.people: dict[str, Person] = {}
+        for chunk in _chunks(numbers - {""}):
+            self.people.update(
+                (p.service_number, p)
+                for p in Person.objects.filter(service_number__in=chunk).only("id", "service_number", "name_ar")
+            )
+
+    def identity(self, row):
+        return matching.text(row.get("session_ref")) or None
+
+    def find_existing(self, row):
+        session = self.existing.get(matching.text(row.get("session_ref")))
+        if session is None:
+            return None
+        trainers = self.stored_trainers.get(session.pk, [])
+        session.import_lead = next((t.person for t in trainers if t.role == TrainerRole.LEAD), None)
+        session.import_co_trainers = tuple(
+            sorted((t.person for t in trainers if t.role != TrainerRole.LEAD), key=lambda p: p.service_number)
+        )
+        session.import_stored = (session.training_centre_id, session.status)
+        return session
+
+    def init_instance(self, row=None):
+        session = TrainingSession()
+        session.import_lead, session.import_co_trainers, session.import_stored = None, (), None
+        return session
+
+    def prepare(self, instance):
+        if instance.governorate_id is None and instance.training_centre_id:
+            instance.governorate = instance.training_centre.governorate
+
+    def check_row(self, instance):
+        centre = instance.training_centre
+        if instance.governorate_id != centre.governorate_id:
+            raise ValidationError(
+                {
+                    "governorate": str(
+                        CENTRE_NOT_IN_GOVERNORATE.format(
+                            centre=centre, actual=centre.governorate, given=instance.governorate
+                        )
+                    )
+                }
+            )
+        if self.scope_centre is not None:
+            stored = instance.import_stored
+            if stored and stored[0] != self.scope_centre.pk:
+                raise ValidationError(
+                    {"ref": str(SESSION_OF_OTHER_CENTRE.format(session=instance.ref, own=self.scope_centre))}
+                )
+            self.scope_error("training_centre", centre)
+
+    def apply(self, pending):
+        new, done = [], 0
+        for number, session, is_create in pending:
+            trainers = [session.import_lead, *session.import_co_trainers]
+            participants = () if is_create else tuple(self.stored_participants.get(session.pk, ()))
+            draft = _draft(
+                ref=session.ref,
+                kind=session.kind,
+                course_id=session.course_id,
+                start_date=session.start_date,
+                end_date=session.end_date,
+                trainer_ids=tuple(p.pk for p in trainers),
+                participants=participants,
+                status=session.status,
+                was_closed=bool(session.import_stored and session.import_stored[1] == SessionStatus.CLOSED),
+                headcount_male=session.headcount_male if participants else None,
+                headcount_female=session.headcount_female if participants else None,
+            )
+            violations = session_violations(draft)
+            for violation in violations:
+                self.mark_invalid(number, self._attribute_of(violation, session), violation.message)
+            if violations:
+                continue
+            if is_create:
+                session.created_by = self.user if getattr(self.user, "pk", None) else None
+                new.append(session)
+            else:
+                self._write_update(session)
+            done += 1
+            if done % 250 == 0:
+                self.progress_step(done)
+        TrainingSession.objects.bulk_create(new, batch_size=1000)
+        SessionTrainer.objects.bulk_create(
+            [row for session in new for row in self._trainer_rows(session)], batch_size=2000
+        )
+        self.progress_step(self.total)
+
+    def _trainer_rows(self, session) -> list[SessionTrainer]:
+        rows = [SessionTrainer(session_id=session.pk, person_id=session.import_lead.pk, role=TrainerRole.LEAD)]
+        rows += [
+            SessionTrainer(session_id=session.pk, person_id=p.pk, role=TrainerRole.CO_TRAINER)
+            for p in session.import_co_trainers
+        ]
+        return rows
+
+    def _write_update(self, session) -> None:
+        session.save(
+            update_fields=[
+                "course",
+                "kind",
+                "training_centre",
+                "governorate",
+                "start_date",
+                "end_date",
+                "headcount_male",
+                "headcount_female",
+            ]
+        )
+        stored = self.stored_trainers.get(session.pk, [])
+        wanted = {(t.person_id, t.role) for t in self._trainer_rows(session)}
+        if {(t.person_id, t.role) for t in stored} != wanted:
+            SessionTrainer.objects.filter(session_id=session.pk).delete()
+            SessionTrainer.objects.bulk_create(self._trainer_rows(session))
+
+    def _attribute_of(self, violation, session) -> str:
+        rule, params = violation.rule, violation.params
+        lead = session.import_lead
+        trainer_column = (
+            "import_lead" if lead is not None and params.get("person") == _label(lead) else "import_co_trainers"
+        )
+        if rule == "dates":
+            return "end_date"
+        if rule == "no_trainer":
+            return "import_lead"
+        if rule == "duplicate_trainer":
+            return "import_co_trainers"
+        if rule in ("not_qualified", "self_training"):
+            return trainer_column
+        if rule == "cycle":
+            return "import_lead" if lead is not None and params.get("trainer") == _label(lead) else "import_co_trainers"
+        if rule == "headcount":
+            return "headcount_female" if params.get("gender") == str(Gender.FEMALE.label) else "headcount_male"
+        return "ref"
+
+
+# --- participations -------------------------------------------------------------------------
+
+
+class ParticipationResource(RecordResource):
+    session = Field("session", "session_ref", SessionWidget(required=True))
+    person = Field("person", "service_number", PersonWidget(required=True))
+    days_attended = Field("days_attended", "days_attended", CountWidget())
+    pre_score = Field("pre_score", "pre_score", ScoreWidget())
+    post_score = Field("post_score", "post_score", ScoreWidget())
+    outcome = Field("outcome", "outcome", ChoiceWidget(Outcome, default=Outcome.INCOMPLETE))
+
+    identity_field = "person"
+
+    class Meta(RecordResource.Meta):
+        model = Participation
+        fields = ("session", "person", "days_attended", "pre_score", "post_score", "outcome")
+        import_id_fields = ("session", "person")
+
+    def _number(self, row) -> str | None:
+        try:
+            return ServiceNumberWidget().clean(row.get("service_number"))
+        except ValueError:
+            return None
+
+    def preload(self, dataset):
+        refs = {matching.text(row.get("session_ref")) for row in dataset.dict} - {""}
+        numbers = {n for n in (self._number(row) for row in dataset.dict) if n}
+        self.sessions: dict[str, TrainingSession] = {}
+        for chunk in _chunks(refs):
+            self.sessions.update((s.ref, s) for s in TrainingSession.objects.filter(ref__in=chunk))
+        self.people: dict[str, Person] = {}
+        for chunk in _chunks(numbers):
+            self.people.update(
+                (p.service_number, p)
+                for p in Person.objects.filter(service_number__in=chunk).only(
+                    "id", "service_number", "name_ar", "gender"
+                )
+            )
+        self.existing: dict[tuple[int, int], Participation] = {}
+        # The stored values, kept apart from the instances that the rows then change.
+        self.stored: dict[int, dict[int, ParticipantDraft]] = defaultdict(dict)
+        self.trainer_ids: dict[int, list[int]] = defaultdict(list)
+        ids = [s.pk for s in self.sessions.values()]
+        for chunk in _chunks(ids):
+            for p in Participation.objects.filter(session_id__in=chunk):
+                self.existing[(p.session_id, p.person_id)] = p
+                self.stored[p.session_id][p.person_id] = _participant(
+                    person_id=p.person_id, pre_score=p.pre_score, post_score=p.post_score, days_attended=p.days_attended
+                )
+            for session_id, person_id in SessionTrainer.objects.filter(session_id__in=chunk).values_list(
+                "session_id", "person_id"
+            ):
+                self.trainer_ids[session_id].append(person_id)
+
+    def identity(self, row):
+        ref, number = matching.text(row.get("session_ref")), self._number(row)
+        return (ref, number) if ref and number else None
+
+    def find_existing(self, row):
+        session, person = self.sessions.get(matching.text(row.get("session_ref"))), self.people.get(self._number(row))
+        if session is None or person is None:
+            return None
+        return self.existing.get((session.pk, person.pk))
+
+    def check_row(self, instance):
+        if self.scope_centre is not None and instance.session.training_centre_id != self.scope_centre.pk:
+            raise ValidationError(
+                {"session": str(SESSION_OF_OTHER_CENTRE.format(session=instance.session.ref, own=self.scope_centre))}
+            )
+
+    def apply(self, pending):
+        groups: dict[int, list[tuple[int, Participation, bool]]] = {}
+        for item in pending:
+            groups.setdefault(item[1].session_id, []).append(item)
+        done, written = 0, []
+        for session_id, items in groups.items():
+            session = items[0][1].session
+            participants = dict(self.stored[session_id])
+            for _, p, _ in items:
+                participants[p.person_id] = _participant(
+                    person_id=p.person_id, pre_score=p.pre_score, post_score=p.post_score, days_attended=p.days_attended
+                )
+            draft = _draft(
+                ref=session.ref,
+                kind=session.kind,
+                course_id=session.course_id,
+                start_date=session.start_date,
+                end_date=session.end_date,
+                trainer_ids=tuple(self.trainer_ids.get(session_id, ())),
+                participants=tuple(participants.values()),
+                status=session.status,
+                was_closed=session.status == SessionStatus.CLOSED,
+            )
+            violations = session_violations(draft)
+            if violations:
+                self._attribute(violations, items)
+            else:
+                # Written session by session, so the next session's cycle check sees these edges.
+                Participation.objects.bulk_create([p for _, p, is_create in items if is_create])
+                Participation.objects.bulk_update(
+                    [p for _, p, is_create in items if not is_create],
+                    ["days_attended", "pre_score", "post_score", "outcome"],
+                )
+                written.append(session_id)
+            done += len(items)
+            self.progress_step(done)
+        self._headcounts_cover_named(written)
+
+    def _attribute(self, violations, items) -> None:
+        row_of = {_label(p.person): number for number, p, _ in items}
+        pre_name = str(_("pre-test score"))
+        for violation in violations:
+            number = row_of.get(violation.params.get("person"))
+            if number is None:  # the session itself breaks the rule: every row of it is refused
+                for row_number, _p, _c in items:
+                    self.mark_invalid(row_number, "session", violation.message)
+                continue
+            attribute = {
+                "score": "pre_score" if violation.params.get("score") == pre_name else "post_score",
+                "days_too_many": "days_attended",
+            }.get(violation.rule, "person")
+            self.mark_invalid(number, attribute, violation.message)
+
+    @staticmethod
+    def _headcounts_cover_named(session_ids: list[int]) -> None:
+        """As ``cascade.services`` does for each recorded participant: a reported headcount below
+        the named participants of its gender rises to meet them (they were not counted)."""
+        changed = []
+        for chunk in _chunks(session_ids):
+            for session in TrainingSession.objects.filter(pk__in=chunk).annotate(
+                named_men=Count("participations", filter=Q(participations__person__gender=Gender.MALE)),
+                named_women=Count("participations", filter=Q(participations__person__gender=Gender.FEMALE)),
+            ):
+                men, women = max(session.headcount_male, session.named_men), max(
+                    session.headcount_female, session.named_women
+                )
+                if (men, women) != (session.headcount_male, session.headcount_female):
+                    session.headcount_male, session.headcount_female = men, women
+                    changed.append(session)
+        TrainingSession.objects.bulk_update(changed, ["headcount_male", "headcount_female"], batch_size=1000)
+
+
+# --- targets --------------------------------------------------------------------------------
+
+
+class TargetResource(RecordResource):
+    year = Field("year", "year", CountWidget(required=True, default=None))
+    governorate = Field("governorate", "governorate", GovernorateWidget(required=True))
+    training_centre = Field("training_centre", "training_centre", CentreWidget())
+    course = Field("course", "course_code", CourseWidget(required=True))
+    target_participants = Field("target_participants", "target_participants", CountWidget(required=True))
+    target_women = Field("target_women", "target_women", CountWidget())
+
+    identity_field = "course"
+
+    class Meta(RecordResource.Meta):
+        model = Target
+        fields = ("year", "governorate", "training_centre", "course", "target_participants", "target_women")
+        import_id_fields = ("year", "governorate", "training_centre", "course")
+
+    def _key(self, row):
+        try:
+            year = matching.parse_int(row.get("year"))
+        except ValueError:
+            return None
+        governorate = self.lookups.governorate(row.get("governorate"))
+        course = self.lookups.course(row.get("course_code"))
+        centre = self.lookups.centre(row.get("training_centre"))
+        if governorate is None or course is None or (matching.text(row.get("training_centre")) and centre is None):
+            return None
+        return (year, governorate.pk, centre.pk if centre else None, course.pk)
+
+    def preload(self, dataset):
+        years = set()
+        for row in dataset.dict:
+            try:
+                years.add(matching.parse_int(row.get("year")))
+            except ValueError:
+                continue
+        self.existing = {
+            (t.year, t.governorate_id, t.training_centre_id, t.course_id): t
+            for t in Target.objects.filter(year__in=years)
+        }
+
+    def identity(self, row):
+        return self._key(row)
+
+    def find_existing(self, row):
+        key = self._key(row)
+        return self.existing.get(key) if key else None
+
+    def check_row(self, instance):
+        if not 2000 <= instance.year <= 2100:
+            raise ValidationError({"year": str(YEAR_OUT_OF_RANGE.format(year=instance.year))})
+        instance.clean()  # the centre lies in the governorate; women within participants
+        self.scope_error("training_centre", instance.training_centre if instance.training_centre_id else None)
+
+    def apply(self, pending):
+        Target.objects.bulk_create([t for _, t, is_create in pending if is_create], batch_size=1000)
+        Target.objects.bulk_update(
+            [t for _, t, is_create in pending if not is_create],
+            ["target_participants", "target_women"],
+            batch_size=1000,
+        )
+        self.progress_step(self.total)
+
+
+RESOURCES: dict[str, type[RecordResource]] = {
+    "people": PersonResource,
+    "sessions": TrainingSessionResource,
+    "participations": ParticipationResource,
+    "targets": TargetResource,
+}

@@ -1,0 +1,389 @@
+"""Import workflows: one ``records_import`` behind the admin flow, the command and the Celery job.
+
+``records_import`` runs the kind's resource over a dataset inside one transaction with
+``rollback_on_validation_errors=True``: when any row is invalid nothing is stored, and a dry run
+stores nothing either (its writes are rolled back, so the rules across rows see exactly what a
+real import would). It returns an ``ImportOutcome``: per row, new / updated / unchanged / error
+with the column and the reason, and the counts.
+
+The admin flow around it: ``import_job_check`` keeps the upload under ``IMPORTS_DIR`` and
+records the dry run on an ``ImportJob``; ``import_job_confirm`` queues the job (only when the dry
+run found no error) and ``import_job_run`` — called by the Celery task — imports the file for
+real, stores the report and deletes the file. ``import_files_cleanup`` deletes the files of jobs
+abandoned after their dry run.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import tablib
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from imports import files
+from imports.columns import FORMATS, header_key, header_map
+from imports.models import ImportJob, JobStatus
+from imports.resources import RESOURCES
+from lms.models import TrainingCentre
+
+logger = logging.getLogger(__name__)
+
+NEW, UPDATED, UNCHANGED, ERROR = "new", "updated", "unchanged", "error"
+STATUS_LABELS = {NEW: _("new"), UPDATED: _("updated"), UNCHANGED: _("unchanged"), ERROR: _("error")}
+_IMPORT_TYPES = {"new": NEW, "update": UPDATED, "skip": UNCHANGED, "invalid": ERROR, "error": ERROR}
+
+MISSING_COLUMNS = _("The file has no column {columns}; download the template to see the expected headers.")
+NO_ROWS = _("The file holds headers but no rows.")
+JOB_NOT_CONFIRMABLE = _("This import cannot be confirmed: its dry run found errors, or it has already run.")
+FILE_GONE = _("The uploaded file is no longer kept; upload it again.")
+UNEXPECTED_FAILURE = _("The import stopped on an unexpected error; nothing was stored.")
+
+
+@dataclass
+class RowReport:
+    line: int  # the row's line in the spreadsheet; the header is line 1
+    status: str
+    column: str = ""
+    reason: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportOutcome:
+    kind: str
+    headers: list[str]
+    values: list[list]
+    rows: list[RowReport]
+    file_errors: list[str]
+    dry_run: bool
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {NEW: 0, UPDATED: 0, UNCHANGED: 0, ERROR: 0}
+        for row in self.rows:
+            counts[row.status] += 1
+        if self.file_errors and not counts[ERROR]:
+            counts[ERROR] = len(self.file_errors)
+        return counts
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.file_errors) or any(row.status == ERROR for row in self.rows)
+
+    @property
+    def stored(self) -> bool:
+        return not self.dry_run and not self.has_errors
+
+    def error_rows(self) -> list[RowReport]:
+        return [row for row in self.rows if row.status == ERROR]
+
+    def report_csv(self) -> str:
+        """The input rows, each with its status, column and reason (formula-looking cells escaped)."""
+        headers = ["row", *self.headers, "status", "column", "reason"]
+        lines = [
+            [row.line, *values, row.status, row.column, " ".join([row.reason, *row.warnings]).strip()]
+            for row, values in zip(self.rows, self.values, strict=False)
+        ]
+        lines += [["", *([""] * len(self.headers)), ERROR, "", message] for message in self.file_errors]
+        return files.write_csv(headers, lines)
+
+
+def dataset_prepare(kind: str, dataset: tablib.Dataset) -> tuple[tablib.Dataset, list[str], list[str]]:
+    """The dataset with canonical headers (English or Arabic accepted) and every column present.
+
+    Returns (dataset, headers as written in the file, file-level errors). Columns the format does
+    not know are left out; optional columns the file lacks are read as empty.
+    """
+    mapping = header_map(kind)
+    original = list(dataset.headers or [])
+    positions: dict[str, int] = {}
+    for index, header in enumerate(original):
+        name = mapping.get(header_key(header))
+        if name and name not in positions:
+            positions[name] = index
+    columns = FORMATS[kind]
+    missing = [c for c in columns if c.required and c.name not in positions]
+    if missing:
+        names = ", ".join(f"{c.name} / {c.arabic}" for c in missing)
+        return dataset, original, [str(MISSING_COLUMNS.format(columns=names))]
+    prepared = tablib.Dataset(headers=[c.name for c in columns])
+    for raw in dataset:
+        prepared.append([raw[positions[c.name]] if c.name in positions else None for c in columns])
+    return prepared, original, []
+
+
+def records_import(
+    *,
+    kind: str,
+    dataset: tablib.Dataset,
+    dry_run: bool,
+    user=None,
+    scope_centre: TrainingCentre | None = None,
+    progress=None,
+) -> ImportOutcome:
+    """Validate (and unless ``dry_run``, store) every row of ``dataset``; all rows or none."""
+    values = [list(row) for row in dataset]
+    prepared, headers, file_errors = dataset_prepare(kind, dataset)
+    if not file_errors and not len(prepared):
+        file_errors = [str(NO_ROWS)]
+    if file_errors:
+        return ImportOutcome(kind, headers, values, [], file_errors, dry_run)
+
+    resource = RESOURCES[kind](user=user, scope_centre=scope_centre, progress=progress)
+    result = resource.import_data(
+        prepared,
+        dry_run=dry_run,
+        use_transactions=True,
+        rollback_on_validation_errors=True,
+        raise_errors=False,
+    )
+    column_names = {c.name: header for c in FORMATS[kind] for header in [_written_header(c, headers)]}
+    rows = []
+    for number, row_result in enumerate(result.rows, 1):
+        report = RowReport(line=number + 1, status=_IMPORT_TYPES[row_result.import_type])
+        reasons = []
+        if row_result.validation_error is not None:
+            for attribute, messages in _error_dict(row_result.validation_error).items():
+                column = column_names.get(resource.column_of(attribute), resource.column_of(attribute))
+                reasons.append((column, " ".join(str(m) for m in messages)))
+        for attribute, message in resource.rule_errors.get(number, ()):
+            column = column_names.get(resource.column_of(attribute), "")
+            if (column, message) not in reasons:
+                reasons.append((column, message))
+        for error in row_result.errors:
+            logger.warning("Import row %s failed: %s", number + 1, error.error)
+            reasons.append(("", str(UNEXPECTED_FAILURE)))
+        if reasons:
+            report.column = "; ".join(dict.fromkeys(c for c, _ in reasons if c))
+            report.reason = " ".join(m for _, m in reasons)
+        report.warnings = resource.warnings.get(number, [])
+        rows.append(report)
+    for error in result.base_errors:
+        logger.error("Import of %s failed: %s", kind, error.error)
+        file_errors.append(str(UNEXPECTED_FAILURE))
+    return ImportOutcome(kind, headers, values, rows, file_errors, dry_run)
+
+
+def _written_header(column, headers: list[str]) -> str:
+    """The header the file used for ``column`` (English or Arabic), for messages and reports."""
+    for header in headers:
+        if header_key(header) in (header_key(column.name), header_key(column.arabic)):
+            return header
+    return column.name
+
+
+def _error_dict(error: ValidationError) -> dict:
+    if hasattr(error, "error_dict"):
+        return {key: [m for e in errors for m in e.messages] for key, errors in error.error_dict.items()}
+    return {"__all__": error.messages}
+
+
+# --- files ----------------------------------------------------------------------------------
+
+
+def imports_dir() -> Path:
+    directory = Path(settings.IMPORTS_DIR)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return directory
+
+
+def upload_store(uploaded) -> tuple[str, str]:
+    """Check an uploaded file and keep it under IMPORTS_DIR with a random name: (stored name, format)."""
+    head = uploaded.read(8)
+    uploaded.seek(0)
+    fmt = files.check_upload(
+        name=uploaded.name, size=uploaded.size, content_type=getattr(uploaded, "content_type", ""), head=head
+    )
+    stored_name = f"{uuid.uuid4().hex}.{fmt}"
+    path = imports_dir() / stored_name
+    with path.open("wb") as out:
+        for chunk in uploaded.chunks():
+            out.write(chunk)
+    if fmt == files.XLSX:
+        try:
+            files.check_xlsx_directory(path, name=uploaded.name)
+        except ValidationError:
+            path.unlink(missing_ok=True)
+            raise
+    return stored_name, fmt
+
+
+def dataset_from_path(path: Path, *, name: str) -> tablib.Dataset:
+    return files.read_dataset(path, fmt=files.upload_format(str(path)), name=name)
+
+
+def _delete_file(job: ImportJob) -> None:
+    if job.file_path is not None:
+        job.file_path.unlink(missing_ok=True)
+    job.stored_name = ""
+    job.file_deleted_at = timezone.now()
+
+
+# --- jobs -----------------------------------------------------------------------------------
+
+
+def import_job_check(*, owner, kind: str, uploaded, scope_centre: TrainingCentre | None) -> ImportJob:
+    """Keep the upload and run its dry run. A file refused outright raises ValidationError."""
+    stored_name, _fmt = upload_store(uploaded)
+    job = ImportJob(
+        owner=owner,
+        kind=kind,
+        training_centre=scope_centre,
+        original_name=Path(uploaded.name).name[:255],
+        stored_name=stored_name,
+    )
+    try:
+        dataset = dataset_from_path(job.file_path, name=job.original_name)
+    except ValidationError:
+        _delete_file(job)
+        raise
+    outcome = records_import(kind=kind, dataset=dataset, dry_run=True, user=owner, scope_centre=scope_centre)
+    _record_counts(job, outcome)
+    job.dry_run_report = outcome.report_csv()
+    if outcome.has_errors:
+        _delete_file(job)  # it can never be confirmed: keep nothing
+    job.save()
+    return job
+
+
+def _record_counts(job: ImportJob, outcome: ImportOutcome) -> None:
+    counts = outcome.counts
+    job.total_rows = len(outcome.rows)
+    job.new_count, job.updated_count = counts[NEW], counts[UPDATED]
+    job.unchanged_count, job.error_count = counts[UNCHANGED], counts[ERROR]
+
+
+def dry_run_rows(job: ImportJob) -> list[dict]:
+    """The dry run's rows, read back from its report, for the page."""
+    import csv
+    import io
+
+    reader = csv.DictReader(io.StringIO(job.dry_run_report.lstrip("\ufeff")))
+    return [
+        {"line": r["row"], "status": r["status"], "column": r["column"], "reason": r["reason"]}
+        for r in reader
+        if r.get("row")
+    ]
+
+
+@transaction.atomic
+def import_job_confirm(*, job: ImportJob) -> ImportJob:
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not job.can_confirm:
+        raise ValidationError(JOB_NOT_CONFIRMABLE)
+    job.status = JobStatus.QUEUED
+    job.save(update_fields=["status"])
+    from imports.tasks import run_import_job
+
+    run_import_job.delay_on_commit(str(job.pk), translation.get_language() or settings.LANGUAGE_CODE)
+    return job
+
+
+def progress_key(job_id) -> str:
+    return f"imports:job:{job_id}:progress"
+
+
+def import_job_run(*, job_id, language: str | None = None) -> ImportJob | None:
+    """Import a confirmed job's file for real. Safe to call twice: only a queued job runs."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status != JobStatus.QUEUED:
+            return job
+        job.status, job.started_at = JobStatus.RUNNING, timezone.now()
+        job.save(update_fields=["status", "started_at"])
+
+    def progress(done: int, total: int) -> None:
+        cache.set(progress_key(job.pk), (done, total), timeout=24 * 3600)
+
+    with translation.override(language or settings.LANGUAGE_CODE):
+        try:
+            if job.file_path is None or not job.file_path.exists():
+                raise ValidationError(FILE_GONE)
+            dataset = dataset_from_path(job.file_path, name=job.original_name)
+            outcome = records_import(
+                kind=job.kind,
+                dataset=dataset,
+                dry_run=False,
+                user=job.owner,
+                scope_centre=job.training_centre,
+                progress=progress,
+            )
+        except ValidationError as exc:
+            outcome = None
+            job.failure = " ".join(str(m) for m in exc.messages)
+        except Exception:
+            logger.exception("Import job %s failed", job.pk)
+            outcome = None
+            job.failure = str(UNEXPECTED_FAILURE)
+    if outcome is not None:
+        _record_counts(job, outcome)
+        job.report = outcome.report_csv()
+        job.status = JobStatus.DONE if outcome.stored else JobStatus.FAILED
+        if not outcome.stored:
+            job.failure = " ".join(outcome.file_errors) or job.failure
+    else:
+        job.status = JobStatus.FAILED
+    job.processed_rows = job.total_rows
+    job.finished_at = timezone.now()
+    _delete_file(job)
+    job.save()
+    cache.delete(progress_key(job.pk))
+    return job
+
+
+def job_progress(job: ImportJob) -> dict:
+    """What the progress bar shows: a percentage, the status and, when finished, the counts."""
+    if job.is_finished:
+        percent = 100
+    elif job.status == JobStatus.RUNNING:
+        done, total = cache.get(progress_key(job.pk)) or (0, 1)
+        percent = min(99, int(100 * done / max(total, 1)))
+    else:
+        percent = 0
+    return {
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "percent": percent,
+        "finished": job.is_finished,
+        "counts": {
+            NEW: job.new_count,
+            UPDATED: job.updated_count,
+            UNCHANGED: job.unchanged_count,
+            ERROR: job.error_count,
+        },
+    }
+
+
+def import_files_cleanup(*, now=None) -> int:
+    """Delete the files of finished jobs and of dry runs abandoned for IMPORT_ABANDONED_AFTER_HOURS,
+    and any stray file of that age in IMPORTS_DIR. Returns how many files were deleted."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.IMPORT_ABANDONED_AFTER_HOURS)
+    deleted = 0
+    stale = ImportJob.objects.exclude(stored_name="").filter(
+        status__in=[JobStatus.CHECKED, JobStatus.DONE, JobStatus.FAILED, JobStatus.ABANDONED]
+    )
+    for job in stale:
+        if job.status == JobStatus.CHECKED and job.created_at > cutoff:
+            continue
+        if job.file_path and job.file_path.exists():
+            deleted += 1
+        _delete_file(job)
+        if job.status == JobStatus.CHECKED:
+            job.status = JobStatus.ABANDONED
+        job.save(update_fields=["stored_name", "file_deleted_at", "status"])
+    directory = Path(settings.IMPORTS_DIR)
+    if directory.is_dir():
+        kept = set(ImportJob.objects.exclude(stored_name="").values_list("stored_name", flat=True))
+        for path in directory.iterdir():
+            if path.is_file() and path.name not in kept and path.stat().st_mtime < cutoff.timestamp():
+                path.unlink(missing_ok=True)
+                deleted += 1
+    return deleted

@@ -1,0 +1,18 @@
+"""Background work of the imports app: thin tasks that call ``imports.services``."""
+
+from celery import shared_task
+
+from imports import services
+
+
+@shared_task
+def run_import_job(job_id: str, language: str | None = None) -> str | None:
+    """Import a confirmed job. Idempotent: a job that is not queued any more is left as it is."""
+    job = services.import_job_run(job_id=job_id, language=language)
+    return job.status if job else None
+
+
+@shared_task
+def import_files_cleanup() -> int:
+    """Hourly (CELERY_BEAT_SCHEDULE): delete uploads of finished or abandoned imports."""
+    return services.import_files_cleanup()
