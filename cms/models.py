@@ -1,25 +1,45 @@
 """The public site shell.
 
-Nouns: ``HomePage`` (the root of each language's page tree), ``CourseCataloguePage`` (lists the
-course pages under it), ``AboutPage``. Navigation is the home page's children marked "show in
-menus", in the visitor's language. Course content itself lives in ``courses``.
+Nouns: ``SiteRootPage`` (the site's root: sends ``/`` to the visitor's language), ``HomePage``
+(one per language, at ``/ar/``, ``/en/``…: the locale roots), ``CourseCataloguePage`` (lists the
+course pages under it), ``AboutPage``. Every page renders in its own language, whatever the
+visitor's cookie says, so a page's address alone decides its language. Navigation is the home
+page's children marked "show in menus", in the page's language. Course content itself lives in ``courses``.
 """
 
 from django.db import models
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import Locale, Page
 from wagtail.search import index
 
 from courses.blocks import RICH_TEXT_FEATURES
-from courses.models import CoursePage
+from courses.models import CoursePage, PageLanguageMixin
 
 
-class HomePage(Page):
+class SiteRootPage(Page):
+    """The site's root page: no content, it redirects to the home page in the visitor's language."""
+
+    max_count = 1
+    subpage_types = ["cms.HomePage"]
+
+    class Meta:
+        verbose_name = _("site root")
+
+    def serve(self, request, *args, **kwargs):
+        homes = HomePage.objects.child_of(self).live()
+        home = homes.filter(locale=Locale.get_active()).first() or homes.filter(locale__language_code="ar").first()
+        if home is None:
+            return super().serve(request, *args, **kwargs)
+        return redirect(home.get_url(request))
+
+
+class HomePage(PageLanguageMixin, Page):
     intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
 
     content_panels = [*Page.content_panels, "intro"]
-    max_count_per_parent = 1
+    parent_page_types = ["cms.SiteRootPage"]
     subpage_types = ["cms.CourseCataloguePage", "cms.AboutPage"]
 
     class Meta:
@@ -34,7 +54,7 @@ class HomePage(Page):
         return context
 
 
-class CourseCataloguePage(Page):
+class CourseCataloguePage(PageLanguageMixin, Page):
     """The list of courses in one language."""
 
     intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
@@ -55,7 +75,7 @@ class CourseCataloguePage(Page):
         return context
 
 
-class AboutPage(Page):
+class AboutPage(PageLanguageMixin, Page):
     body = RichTextField(_("body"), features=RICH_TEXT_FEATURES)
     contact = models.TextField(_("contact"), blank=True)
 

@@ -1,9 +1,10 @@
 """The site shell's page tree: a home page per language with its course catalogue and about page.
 
 ``site_shell_ensure`` is idempotent: it creates what is missing and leaves existing pages (and
-editors' changes to them) alone. Arabic is the source language; the English pages are
-translations (same ``translation_key``) living under the English home page, which Wagtail serves
-under ``/en/``.
+editors' changes to them) alone. The tree: the site root (redirects ``/``) → one home page per
+language with slug ``ar`` / ``en`` (so the addresses are ``/ar/…`` and ``/en/…``) → catalogue and
+about page. Arabic is the source language; English pages are translations (same
+``translation_key``).
 """
 
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from html import escape
 from django.db import transaction
 from wagtail.models import Locale, Page, Site
 
-from cms.models import AboutPage, CourseCataloguePage, HomePage
+from cms.models import AboutPage, CourseCataloguePage, HomePage, SiteRootPage
 from courses.loading import page_publish_new
 
 HOME = {
@@ -77,6 +78,7 @@ ABOUT = {
     },
 }
 LANGUAGES = ("ar", "en")
+WAGTAIL_SITE_TITLE = "MPS training"
 
 
 @dataclass(frozen=True)
@@ -94,18 +96,21 @@ def _paragraphs(texts: list[str]) -> str:
 def site_shell_ensure() -> SiteShell:
     """The home, catalogue and about pages in Arabic and English, created where missing."""
     locales = {code: Locale.objects.get(language_code=code) for code in LANGUAGES}
-    homes = {"ar": _arabic_home(locales["ar"])}
-    homes["en"] = _translation(
-        homes["ar"],
-        locales["en"],
-        parent=homes["ar"].get_parent(),
-        slug=f"{homes['ar'].slug}-en",
-        build=lambda: HomePage(title=HOME["en"]["title"], intro=_paragraphs(HOME["en"]["intro"])),
-    )
+    site_root = _site_root(locales["ar"])
+    homes: dict[str, HomePage] = {}
     catalogues: dict[str, CourseCataloguePage] = {}
     about: dict[str, AboutPage] = {}
     for code in LANGUAGES:
-        catalogues[code] = _child(
+        homes[code] = _ensure(
+            site_root,
+            HomePage,
+            source=homes.get("ar"),
+            locale=locales[code],
+            build=lambda code=code: HomePage(
+                title=HOME[code]["title"], slug=code, intro=_paragraphs(HOME[code]["intro"])
+            ),
+        )
+        catalogues[code] = _ensure(
             homes[code],
             CourseCataloguePage,
             source=catalogues.get("ar"),
@@ -117,7 +122,7 @@ def site_shell_ensure() -> SiteShell:
                 show_in_menus=True,
             ),
         )
-        about[code] = _child(
+        about[code] = _ensure(
             homes[code],
             AboutPage,
             source=about.get("ar"),
@@ -133,48 +138,38 @@ def site_shell_ensure() -> SiteShell:
     return SiteShell(homes=homes, catalogues=catalogues, about=about)
 
 
-def _arabic_home(locale: Locale) -> HomePage:
-    """The default site's root as an Arabic HomePage, replacing Wagtail's placeholder welcome page."""
-    root = Page.get_first_root_node()
+def _site_root(locale: Locale) -> SiteRootPage:
+    """The default site's root page, replacing Wagtail's placeholder welcome page on a new site."""
     site = Site.objects.filter(is_default_site=True).first()
     current = site.root_page.specific if site else None
-    if isinstance(current, HomePage):
+    if isinstance(current, SiteRootPage):
         return current
-    home = HomePage.objects.filter(locale=locale, depth=2).first()
-    if home is None:
+    site_root = SiteRootPage.objects.first()
+    placeholder = None
+    if site_root is None:
         placeholder = current if current is not None and type(current) is Page and current.is_leaf() else None
-        slug = placeholder.slug if placeholder else "home"
-        if placeholder is not None:
-            placeholder.slug = f"{slug}-placeholder"
+        if placeholder is not None:  # frees its slug ("home") before the new root takes it
+            placeholder.slug = f"{placeholder.slug}-placeholder"
             placeholder.save(update_fields=["slug"])
-        home = page_publish_new(
-            root,
-            HomePage(title=HOME["ar"]["title"], slug=slug, intro=_paragraphs(HOME["ar"]["intro"]), locale=locale),
+        site_root = page_publish_new(
+            Page.get_first_root_node(), SiteRootPage(title=WAGTAIL_SITE_TITLE, slug="home", locale=locale)
         )
-        if site is not None:
-            site.root_page = home
-            site.save(update_fields=["root_page"])
-        if placeholder is not None:
-            placeholder.delete()
     if site is None:
-        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="MPS")
-    return home
+        Site.objects.create(hostname="localhost", port=80, root_page=site_root, is_default_site=True)
+    else:
+        site.root_page = site_root
+        site.save(update_fields=["root_page"])
+    if placeholder is not None:  # deleted only now: deleting a site's root page deletes the site
+        placeholder.delete()
+    return site_root
 
 
-def _translation(source: Page, locale: Locale, *, parent: Page, slug: str, build) -> Page:
-    existing = Page.objects.filter(translation_key=source.translation_key, locale=locale).first()
-    if existing is not None:
-        return existing.specific
-    page = build()
-    page.slug, page.locale, page.translation_key = slug, locale, source.translation_key
-    return page_publish_new(parent, page)
-
-
-def _child(parent: Page, model: type[Page], *, source: Page | None, locale: Locale, build) -> Page:
+def _ensure(parent: Page, model: type[Page], *, source: Page | None, locale: Locale, build) -> Page:
+    """The ``model`` child of ``parent`` in ``locale`` (a translation of ``source`` if given), created if missing."""
     if source is not None:
         existing = model.objects.filter(translation_key=source.translation_key, locale=locale).first()
     else:
-        existing = model.objects.child_of(parent).first()
+        existing = model.objects.child_of(parent).filter(locale=locale).first()
     if existing is not None:
         return existing
     page = build()

@@ -10,6 +10,7 @@ pages that carry a course's content hang from this record; this app holds no lea
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
@@ -58,7 +59,31 @@ class Course(models.Model):
 # ``translation_key``, so it survives switching language.
 
 
-class CoursePage(Page):
+class PageLanguageMixin:
+    """Render a page in its own locale's language (``/en/…`` is English whatever the cookie says).
+
+    Each language's home page is a locale root (``/ar/``, ``/en/``); the page's address decides
+    its language, so links can be shared and search engines see one language per address.
+    """
+
+    def serve(self, request, *args, **kwargs):
+        return self._in_own_language(request, super().serve, *args, **kwargs)
+
+    def serve_preview(self, request, *args, **kwargs):
+        return self._in_own_language(request, super().serve_preview, *args, **kwargs)
+
+    def _in_own_language(self, request, serve, *args, **kwargs):
+        language = self.locale.language_code
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            response = serve(request, *args, **kwargs)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class CoursePage(PageLanguageMixin, Page):
     """One course's public page in one language, hanging from the course catalogue.
 
     Invariant: at most one CoursePage per course and locale (checked in ``clean``).
@@ -134,7 +159,7 @@ class CoursePage(Page):
         return context
 
 
-class ModulePage(Page):
+class ModulePage(PageLanguageMixin, Page):
     """A module of a course; its number is its position among the course's live modules."""
 
     summary = models.TextField(_("summary"), blank=True)
@@ -154,7 +179,7 @@ class ModulePage(Page):
         return context
 
 
-class LessonPage(Page):
+class LessonPage(PageLanguageMixin, Page):
     """A lesson: its body is a stream of text, media, scenarios, key points and knowledge checks."""
 
     body = StreamField(LessonBodyBlock(), verbose_name=_("lesson content"))
