@@ -4,8 +4,8 @@ A code is 19 random Crockford base32 symbols (95 bits, from ``secrets``) followe
 symbol, printed in five groups of four: ``7K3M-Q9RT-2XWB-HN4C-P8DZ``. Crockford's alphabet leaves
 out I, L, O and U, and reading folds the look-alikes back (I and L → 1, O → 0), so a code read
 aloud or typed on a phone survives. The check symbol is Luhn mod 32 over the alphabet: it catches
-every single wrong symbol and every swap of two neighbours, so a typo is refused before the
-database is asked.
+every single wrong symbol and every swap of two neighbours except 0 ↔ Z, so a typo is refused
+before the database is asked.
 """
 
 import re

@@ -1,0 +1,154 @@
+"""Staff pages in the admin area: batches (start, progress, archive), revocation and re-issue.
+
+Thin views: they parse the form, call one service or selector and render. A batch's progress
+and archive are readable by its owner only (404 for anyone else).
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from cascade.models import SessionStatus, TrainingSession
+from certificates import services
+from certificates.models import BatchScope, BatchStatus, Certificate
+from certificates.selectors import batch_centre_limit, batches_owned_by, can_revoke, certificates_visible_to
+from courses.models import Course
+from lms.models import TrainingCentre
+
+
+class BatchForm(forms.Form):
+    scope = forms.ChoiceField(label=_("Issue certificates for"), choices=BatchScope.choices, widget=forms.RadioSelect)
+    session = forms.ModelChoiceField(label=_("Session"), queryset=TrainingSession.objects.none(), required=False)
+    training_centre = forms.ModelChoiceField(
+        label=_("Training centre"), queryset=TrainingCentre.objects.none(), required=False
+    )
+    course = forms.ModelChoiceField(label=_("Course"), queryset=Course.objects.all(), required=False)
+
+    def __init__(self, *args, centre_limit: int | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        sessions = TrainingSession.objects.filter(status=SessionStatus.CLOSED).select_related("course")
+        centres = TrainingCentre.objects.all()
+        if centre_limit is not None:
+            sessions = sessions.filter(training_centre_id=centre_limit)
+            centres = centres.filter(pk=centre_limit)
+        self.fields["session"].queryset = sessions.order_by("-start_date", "ref")
+        self.fields["training_centre"].queryset = centres
+
+    def clean(self):
+        data = super().clean()
+        field = {BatchScope.SESSION: "session", BatchScope.CENTRE: "training_centre", BatchScope.COURSE: "course"}
+        scope = data.get("scope")
+        if scope and not data.get(field[scope]):
+            self.add_error(field[scope], _("Choose one."))
+        return data
+
+
+def _require_batch_access(request) -> int | None:
+    allowed, centre_limit = batch_centre_limit(request.user)
+    if not allowed:
+        raise PermissionDenied
+    return centre_limit
+
+
+def batch_new(request):
+    centre_limit = _require_batch_access(request)
+    form = BatchForm(request.POST or None, centre_limit=centre_limit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.batch_start(
+                user=request.user,
+                scope=form.cleaned_data["scope"],
+                session=form.cleaned_data["session"],
+                training_centre=form.cleaned_data["training_centre"],
+                course=form.cleaned_data["course"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("certificates_admin:batch_detail", batch.pk)
+    recent = batches_owned_by(request.user).select_related("session", "training_centre", "course")[:10]
+    return TemplateResponse(request, "certificates/admin/batch_new.html", {"form": form, "recent": recent})
+
+
+def batch_detail(request, pk: int):
+    batch = get_object_or_404(batches_owned_by(request.user), pk=pk)
+    return TemplateResponse(request, "certificates/admin/batch_detail.html", {"batch": batch})
+
+
+@require_GET
+def batch_status(request, pk: int):
+    batch = get_object_or_404(batches_owned_by(request.user), pk=pk)
+    done = batch.status == BatchStatus.DONE
+    return JsonResponse(
+        {
+            "status": batch.status,
+            "status_label": str(batch.get_status_display()),
+            "done": batch.done,
+            "total": batch.total,
+            "percent": batch.percent,
+            "archive_url": reverse("certificates_admin:batch_archive", args=[batch.pk]) if done else None,
+            "error": batch.error,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@require_GET
+def batch_archive(request, pk: int):
+    batch = get_object_or_404(batches_owned_by(request.user).exclude(archive=""), pk=pk)
+    try:
+        handle = batch.archive.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=True, filename=f"certificates-batch-{batch.pk}.zip")
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for revocation"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+def _certificate_for_directorate(request, pk: int) -> Certificate:
+    if not can_revoke(request.user):
+        raise PermissionDenied
+    return get_object_or_404(certificates_visible_to(request.user).select_related("course"), pk=pk)
+
+
+def certificate_revoke(request, pk: int):
+    certificate = _certificate_for_directorate(request, pk)
+    form = RevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.certificate_revoke(certificate=certificate, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Certificate %(serial)s revoked.") % {"serial": certificate.serial})
+            return redirect("certificates_list:index")
+    return TemplateResponse(
+        request, "certificates/admin/revoke.html", {"certificate": certificate, "form": form}
+    )
+
+
+def certificate_reissue(request, pk: int):
+    certificate = _certificate_for_directorate(request, pk)
+    if request.method == "POST":
+        try:
+            replacement = services.certificate_reissue(certificate=certificate)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            services.certificate_pdf_ensure(certificate=replacement)
+            messages.success(
+                request,
+                _("Certificate %(new)s issued in place of %(old)s.")
+                % {"new": replacement.serial, "old": certificate.serial},
+            )
+            return redirect("certificates_list:index")
+    return TemplateResponse(request, "certificates/admin/reissue.html", {"certificate": certificate})
+

@@ -1,0 +1,98 @@
+"""The PDF: both names in its text, only our fonts embedded, a QR code that reads back the
+verification URL, stored once and returned byte for byte."""
+
+import hashlib
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from cascade.models import Participation
+from certificates import services
+from certificates.codes import code_display
+from certificates.pdf import LocalFileFetcher, renderer
+from certificates.rendering import verification_url
+from tests.certificates.conftest import SITE
+
+
+def run(*argv: str, **kwargs) -> str:
+    assert shutil.which(argv[0]), f"{argv[0]} is missing (Debian: poppler-utils, zbar-tools)"
+    return subprocess.run(argv, capture_output=True, text=True, check=True, **kwargs).stdout  # noqa: S603
+
+
+@pytest.fixture
+def stored(closed, tmp_path):
+    participation = Participation.objects.get(session=closed.session, person=closed.completer)
+    certificate = services.certificate_pdf_ensure(certificate=services.certificate_issue(participation=participation))
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(services.certificate_pdf_read(certificate=certificate))
+    return certificate, path
+
+
+def test_the_pdf_text_holds_the_arabic_and_english_names_and_course(stored):
+    certificate, path = stored
+    text = run("pdftotext", "-layout", str(path), "-")
+    assert "Zainab Hussein Ali" in text
+    # pdftotext writes right-to-left runs in logical order: the Arabic name reads as typed.
+    assert "زينب حسين علي" in text
+    assert "Improving the Effectiveness of Local Police" in text
+    assert certificate.serial in text
+    assert code_display(certificate.code) in text
+
+
+def test_the_pdf_is_a4_landscape_and_embeds_only_the_certificate_fonts(stored):
+    _certificate, path = stored
+    info = run("pdfinfo", str(path))
+    assert re.search(r"^Pages:\s+1$", info, flags=re.MULTILINE), info
+    assert re.search(r"^Page size:\s+841.89 x 595.276 pts \(A4\)$", info, flags=re.MULTILINE), info
+    fonts = run("pdffonts", str(path)).splitlines()[2:]
+    families = {line.split()[0].split("+", 1)[1] for line in fonts}
+    assert families <= {"MPS-Arabic", "MPS-Arabic-Bold", "MPS-Latin", "MPS-Latin-Bold", "MPS-Naskh", "MPS-Naskh-Bold"}
+    assert {"MPS-Arabic", "MPS-Latin"} <= families
+
+
+def test_the_qr_code_on_the_rendered_page_reads_the_verification_url(stored, tmp_path):
+    certificate, path = stored
+    run("pdftoppm", "-r", "150", "-png", "-singlefile", str(path), str(tmp_path / "page"))
+    decoded = run("zbarimg", "--quiet", "--raw", str(tmp_path / "page.png")).strip()
+    assert decoded == verification_url(certificate.code)
+    assert decoded == f"{SITE}/verify/{code_display(certificate.code)}/"
+
+
+def test_the_stored_pdf_and_its_digest_do_not_change_when_asked_again(stored):
+    certificate, path = stored
+    again = services.certificate_pdf_ensure(certificate=certificate)
+    data = services.certificate_pdf_read(certificate=again)
+    assert data == path.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == certificate.pdf_sha256
+
+
+def test_rendering_reuses_one_font_configuration_per_process(closed):
+    first = renderer()
+    participation = Participation.objects.get(session=closed.session, person=closed.completer)
+    services.certificate_pdf_ensure(certificate=services.certificate_issue(participation=participation))
+    assert renderer() is first
+    assert renderer().font_config is first.font_config
+
+
+def test_the_fetcher_refuses_the_network_and_files_outside_fonts_and_static(tmp_path):
+    fetcher = LocalFileFetcher([tmp_path])
+    (tmp_path / "ok.css").write_text("p{}")
+    response = fetcher(f"file://{tmp_path}/ok.css")
+    assert response.read() == b"p{}"
+    response.close()
+    for url in ("https://example.org/logo.png", "http://169.254.169.254/", "file:///etc/passwd", "ftp://x/y"):
+        with pytest.raises(ValueError):
+            fetcher(url)
+
+
+def test_extra_css_from_the_design_setting_restyles_without_fetching(closed, tmp_path):
+    from certificates.models import CertificateDesign
+
+    design = CertificateDesign.load()
+    design.extra_css = '.titles h1 { color: #800000; } body { background: url("https://example.org/x.png"); }'
+    design.save()
+    participation = Participation.objects.get(session=closed.session, person=closed.completer)
+    certificate = services.certificate_pdf_ensure(certificate=services.certificate_issue(participation=participation))
+    assert services.certificate_pdf_read(certificate=certificate).startswith(b"%PDF")
