@@ -43,6 +43,15 @@ _EDIT_SESSIONS = [
     for model in ("trainingsession", "sessiontrainer", "participation")
     for action in ("add", "change")
 ]
+# Certificates: staff read the certificates of the people they see; centre managers (their centre)
+# and the Directorate issue batches; the Directorate revokes and reads the verification log.
+_CERTIFICATES_READ = ["certificates.view_certificate"]
+_CERTIFICATES_ISSUE = ["certificates.view_certificate", "certificates.issue_certificates"]
+_CERTIFICATES_DIRECTORATE = [
+    *_CERTIFICATES_ISSUE,
+    "certificates.revoke_certificate",
+    "certificates.view_verificationlog",
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     TRAINEE: [],
@@ -55,9 +64,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "lms.add_person",
         "lms.change_person",
         *_EDIT_SESSIONS,
+        # E-learning: bulk enrolment of the people of the centre's governorate (lms.services).
+        "lms.view_enrolment",
+        "lms.add_enrolment",
+        *_CERTIFICATES_ISSUE,
     ],
-    GOVERNORATE_OFFICER: ["wagtailadmin.access_admin", *_VIEW_PLACES, *_VIEW_RECORDS],
-    DIRECTORATE_AUDITOR: ["wagtailadmin.access_admin", *_VIEW_PLACES, *_VIEW_RECORDS],
+    GOVERNORATE_OFFICER: ["wagtailadmin.access_admin", *_VIEW_PLACES, *_VIEW_RECORDS, *_CERTIFICATES_READ],
+    DIRECTORATE_AUDITOR: ["wagtailadmin.access_admin", *_VIEW_PLACES, *_VIEW_RECORDS, *_CERTIFICATES_DIRECTORATE],
     # Administrators get every permission of the project's apps (see sync_role_permissions).
     ADMINISTRATOR: ["wagtailadmin.access_admin"],
 }
