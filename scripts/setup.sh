@@ -199,6 +199,11 @@ cmd_run() {
     else
         echo "manage.py demo_data is not available yet; starting without demo data or demo logins."
     fi
+    # The site and the eight courses' pages (idempotent); after demo_data, so the demo trainers exist
+    # and get their courses to author.
+    if has_command load_courses; then
+        commands+=("load_courses")
+    fi
     manage_in_one_process "${commands[@]}"
     [[ -n "$collect" ]] && touch "$STATIC_STAMP"
     say "Serving on http://127.0.0.1:$PORT (admin: http://127.0.0.1:$PORT/admin/)"

@@ -6,7 +6,9 @@ workflow with the reviewers' rights, each course's author group, and — when th
 exist — the demo authorships (``trainer.a`` → MPS-01, ``trainer.b`` → MPS-02).
 """
 
+import logging
 import time
+from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -17,6 +19,20 @@ from courses.loading import LoadReport, available_course_codes, course_content_l
 from courses.models import Course
 
 DEMO_AUTHORSHIPS = {"trainer.a": "MPS-01", "trainer.b": "MPS-02"}
+# Per-page INFO lines from Wagtail ("Page created") and the task runner would bury the summary.
+QUIET_LOGGERS = ("wagtail", "django_tasks")
+
+
+@contextmanager
+def quiet_page_logs():
+    levels = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
 
 
 class Command(BaseCommand):
@@ -34,10 +50,11 @@ class Command(BaseCommand):
         unknown = sorted(set(codes) - set(known))
         if unknown:
             raise CommandError(f"No content for {', '.join(unknown)}; known courses: {', '.join(known)}.")
-        shell = site_shell_ensure()
         report = LoadReport()
-        for code in codes:
-            course_content_load(code=code, catalogues=shell.catalogues, report=report)
+        with quiet_page_logs():
+            shell = site_shell_ensure()
+            for code in codes:
+                course_content_load(code=code, catalogues=shell.catalogues, report=report)
         curriculum_review_setup(catalogues=list(shell.catalogues.values()))
         for course in Course.objects.filter(code__in=codes):
             course_author_group_sync(course=course)
