@@ -180,6 +180,8 @@ AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out username+IP before the password is checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Trainees may sign in to the learner area with their service number instead of a username.
+    "lms.accounts.ServiceNumberBackend",
 ]
 # Five failed logins for one username from one address lock that pair out for an hour.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)

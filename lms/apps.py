@@ -9,6 +9,7 @@ class LmsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from lms import outline  # noqa: F401 — connects the receivers that drop cached course plans
         from lms.roles import sync_role_permissions
 
         # Permissions exist only once every app's post_migrate has created them, so the role groups

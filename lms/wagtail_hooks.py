@@ -8,17 +8,21 @@ and in the chooser, is ``PersonQuerySet.search_name``, which matches Arabic spel
 """
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.forms.choosers import BaseFilterForm
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.ui.tables import BooleanColumn
+from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import chooser as snippet_chooser
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from lms.models import Governorate, Person, PoliceUnit, StaffScope, Station, TrainingCentre
+from lms.models import CompletionRule, Governorate, Person, PoliceUnit, StaffScope, Station, TrainingCentre
 
 
 class GovernorateViewSet(ModelViewSet):
@@ -187,3 +191,71 @@ class PeopleAndPlacesGroup(SnippetViewSetGroup):
 
 
 register_snippet(PeopleAndPlacesGroup)
+
+
+# --- E-learning ------------------------------------------------------------------------------
+# Completion rules are edited by administrators (the only role with lms.change_completionrule);
+# bulk enrolment and the statement export are learner-area pages linked from the admin menu.
+
+
+class CompletionRuleViewSet(ModelViewSet):
+    model = CompletionRule
+    name = "completion-rules"
+    icon = "tasks"
+    add_to_admin_menu = False
+    copy_view_enabled = False
+    list_display = [
+        "course",
+        "pass_mark",
+        "max_attempts",
+        "require_all_modules",
+        "require_module_quizzes",
+        "require_post_test",
+    ]
+    panels = [
+        FieldPanel("course"),
+        FieldRowPanel([FieldPanel("pass_mark"), FieldPanel("max_attempts")]),
+        FieldPanel("require_all_modules"),
+        FieldPanel("require_module_quizzes"),
+        FieldPanel("require_post_test"),
+    ]
+
+
+class PermissionMenuItem(MenuItem):
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)
+
+
+class ELearningGroup(ViewSetGroup):
+    menu_label = _("E-learning")
+    menu_icon = "doc-full"
+    menu_order = 230
+    items = (CompletionRuleViewSet,)
+
+    def get_submenu_items(self):
+        return [
+            *super().get_submenu_items(),
+            PermissionMenuItem(
+                _("Enrol people"),
+                reverse_lazy("lms:bulk_enrol"),
+                icon_name="user",
+                order=2,
+                permission="lms.add_enrolment",
+            ),
+            PermissionMenuItem(
+                _("Export learning statements (xAPI)"),
+                reverse_lazy("lms:statements_export"),
+                icon_name="download",
+                order=3,
+                permission="lms.view_learningstatement",
+            ),
+        ]
+
+
+@hooks.register("register_admin_viewset")
+def register_elearning_viewsets():
+    return ELearningGroup()

@@ -16,6 +16,7 @@ from django.db.models import Count
 
 from cascade.models import Outcome, Participation, SessionKind, SessionStatus, SessionTrainer, TrainerRole
 from lms import roles
+from lms.accounts import trainee_accounts_create, trainee_accounts_delete
 from lms.models import Governorate, Person, StaffScope, TrainingCentre
 
 DEMO_PASSWORD = "mps-demo-2024"  # noqa: S105 — published on purpose: demo accounts only
@@ -116,6 +117,12 @@ def demo_accounts_create(*, first_gen_ids: set[int]) -> list[str]:
         if person_id:
             Person.objects.filter(pk=person_id).update(user=user)
         created.append(login.username)
+    # Every other demo person gets a trainee login too (username = service number, same password).
+    trainees = trainee_accounts_create(
+        people=Person.objects.filter(service_number__startswith="DEMO-", is_master_trainer=False),
+        password_hash=password,
+    )
+    created += [account.username for account in trainees.created]
     return created
 
 
@@ -125,7 +132,7 @@ def demo_accounts_delete() -> int:
     deleted, _by_model = User.objects.filter(
         username__in=[login.username for login in DEMO_LOGINS], email__endswith=f"@{DEMO_EMAIL_DOMAIN}"
     ).delete()
-    return deleted
+    return deleted + trainee_accounts_delete(people=Person.objects.filter(service_number__startswith="DEMO-"))
 
 
 def _linked_people(first_gen_ids: set[int]) -> dict[str, int]:
