@@ -13,7 +13,12 @@ Rules:
 - nobody trains themselves (trainer and participant of the same session);
 - no cycle in the lineage: no participant may already be an ancestor of one of the trainers;
 - a cascade session's trainers hold a qualification for its course valid on its start date;
+- attendance days lie within the session's dates, and no more days are attended than it lasts;
+- the reported headcount of each gender is not fewer than the named participants of that gender;
 - a closed session is not changed.
+
+``session_breaches`` returns the same violations as ``RuleBreach`` records naming the participant
+row and field each concerns, so a page can show an error beside the value that caused it.
 """
 
 from collections import Counter
@@ -36,7 +41,7 @@ from cascade.models import (
     TrainingSession,
 )
 from courses.models import Course
-from lms.models import Person, person_label
+from lms.models import Gender, Person, person_label
 
 DATES_OUT_OF_ORDER = _("Session {session}: the end date {end} is before the start date {start}.")
 SCORE_OUT_OF_RANGE = _("Session {session}, participant {person}: the {score} {value} is not within 0–100.")
@@ -51,6 +56,15 @@ TRAINER_NOT_QUALIFIED = _(
     "Session {session}: trainer {person} holds no qualification for course {course} valid on {day}."
 )
 NO_TRAINER = _("Session {session}: a session needs at least one trainer.")
+ATTENDANCE_DAY_OUTSIDE = _(
+    "Session {session}, participant {person}: {day} is not a day of the session ({start} to {end})."
+)
+DAYS_ATTENDED_TOO_MANY = _(
+    "Session {session}, participant {person}: {days} days attended, but the session lasts {length} days."
+)
+HEADCOUNT_BELOW_NAMED = _(
+    "Session {session}: {reported} reported ({gender}) is fewer than the {named} named participants of that gender."
+)
 SESSION_CLOSED = _("Session {session} is closed; a training-centre manager must reopen it before it can change.")
 
 
@@ -59,6 +73,8 @@ class ParticipantDraft:
     person_id: int
     pre_score: Decimal | int | None = None
     post_score: Decimal | int | None = None
+    days_attended: int | None = None
+    days_present: Sequence[date] = ()  # the days recorded one by one, if any
 
 
 @dataclass(frozen=True)
@@ -74,6 +90,9 @@ class SessionDraft:
     participants: Sequence[ParticipantDraft] = field(default_factory=tuple)
     status: str = SessionStatus.OPEN
     was_closed: bool = False
+    # The reported headcounts; None leaves the "not fewer than the named" rule unchecked.
+    headcount_male: int | None = None
+    headcount_female: int | None = None
 
 
 def _labels(person_ids: Iterable[int]) -> dict[int, str]:
@@ -85,38 +104,76 @@ def _labels(person_ids: Iterable[int]) -> dict[int, str]:
     }
 
 
+@dataclass(frozen=True)
+class RuleBreach:
+    """One broken rule: its message, and the participant row and field it concerns, when it does."""
+
+    message: str
+    person_id: int | None = None
+    field: str | None = None
+
+
 def check_session(draft: SessionDraft) -> list[str]:
     """Every rule the draft breaks, as messages; an empty list means it may be saved."""
-    errors: list[str] = []
+    return [breach.message for breach in session_breaches(draft)]
+
+
+def session_breaches(draft: SessionDraft) -> list[RuleBreach]:
+    """Every rule the draft breaks, each naming the participant row and field it concerns, if any."""
+    errors: list[RuleBreach] = []
+    add = lambda message, person_id=None, field=None: errors.append(RuleBreach(message, person_id, field))  # noqa: E731
     ref = draft.ref or "—"
     participant_ids = [p.person_id for p in draft.participants]
     labels = _labels([*draft.trainer_ids, *participant_ids])
     label = lambda pk: labels.get(pk, f"#{pk}")  # noqa: E731
 
     if draft.was_closed:
-        errors.append(SESSION_CLOSED.format(session=ref))
+        add(SESSION_CLOSED.format(session=ref))
     if draft.end_date < draft.start_date:
-        errors.append(DATES_OUT_OF_ORDER.format(session=ref, start=draft.start_date, end=draft.end_date))
+        add(DATES_OUT_OF_ORDER.format(session=ref, start=draft.start_date, end=draft.end_date), field="end_date")
     if not draft.trainer_ids:
-        errors.append(NO_TRAINER.format(session=ref))
+        add(NO_TRAINER.format(session=ref))
 
+    session_days = (draft.end_date - draft.start_date).days + 1
     for p in draft.participants:
-        for score_name, value in ((_("pre-test score"), p.pre_score), (_("post-test score"), p.post_score)):
+        for field_name, score_name, value in (
+            ("pre_score", _("pre-test score"), p.pre_score),
+            ("post_score", _("post-test score"), p.post_score),
+        ):
             if value is not None and not (0 <= value <= 100):
-                errors.append(
-                    SCORE_OUT_OF_RANGE.format(session=ref, person=label(p.person_id), score=score_name, value=value)
+                add(
+                    SCORE_OUT_OF_RANGE.format(session=ref, person=label(p.person_id), score=score_name, value=value),
+                    p.person_id,
+                    field_name,
                 )
+        for day in sorted(p.days_present or ()):
+            if not (draft.start_date <= day <= draft.end_date):
+                add(
+                    ATTENDANCE_DAY_OUTSIDE.format(
+                        session=ref, person=label(p.person_id), day=day, start=draft.start_date, end=draft.end_date
+                    ),
+                    p.person_id,
+                    "days_present",
+                )
+        if p.days_attended is not None and session_days > 0 and p.days_attended > session_days:
+            add(
+                DAYS_ATTENDED_TOO_MANY.format(
+                    session=ref, person=label(p.person_id), days=p.days_attended, length=session_days
+                ),
+                p.person_id,
+                "days_attended",
+            )
 
     for person_id, count in Counter(participant_ids).items():
         if count > 1:
-            errors.append(DUPLICATE_PARTICIPANT.format(session=ref, person=label(person_id)))
+            add(DUPLICATE_PARTICIPANT.format(session=ref, person=label(person_id)), person_id)
     for person_id, count in Counter(draft.trainer_ids).items():
         if count > 1:
-            errors.append(DUPLICATE_TRAINER.format(session=ref, person=label(person_id)))
+            add(DUPLICATE_TRAINER.format(session=ref, person=label(person_id)))
 
     trainers, participants = set(draft.trainer_ids), set(participant_ids)
     for person_id in sorted(trainers & participants):
-        errors.append(SELF_TRAINING.format(session=ref, person=label(person_id)))
+        add(SELF_TRAINING.format(session=ref, person=label(person_id)), person_id)
 
     # The new edges all run from this session's trainers to its participants. Follow any cycle the
     # write would create from one of its new edges T→P: the path back from P to T reaches the next
@@ -125,7 +182,7 @@ def check_session(draft: SessionDraft) -> list[str]:
     if trainers and participants:
         for person_id in sorted((participants - trainers) & ancestor_ids(trainers)):
             trainer_id = _a_trainer_below(person_id, trainers)
-            errors.append(LINEAGE_CYCLE.format(session=ref, person=label(person_id), trainer=label(trainer_id)))
+            add(LINEAGE_CYCLE.format(session=ref, person=label(person_id), trainer=label(trainer_id)), person_id)
 
     if draft.kind == SessionKind.CASCADE and trainers:
         qualified = set(
@@ -136,10 +193,26 @@ def check_session(draft: SessionDraft) -> list[str]:
         if trainers - qualified:
             course_code = Course.objects.filter(id=draft.course_id).values_list("code", flat=True).first()
             for person_id in sorted(trainers - qualified):
-                errors.append(
+                add(
                     TRAINER_NOT_QUALIFIED.format(
                         session=ref, person=label(person_id), course=course_code, day=draft.start_date
-                    )
+                    ),
+                    person_id,
+                    "start_date",  # the qualification must be valid on the start date
+                )
+
+    if (draft.headcount_male is not None or draft.headcount_female is not None) and participants:
+        named = Counter(Person.objects.filter(id__in=participants).values_list("gender", flat=True))
+        for gender, field_name, reported in (
+            (Gender.MALE, "headcount_male", draft.headcount_male),
+            (Gender.FEMALE, "headcount_female", draft.headcount_female),
+        ):
+            if reported is not None and reported < named[gender]:
+                add(
+                    HEADCOUNT_BELOW_NAMED.format(
+                        session=ref, gender=Gender(gender).label, reported=reported, named=named[gender]
+                    ),
+                    field=field_name,
                 )
     return errors
 
@@ -150,11 +223,19 @@ def _a_trainer_below(ancestor_id: int, trainer_ids: set[int]) -> int:
     return min(below) if below else min(trainer_ids)
 
 
+class RulesBroken(ValidationError):
+    """The ``ValidationError`` of ``enforce``; ``breaches`` say which row and field each concerns."""
+
+    def __init__(self, breaches: list[RuleBreach]) -> None:
+        super().__init__([breach.message for breach in breaches])
+        self.breaches = breaches
+
+
 def enforce(draft: SessionDraft) -> None:
-    """Raise one ``ValidationError`` carrying every broken rule."""
-    errors = check_session(draft)
-    if errors:
-        raise ValidationError(errors)
+    """Raise one ``ValidationError`` (a ``RulesBroken``) carrying every broken rule."""
+    breaches = session_breaches(draft)
+    if breaches:
+        raise RulesBroken(breaches)
 
 
 # --- Audit of stored data ---------------------------------------------------------------------

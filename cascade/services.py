@@ -5,27 +5,40 @@ as the write would leave it, before anything is stored; a broken rule raises ``V
 and the transaction leaves the database as it was.
 """
 
-from dataclasses import replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from cascade.integrity import ParticipantDraft, SessionDraft, enforce
+from cascade.integrity import SESSION_CLOSED, ParticipantDraft, SessionDraft, enforce
 from cascade.models import (
+    AttendanceDay,
     Outcome,
     Participation,
     SessionKind,
+    SessionReopening,
     SessionStatus,
     SessionTrainer,
     TrainerQualification,
     TrainerRole,
     TrainingSession,
 )
+from cascade.signals import session_closed
 from courses.models import Course
-from lms.models import Person, TrainingCentre
+from lms.models import Gender, Person, TrainingCentre
+
+SESSION_NOT_CLOSED = _("Session {session} is open; only a closed session can be reopened.")
+REOPEN_REASON_MISSING = _("Say why session {session} is reopened: the reason is kept in its log.")
+LEAD_NOT_REMOVABLE = _("Session {session}: the lead trainer cannot be removed.")
+NOT_A_TRAINER_OF_SESSION = _("Session {session}: {person} is not one of its co-trainers.")
+NOT_A_PARTICIPANT = _("Session {session}: {person} is not one of its participants.")
 
 QUALIFICATION_YEARS_DEFAULT = 3
 
@@ -34,8 +47,17 @@ def qualification_validity_years() -> int:
     return int(getattr(settings, "TRAINER_QUALIFICATION_YEARS", QUALIFICATION_YEARS_DEFAULT))
 
 
-def session_draft(session: TrainingSession) -> SessionDraft:
-    """The stored session as a draft, to which a write adds its change before the rules run."""
+def session_draft(session: TrainingSession, *, headcounts: bool = False) -> SessionDraft:
+    """The stored session as a draft, to which a write adds its change before the rules run.
+
+    With ``headcounts`` the draft carries the reported headcounts, checked against the named
+    participants; writes that add names raise the headcounts instead (``_headcounts_cover_named``).
+    """
+    days: dict[int, list[date]] = {}
+    for person_id, day in AttendanceDay.objects.filter(participation__session=session).values_list(
+        "participation__person_id", "day"
+    ):
+        days.setdefault(person_id, []).append(day)
     return SessionDraft(
         ref=session.ref,
         kind=session.kind,
@@ -44,10 +66,20 @@ def session_draft(session: TrainingSession) -> SessionDraft:
         end_date=session.end_date,
         trainer_ids=tuple(session.trainers.values_list("person_id", flat=True)),
         participants=tuple(
-            ParticipantDraft(person_id=pid, pre_score=pre, post_score=post)
-            for pid, pre, post in session.participations.values_list("person_id", "pre_score", "post_score")
+            ParticipantDraft(
+                person_id=pid,
+                pre_score=pre,
+                post_score=post,
+                days_attended=attended,
+                days_present=tuple(days.get(pid, ())),
+            )
+            for pid, pre, post, attended in session.participations.values_list(
+                "person_id", "pre_score", "post_score", "days_attended"
+            )
         ),
         status=session.status,
+        headcount_male=session.headcount_male if headcounts else None,
+        headcount_female=session.headcount_female if headcounts else None,
     )
 
 
@@ -69,6 +101,7 @@ def session_create(
     co_trainers: list[Person] | None = None,
     headcount_male: int = 0,
     headcount_female: int = 0,
+    notes: str = "",
     created_by=None,
 ) -> TrainingSession:
     co_trainers = co_trainers or []
@@ -80,6 +113,8 @@ def session_create(
             start_date=start_date,
             end_date=end_date,
             trainer_ids=(lead_trainer.pk, *(p.pk for p in co_trainers)),
+            headcount_male=headcount_male,
+            headcount_female=headcount_female,
         )
     )
     session = TrainingSession.objects.create(
@@ -92,6 +127,7 @@ def session_create(
         end_date=end_date,
         headcount_male=headcount_male,
         headcount_female=headcount_female,
+        notes=notes,
         created_by=created_by,
     )
     SessionTrainer.objects.create(session=session, person=lead_trainer, role=TrainerRole.LEAD)
@@ -111,35 +147,217 @@ def session_trainer_add(
     return SessionTrainer.objects.create(session=session, person=person, role=role)
 
 
+@dataclass(frozen=True)
+class RosterEntry:
+    """What a write changes in one participant's record; None leaves a field as it is.
+
+    ``days_present`` records attendance day by day (``days_attended`` becomes their count);
+    ``days_attended`` alone records a count, as paper rosters and imports give it.
+    """
+
+    person: Person
+    days_attended: int | None = None
+    days_present: Iterable[date] | None = None
+    pre_score: Decimal | int | None = None
+    post_score: Decimal | int | None = None
+    outcome: str | None = None
+
+
+def _apply(participation: Participation, entry: RosterEntry) -> None:
+    if entry.days_present is not None:
+        participation.days_attended = len(set(entry.days_present))
+    elif entry.days_attended is not None:
+        participation.days_attended = entry.days_attended
+    if entry.pre_score is not None:
+        participation.pre_score = Decimal(entry.pre_score)
+    if entry.post_score is not None:
+        participation.post_score = Decimal(entry.post_score)
+    if entry.outcome is not None:
+        participation.outcome = entry.outcome
+
+
+def _headcounts_cover_named(session: TrainingSession) -> None:
+    """Raise a reported headcount to the named participants of its gender when names exceed it.
+
+    Naming someone already counted leaves the headcount as it is (no double count); naming
+    someone beyond it means they were not counted, so the reported total grows by one.
+    """
+    named = session.participations.aggregate(
+        men=Count("id", filter=Q(person__gender=Gender.MALE)),
+        women=Count("id", filter=Q(person__gender=Gender.FEMALE)),
+    )
+    men, women = max(session.headcount_male, named["men"]), max(session.headcount_female, named["women"])
+    if (men, women) != (session.headcount_male, session.headcount_female):
+        session.headcount_male, session.headcount_female = men, women
+        session.save(update_fields=["headcount_male", "headcount_female"])
+
+
 @transaction.atomic
+def roster_record(*, session: TrainingSession, entries: Sequence[RosterEntry]) -> list[Participation]:
+    """Add or update several participants of one session at once: all are saved, or none.
+
+    The rules run once on the session as all the entries leave it, so every broken rule of every
+    row is reported together (``RulesBroken.breaches`` name the row of each).
+    """
+    session = _locked(session)
+    existing = {p.person_id: p for p in Participation.objects.filter(session=session)}
+    changed: list[tuple[Participation, RosterEntry]] = []
+    for entry in entries:
+        participation = existing.get(entry.person.pk) or Participation(session=session, person=entry.person)
+        _apply(participation, entry)
+        changed.append((participation, entry))
+
+    draft = session_draft(session)
+    drafted = {p.person_id: p for p in draft.participants}
+    for participation, entry in changed:
+        previous = drafted.get(entry.person.pk)
+        days = (
+            tuple(sorted(set(entry.days_present)))
+            if entry.days_present is not None
+            else (previous.days_present if previous else ())
+        )
+        drafted[entry.person.pk] = ParticipantDraft(
+            person_id=entry.person.pk,
+            pre_score=participation.pre_score,
+            post_score=participation.post_score,
+            days_attended=participation.days_attended,
+            days_present=days,
+        )
+    enforce(
+        replace(
+            draft,
+            participants=tuple(drafted.values()),
+            was_closed=session.is_closed,
+        )
+    )
+    for participation, entry in changed:
+        participation.save()
+        if entry.days_present is not None:
+            days = set(entry.days_present)
+            AttendanceDay.objects.filter(participation=participation).exclude(day__in=days).delete()
+            stored = set(AttendanceDay.objects.filter(participation=participation).values_list("day", flat=True))
+            AttendanceDay.objects.bulk_create(
+                [AttendanceDay(participation=participation, day=day) for day in sorted(days - stored)]
+            )
+    _headcounts_cover_named(session)
+    return [participation for participation, _entry in changed]
+
+
 def participation_record(
     *,
     session: TrainingSession,
     person: Person,
     days_attended: int | None = None,
+    days_present: Iterable[date] | None = None,
     pre_score: Decimal | int | None = None,
     post_score: Decimal | int | None = None,
     outcome: str | None = None,
 ) -> Participation:
     """Add ``person`` to the session, or update their record; only the given fields change."""
-    session = _locked(session)
-    existing = Participation.objects.filter(session=session, person=person).first()
-    participation = existing or Participation(session=session, person=person)
-    if days_attended is not None:
-        participation.days_attended = days_attended
-    if pre_score is not None:
-        participation.pre_score = Decimal(pre_score)
-    if post_score is not None:
-        participation.post_score = Decimal(post_score)
-    if outcome is not None:
-        participation.outcome = outcome
-
-    draft = session_draft(session)
-    others = tuple(p for p in draft.participants if p.person_id != person.pk)
-    mine = ParticipantDraft(person_id=person.pk, pre_score=participation.pre_score, post_score=participation.post_score)
-    enforce(replace(draft, participants=(*others, mine), was_closed=session.is_closed))
-    participation.save()
+    (participation,) = roster_record(
+        session=session,
+        entries=[
+            RosterEntry(
+                person=person,
+                days_attended=days_attended,
+                days_present=days_present,
+                pre_score=pre_score,
+                post_score=post_score,
+                outcome=outcome,
+            )
+        ],
+    )
     return participation
+
+
+@transaction.atomic
+def participant_create(*, session: TrainingSession, person: Person) -> Participation:
+    """Save a new ``person`` (validated, not yet stored) and add them to the session, or neither."""
+    person.full_clean()
+    person.save()
+    return participation_record(session=session, person=person)
+
+
+@transaction.atomic
+def participation_remove(*, session: TrainingSession, person: Person) -> None:
+    """Take ``person`` off an open session's roster (a mistake); reported headcounts stay."""
+    session = _locked(session)
+    if session.is_closed:
+        raise ValidationError(SESSION_CLOSED.format(session=session.ref))
+    deleted, _by_model = Participation.objects.filter(session=session, person=person).delete()
+    if not deleted:
+        raise ValidationError(NOT_A_PARTICIPANT.format(session=session.ref, person=person))
+
+
+@transaction.atomic
+def session_update(
+    *,
+    session: TrainingSession,
+    start_date: date,
+    end_date: date,
+    headcount_male: int,
+    headcount_female: int,
+    notes: str = "",
+) -> TrainingSession:
+    """Change an open session's dates, reported headcounts and notes."""
+    session = _locked(session)
+    enforce(
+        replace(
+            session_draft(session, headcounts=True),
+            start_date=start_date,
+            end_date=end_date,
+            headcount_male=headcount_male,
+            headcount_female=headcount_female,
+            was_closed=session.is_closed,
+        )
+    )
+    session.start_date, session.end_date, session.notes = start_date, end_date, notes
+    session.headcount_male, session.headcount_female = headcount_male, headcount_female
+    session.save(update_fields=["start_date", "end_date", "notes", "headcount_male", "headcount_female"])
+    return session
+
+
+@transaction.atomic
+def session_trainer_remove(*, session: TrainingSession, person: Person) -> None:
+    """Take a co-trainer off an open session; the lead trainer stays."""
+    session = _locked(session)
+    if session.is_closed:
+        raise ValidationError(SESSION_CLOSED.format(session=session.ref))
+    row = SessionTrainer.objects.filter(session=session, person=person).first()
+    if row is None:
+        raise ValidationError(NOT_A_TRAINER_OF_SESSION.format(session=session.ref, person=person))
+    if row.role == TrainerRole.LEAD:
+        raise ValidationError(LEAD_NOT_REMOVABLE.format(session=session.ref))
+    row.delete()
+
+
+@transaction.atomic
+def session_reopen(*, session: TrainingSession, reopened_by, reason: str) -> SessionReopening:
+    """Reopen a closed session and log who did it and why (who may: ``cascade.permissions``).
+
+    Qualifications a ToT session granted stay: trainers may already have taught with them; the
+    close that follows grants any new ones.
+    """
+    session = _locked(session)
+    if not session.is_closed:
+        raise ValidationError(SESSION_NOT_CLOSED.format(session=session.ref))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": REOPEN_REASON_MISSING.format(session=session.ref)})
+    session.status = SessionStatus.OPEN
+    session.closed_at = None
+    session.save(update_fields=["status", "closed_at"])
+    return SessionReopening.objects.create(session=session, reopened_by=reopened_by, reason=reason)
+
+
+def session_ref_next(*, training_centre: TrainingCentre, start_date: date) -> str:
+    """A new session reference: the centre's code, the start date and a sequence number."""
+    stem = f"{training_centre.code}-{start_date:%Y%m%d}-"
+    taken = set(TrainingSession.objects.filter(ref__startswith=stem).values_list("ref", flat=True))
+    number = len(taken) + 1
+    while f"{stem}{number:02d}" in taken:
+        number += 1
+    return f"{stem}{number:02d}"
 
 
 @transaction.atomic
@@ -152,6 +370,10 @@ def session_close(*, session: TrainingSession) -> TrainingSession:
     session.status = SessionStatus.CLOSED
     session.closed_at = timezone.now()
     session.save(update_fields=["status", "closed_at"])
+    completed = list(session.participations.filter(outcome=Outcome.COMPLETED).values_list("person_id", flat=True))
+    transaction.on_commit(
+        lambda: session_closed.send(sender=TrainingSession, session=session, completed_person_ids=completed)
+    )
     return session
 
 

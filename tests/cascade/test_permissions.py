@@ -1,50 +1,20 @@
 """Who sees and changes which sessions and people (cascade.permissions), role by role."""
 
-from dataclasses import dataclass
-
 import pytest
 
-from cascade import permissions, services
-from cascade.models import SessionKind, TrainingSession
+from cascade import permissions
+from cascade.models import TrainingSession
 from lms import roles
 from lms.models import Person
-from tests.cascade.personas import login, trainer_login
-from tests.factories import PersonFactory, TrainingCentreFactory, governorate
+from tests.cascade.personas import World, build_world, login, trainer_login
+from tests.factories import governorate
 
 pytestmark = pytest.mark.django_db
 
 
-@dataclass
-class World:
-    session_a: TrainingSession  # led by trainer A at centre 1 (Baghdad), co-trained by C
-    session_b: TrainingSession  # led by trainer B at centre 2 (Basra)
-    participant_a: Person
-    participant_b: Person
-    trainer_a: Person
-    trainer_b: Person
-    co_trainer: Person
-
-
 @pytest.fixture
 def world(cascade) -> World:
-    basra_centre = TrainingCentreFactory(governorate=governorate("BA"))
-    trainer_a = cascade.qualified_trainer()
-    trainer_b = cascade.qualified_trainer(governorate=governorate("BA"))
-    co_trainer = cascade.qualified_trainer()
-    session_a = cascade.session(kind=SessionKind.CASCADE, lead=trainer_a, co=[co_trainer])
-    session_b = services.session_create(
-        ref="B-001",
-        course=cascade.course,
-        kind=SessionKind.CASCADE,
-        training_centre=basra_centre,
-        start_date=session_a.start_date,
-        end_date=session_a.end_date,
-        lead_trainer=trainer_b,
-    )
-    participant_a, participant_b = PersonFactory(), PersonFactory(governorate=governorate("BA"))
-    services.participation_record(session=session_a, person=participant_a)
-    services.participation_record(session=session_b, person=participant_b)
-    return World(session_a, session_b, participant_a, participant_b, trainer_a, trainer_b, co_trainer)
+    return build_world(cascade)
 
 
 def visible(user) -> set[str]:

@@ -1,0 +1,203 @@
+"""Forms of the trainer workspace. They parse input only; the services run the rules.
+
+``show_breaches`` puts the integrity rules' errors (``RulesBroken.breaches``) beside the field or
+the roster row they concern, so a trainer sees which value to correct.
+"""
+
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from cascade.models import Outcome, Participation, SessionKind, TrainerQualification, TrainingSession
+from courses.models import Course
+from lms.models import Person, TrainingCentre
+
+PERSON_NOT_FOUND = _("No person has the service number {number}.")
+SEARCH_TOO_SHORT = _("Type at least {count} characters of a name or service number.")
+SEARCH_MIN_LENGTH = 2
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def show_breaches(
+    error: ValidationError, *, form: forms.Form | None = None, rows: dict[int, forms.Form] | None = None
+) -> list[str]:
+    """Put a service's ``ValidationError`` on ``form`` and the roster ``rows`` (keyed by person id).
+
+    A breach naming a field of the form goes on that field; one naming a roster row goes on that
+    row (on its field when it has one); the rest are errors of the whole form. Without a form,
+    those are returned, for the top of the page.
+    """
+    rows = rows or {}
+    unplaced: list[str] = []
+
+    def place(field: str | None, message) -> None:
+        if form is None:
+            unplaced.extend(message if isinstance(message, list) else [message])
+        else:
+            form.add_error(field if field in form.fields else None, message)
+
+    breaches = getattr(error, "breaches", None)
+    if breaches is None:
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                place(name, [str(m) for e in errors for m in e.messages])
+        else:
+            place(None, error.messages)
+        return unplaced
+    for breach in breaches:
+        row = rows.get(breach.person_id) if breach.person_id is not None else None
+        if row is not None:
+            row.add_error(breach.field if breach.field in row.fields else None, breach.message)
+        else:
+            place(breach.field, breach.message)
+    return unplaced
+
+
+def qualified_courses(person: Person) -> "forms.models.QuerySet[Course]":
+    """The courses ``person`` may open a session for: every course for a master trainer, else the
+    courses of their qualifications (whether one is valid on the start date is the rules' check)."""
+    if person.is_master_trainer:
+        return Course.objects.all()
+    course_ids = TrainerQualification.objects.filter(person=person).values("course_id")
+    return Course.objects.filter(pk__in=course_ids)
+
+
+class SessionFieldsForm(forms.Form):
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
+    end_date = forms.DateField(label=_("End date"), widget=DateInput())
+    headcount_male = forms.IntegerField(
+        label=_("Men reported"),
+        min_value=0,
+        initial=0,
+        help_text=_("Only if names are not yet available: how many men took part. Leave 0 to count the named."),
+    )
+    headcount_female = forms.IntegerField(
+        label=_("Women reported"),
+        min_value=0,
+        initial=0,
+        help_text=_("Only if names are not yet available: how many women took part."),
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SessionCreateForm(SessionFieldsForm):
+    course = forms.ModelChoiceField(label=_("Course"), queryset=Course.objects.none())
+    kind = forms.ChoiceField(label=_("Kind of session"), choices=[(SessionKind.CASCADE, SessionKind.CASCADE.label)])
+    training_centre = forms.ModelChoiceField(label=_("Training centre"), queryset=TrainingCentre.objects.all())
+
+    field_order = ["course", "kind", "training_centre", "start_date", "end_date"]
+
+    def __init__(self, *args, trainer: Person, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = qualified_courses(trainer)
+        if trainer.is_master_trainer:
+            # Master trainers (generation 0) also run ToT and direct sessions.
+            self.fields["kind"].choices = SessionKind.choices
+        else:
+            self.fields["kind"].initial = SessionKind.CASCADE
+
+
+class SessionEditForm(SessionFieldsForm):
+    pass
+
+
+class RosterRowForm(forms.Form):
+    """One participant's record: the days present, the two scores and the outcome."""
+
+    days = forms.MultipleChoiceField(label=_("Days present"), required=False, widget=forms.CheckboxSelectMultiple)
+    pre_score = forms.DecimalField(
+        label=_("Pre-test"), required=False, min_value=0, max_value=100, decimal_places=2, max_digits=5
+    )
+    post_score = forms.DecimalField(
+        label=_("Post-test"), required=False, min_value=0, max_value=100, decimal_places=2, max_digits=5
+    )
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+
+    def __init__(self, *args, participation: Participation, session_days: list[date], days_present, **kwargs):
+        initial = {
+            "days": [day.isoformat() for day in days_present],
+            "pre_score": participation.pre_score,
+            "post_score": participation.post_score,
+            "outcome": participation.outcome,
+        }
+        super().__init__(*args, prefix=f"p{participation.person_id}", initial=initial, **kwargs)
+        self.participation = participation
+        self.had_days = bool(days_present)
+        self.fields["days"].choices = [(day.isoformat(), date_format(day, "D j/n")) for day in session_days]
+
+    def days_present(self) -> list[date] | None:
+        """The ticked days; None keeps an attendance recorded as a bare count (imported rosters)."""
+        days = [date.fromisoformat(value) for value in self.cleaned_data["days"]]
+        if not days and not self.had_days and self.participation.days_attended:
+            return None
+        return days
+
+    @property
+    def days_field_id(self) -> str:
+        return f"{self.prefix}-days"
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Service number or name"),
+        max_length=100,
+        help_text=_("Any spelling of an Arabic name is found (أ/ا/إ, ة/ه, ى/ي)."),
+    )
+
+    def clean_q(self) -> str:
+        text = self.cleaned_data["q"].strip()
+        if len(text) < SEARCH_MIN_LENGTH:
+            raise ValidationError(SEARCH_TOO_SHORT.format(count=SEARCH_MIN_LENGTH))
+        return text
+
+
+class AddPersonForm(forms.Form):
+    person = forms.ModelChoiceField(queryset=Person.objects.all(), widget=forms.HiddenInput)
+
+
+class NewPersonForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = ["service_number", "name_ar", "name_latin", "gender", "rank", "governorate"]
+        widgets = {"gender": forms.RadioSelect}
+
+    def validate_unique(self) -> None:
+        # The service's full_clean checks the service number again inside its transaction.
+        super().validate_unique()
+
+
+class CoTrainerForm(forms.Form):
+    service_number = forms.CharField(label=_("Co-trainer's service number"), max_length=32)
+
+    def clean_service_number(self) -> Person:
+        number = self.cleaned_data["service_number"].strip()
+        person = Person.objects.filter(service_number=number).first()
+        if person is None:
+            raise ValidationError(PERSON_NOT_FOUND.format(number=number))
+        return person
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the session reopened?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept in the session's log with your name and the time."),
+    )
+
+
+def session_days_present(session: TrainingSession) -> dict[int, list[date]]:
+    """Each participant's recorded days (person id → days), in one query."""
+    days: dict[int, list[date]] = {}
+    for person_id, day in session.participations.values_list("person_id", "attendance_days__day"):
+        if day is not None:
+            days.setdefault(person_id, []).append(day)
+    return days

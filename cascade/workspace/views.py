@@ -1,0 +1,415 @@
+"""Views of the trainer workspace: parse, check permissions, call one service, render.
+
+Reads go through ``cascade.permissions.sessions_visible_to`` (anything else is a 404, so a
+foreign session's existence is not revealed); writes also need ``can_edit_session`` (a visible
+session the user may only read, e.g. an auditor's, is a 403).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from cascade import permissions, services
+from cascade.models import (
+    Outcome,
+    Participation,
+    SessionStatus,
+    SessionTrainer,
+    TrainerQualification,
+    TrainerRole,
+    TrainingSession,
+)
+from cascade.workspace.forms import (
+    AddPersonForm,
+    CoTrainerForm,
+    NewPersonForm,
+    PersonSearchForm,
+    ReopenForm,
+    RosterRowForm,
+    SessionCreateForm,
+    SessionEditForm,
+    session_days_present,
+    show_breaches,
+)
+from lms.models import Gender, Person
+
+SEARCH_RESULTS_MAX = 20
+
+SESSION_CREATED = _("Session {session} is open. Add its participants.")
+SESSION_SAVED = _("Session {session} is saved.")
+ROSTER_SAVED = _("Attendance, scores and outcomes are saved.")
+PARTICIPANT_ADDED = _("{person} is on the roster.")
+PARTICIPANT_REMOVED = _("{person} is off the roster.")
+CO_TRAINER_ADDED = _("{person} is a co-trainer of this session.")
+CO_TRAINER_REMOVED = _("{person} is no longer a co-trainer of this session.")
+SESSION_CLOSED_DONE = _("Session {session} is closed.")
+SESSION_REOPENED_DONE = _("Session {session} is open again; the reason is in its log.")
+
+
+def _visible_session(request: HttpRequest, pk: int) -> TrainingSession:
+    return get_object_or_404(
+        permissions.sessions_visible_to(request.user).select_related("course", "training_centre", "governorate"),
+        pk=pk,
+    )
+
+
+def _editable_session(request: HttpRequest, pk: int) -> TrainingSession:
+    session = _visible_session(request, pk)
+    if not permissions.can_edit_session(request.user, session):
+        raise PermissionDenied
+    return session
+
+
+def _session_url(session: TrainingSession) -> str:
+    return reverse("cascade:workspace_session", args=[session.pk])
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The workspace's front page: one's qualifications, and the sessions one may see."""
+    person = permissions.person_of(request.user)
+    trainer_id = permissions.trainer_person_id(request.user)
+    sessions = (
+        permissions.sessions_visible_to(request.user)
+        .select_related("course", "training_centre")
+        .annotate(named=Count("participations", distinct=True))
+        .order_by("status", "-start_date", "ref")
+    )
+    status = request.GET.get("status")
+    if status in SessionStatus.values:
+        sessions = sessions.filter(status=status)
+    page = Paginator(sessions, 25).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    qualifications = (
+        TrainerQualification.objects.filter(person_id=trainer_id).select_related("course").order_by("course__code")
+        if trainer_id
+        else TrainerQualification.objects.none()
+    )
+    return render(
+        request,
+        "cascade/workspace/home.html",
+        {
+            "person": person,
+            "is_trainer": trainer_id is not None,
+            "qualifications": qualifications,
+            "today": today,
+            "page": page,
+            "status": status,
+            "statuses": SessionStatus.choices,
+            "has_trainings": person is not None and person.participations.exists(),
+        },
+    )
+
+
+@login_required
+def session_create(request: HttpRequest) -> HttpResponse:
+    trainer_id = permissions.trainer_person_id(request.user)
+    if trainer_id is None:
+        raise PermissionDenied
+    trainer = Person.objects.get(pk=trainer_id)
+    form = SessionCreateForm(request.POST or None, trainer=trainer)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            session = services.session_create(
+                ref=services.session_ref_next(training_centre=data["training_centre"], start_date=data["start_date"]),
+                course=data["course"],
+                kind=data["kind"],
+                training_centre=data["training_centre"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                lead_trainer=trainer,
+                headcount_male=data["headcount_male"],
+                headcount_female=data["headcount_female"],
+                notes=data["notes"],
+                created_by=request.user,
+            )
+        except ValidationError as error:
+            show_breaches(error, form=form)
+        else:
+            messages.success(request, SESSION_CREATED.format(session=session.ref))
+            return redirect(_session_url(session))
+    return render(request, "cascade/workspace/session_form.html", {"form": form, "session": None})
+
+
+@login_required
+def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _editable_session(request, pk)
+    initial = {
+        "start_date": session.start_date,
+        "end_date": session.end_date,
+        "headcount_male": session.headcount_male,
+        "headcount_female": session.headcount_female,
+        "notes": session.notes,
+    }
+    form = SessionEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_update(session=session, **form.cleaned_data)
+        except ValidationError as error:
+            show_breaches(error, form=form)
+        else:
+            messages.success(request, SESSION_SAVED.format(session=session.ref))
+            return redirect(_session_url(session))
+    return render(request, "cascade/workspace/session_form.html", {"form": form, "session": session})
+
+
+def _lineage_url(person_id: int) -> str | None:
+    """The person's lineage page, once the lineage pages are installed."""
+    try:
+        return reverse("cascade:person_lineage", args=[person_id])
+    except NoReverseMatch:
+        return None
+
+
+def _roster_forms(session: TrainingSession, data=None) -> list[RosterRowForm]:
+    participations = session.participations.select_related("person").order_by("person__name_ar")
+    days_present = session_days_present(session)
+    session_days = session.days
+    rows = []
+    for participation in participations:
+        row = RosterRowForm(
+            data,
+            participation=participation,
+            session_days=session_days,
+            days_present=days_present.get(participation.person_id, []),
+        )
+        row.lineage_url = _lineage_url(participation.person_id)
+        rows.append(row)
+    return rows
+
+
+def _coverage(session: TrainingSession) -> dict:
+    named = session.participations.aggregate(
+        men=Count("id", filter=Q(person__gender=Gender.MALE)),
+        women=Count("id", filter=Q(person__gender=Gender.FEMALE)),
+    )
+    named_total = named["men"] + named["women"]
+    reported = session.headcount_reported
+    return {
+        "named_men": named["men"],
+        "named_women": named["women"],
+        "named": named_total,
+        "reported": reported,
+        "unnamed": max(reported - named_total, 0),
+        "share": round(100 * named_total / reported) if reported else None,
+    }
+
+
+@login_required
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The session's page: details, coverage, trainers and the roster (a form when it may change)."""
+    session = _visible_session(request, pk)
+    can_edit = permissions.can_edit_session(request.user, session) and not session.is_closed
+    rows = _roster_forms(session, request.POST if request.method == "POST" else None)
+    page_errors: list[str] = []
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if all(row.is_valid() for row in rows):
+            entries = [
+                services.RosterEntry(
+                    person=row.participation.person,
+                    days_present=row.days_present(),
+                    pre_score=row.cleaned_data["pre_score"],
+                    post_score=row.cleaned_data["post_score"],
+                    outcome=row.cleaned_data["outcome"],
+                )
+                for row in rows
+            ]
+            try:
+                services.roster_record(session=session, entries=entries)
+            except ValidationError as error:
+                page_errors = show_breaches(error, rows={row.participation.person_id: row for row in rows})
+            else:
+                messages.success(request, ROSTER_SAVED)
+                return redirect(_session_url(session))
+    return render(
+        request,
+        "cascade/workspace/session_detail.html",
+        {
+            "session": session,
+            "trainers": session.trainers.select_related("person").order_by("role", "person__name_ar"),
+            "rows": rows,
+            "page_errors": page_errors,
+            "can_edit": can_edit,
+            "can_reopen": session.is_closed and permissions.can_reopen_session(request.user, session),
+            "coverage": _coverage(session),
+            "co_trainer_form": CoTrainerForm(),
+            "reopenings": session.reopenings.select_related("reopened_by"),
+            "is_own_session": session.trainers.filter(person__user=request.user).exists(),
+        },
+    )
+
+
+@login_required
+def participant_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Find a person by service number or name (any Arabic spelling) and add them, or create one."""
+    session = _editable_session(request, pk)
+    search = PersonSearchForm(request.GET or None)
+    results: list[Person] = []
+    if search.is_valid():
+        on_roster = session.participations.values("person_id")
+        results = list(
+            Person.objects.search_name(search.cleaned_data["q"])
+            .exclude(pk__in=on_roster)
+            .select_related("governorate")
+            .order_by("name_ar")[:SEARCH_RESULTS_MAX]
+        )
+    new_person = NewPersonForm(
+        request.POST if request.POST.get("action") == "create" else None,
+        initial=_new_person_initial(search, session),
+        prefix="new",
+    )
+    add_error = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "create":
+                if new_person.is_valid():
+                    participation = services.participant_create(session=session, person=new_person.instance)
+                    return _added(request, session, participation.person)
+            else:
+                add = AddPersonForm(request.POST)
+                if add.is_valid():
+                    person = add.cleaned_data["person"]
+                    services.participation_record(session=session, person=person)
+                    return _added(request, session, person)
+                add_error = add.errors
+        except ValidationError as error:
+            if request.POST.get("action") == "create":
+                show_breaches(error, form=new_person)
+            else:
+                add_error = error.messages
+    return render(
+        request,
+        "cascade/workspace/participant_add.html",
+        {
+            "session": session,
+            "search": search,
+            "results": results,
+            "searched": search.is_valid(),
+            "new_person": new_person,
+            "add_error": add_error,
+        },
+    )
+
+
+def _new_person_initial(search: PersonSearchForm, session: TrainingSession) -> dict:
+    initial = {"governorate": session.governorate_id}
+    if search.is_valid():
+        text = search.cleaned_data["q"]
+        initial["service_number" if any(ch.isdigit() for ch in text) else "name_ar"] = text
+    return initial
+
+
+def _added(request: HttpRequest, session: TrainingSession, person: Person) -> HttpResponse:
+    messages.success(request, PARTICIPANT_ADDED.format(person=person))
+    return redirect(reverse("cascade:workspace_participant_add", args=[session.pk]))
+
+
+@login_required
+@require_POST
+def participant_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
+    session = _editable_session(request, pk)
+    participation = get_object_or_404(Participation.objects.select_related("person"), session=session, person=person_pk)
+    try:
+        services.participation_remove(session=session, person=participation.person)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, PARTICIPANT_REMOVED.format(person=participation.person))
+    return redirect(_session_url(session))
+
+
+@login_required
+@require_POST
+def co_trainer_add(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _editable_session(request, pk)
+    form = CoTrainerForm(request.POST)
+    if form.is_valid():
+        person = form.cleaned_data["service_number"]
+        try:
+            services.session_trainer_add(session=session, person=person, role=TrainerRole.CO_TRAINER)
+        except ValidationError as error:
+            show_breaches(error, form=form)
+        else:
+            messages.success(request, CO_TRAINER_ADDED.format(person=person))
+            return redirect(_session_url(session))
+    for message in [m for errors in form.errors.values() for m in errors]:
+        messages.error(request, message)
+    return redirect(_session_url(session) + "#trainers")
+
+
+@login_required
+@require_POST
+def co_trainer_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
+    session = _editable_session(request, pk)
+    row = get_object_or_404(SessionTrainer.objects.select_related("person"), session=session, person=person_pk)
+    try:
+        services.session_trainer_remove(session=session, person=row.person)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, CO_TRAINER_REMOVED.format(person=row.person))
+    return redirect(_session_url(session) + "#trainers")
+
+
+@login_required
+def session_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, then close: the record locks, completions count, ToT graduates become trainers."""
+    session = _editable_session(request, pk)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            services.session_close(session=session)
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            messages.success(request, SESSION_CLOSED_DONE.format(session=session.ref))
+            return redirect(_session_url(session))
+    counts = dict(session.participations.values_list("outcome").annotate(n=Count("id")).order_by())
+    outcomes = {label: counts[value] for value, label in Outcome.choices if value in counts}
+    return render(
+        request,
+        "cascade/workspace/session_close.html",
+        {"session": session, "errors": errors, "outcomes": outcomes, "coverage": _coverage(session)},
+    )
+
+
+@login_required
+def session_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _visible_session(request, pk)
+    if not permissions.can_reopen_session(request.user, session):
+        raise PermissionDenied
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_reopen(session=session, reopened_by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            show_breaches(error, form=form)
+        else:
+            messages.success(request, SESSION_REOPENED_DONE.format(session=session.ref))
+            return redirect(_session_url(session))
+    return render(request, "cascade/workspace/session_reopen.html", {"session": session, "form": form})
+
+
+@login_required
+def my_trainings(request: HttpRequest) -> HttpResponse:
+    """A person's own participations: course, session, dates, attendance, scores and outcome."""
+    person = permissions.person_of(request.user)
+    participations = (
+        Participation.objects.filter(person=person).select_related("session__course", "session__training_centre")
+        if person
+        else Participation.objects.none()
+    ).order_by("-session__start_date")
+    return render(request, "cascade/workspace/my_trainings.html", {"person": person, "participations": participations})

@@ -1,0 +1,441 @@
+"""Trainer workspace pages: wiring, the rules' errors on the right field or row, and who may do what."""
+
+import html
+from datetime import date, timedelta
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from cascade import integrity, services
+from cascade.models import (
+    AttendanceDay,
+    Outcome,
+    Participation,
+    SessionKind,
+    SessionReopening,
+    SessionStatus,
+    TrainerQualification,
+    TrainingSession,
+)
+from courses.models import Course
+from lms import roles
+from lms.models import Gender, Person
+from tests.cascade.personas import build_world, login, trainer_login
+from tests.factories import PersonFactory, TrainingCentreFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(cascade):
+    return build_world(cascade)
+
+
+@pytest.fixture
+def english(client, english):
+    """Pages in English too (the site's default is Arabic), for tests that read their words."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def url(name: str, *args) -> str:
+    return reverse(f"cascade:{name}", args=args)
+
+
+def roster_data(session, rows: dict[Person, dict]) -> dict:
+    """POST data of the roster form: per person, days (dates), scores and outcome."""
+    data = {}
+    for person, row in rows.items():
+        prefix = f"p{person.pk}"
+        data[f"{prefix}-days"] = [d.isoformat() for d in row.get("days", [])]
+        data[f"{prefix}-pre_score"] = row.get("pre", "")
+        data[f"{prefix}-post_score"] = row.get("post", "")
+        data[f"{prefix}-outcome"] = row.get("outcome", Outcome.INCOMPLETE)
+    return data
+
+
+SESSION_VIEWS = [
+    ("workspace_session", "get"),
+    ("workspace_session", "post"),
+    ("workspace_session_edit", "get"),
+    ("workspace_participant_add", "get"),
+    ("workspace_participant_add", "post"),
+    ("workspace_co_trainer_add", "post"),
+    ("workspace_session_close", "get"),
+    ("workspace_session_close", "post"),
+    ("workspace_session_reopen", "get"),
+]
+
+
+@pytest.mark.parametrize(("name", "method"), SESSION_VIEWS)
+def test_a_foreign_trainer_gets_404_on_every_session_page(client, world, name, method):
+    client.force_login(trainer_login(world.trainer_b))
+    response = getattr(client, method)(url(name, world.session_a.pk))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("workspace_participant_remove", "participant_a"),
+        ("workspace_co_trainer_remove", "co_trainer"),
+    ],
+)
+def test_a_foreign_trainer_cannot_remove_anyone(client, world, name, args):
+    client.force_login(trainer_login(world.trainer_b))
+    person = getattr(world, f"{args}")
+    response = client.post(url(name, world.session_a.pk, person.pk))
+    assert response.status_code == 404
+    assert world.session_a.participations.count() == 1 and world.session_a.trainers.count() == 2
+
+
+@pytest.mark.parametrize(("name", "method"), SESSION_VIEWS)
+def test_anonymous_visitors_are_sent_to_sign_in(client, world, name, method):
+    response = getattr(client, method)(url(name, world.session_a.pk))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("name", ["workspace", "workspace_session_create", "my_trainings"])
+def test_anonymous_visitors_are_sent_to_sign_in_from_the_workspace_pages(client, name):
+    response = client.get(url(name))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        ("workspace_session", "post"),
+        ("workspace_session_edit", "get"),
+        ("workspace_participant_add", "get"),
+        ("workspace_co_trainer_add", "post"),
+        ("workspace_session_close", "post"),
+        ("workspace_session_reopen", "get"),
+    ],
+)
+def test_an_auditor_reads_a_session_but_changes_nothing(client, verified_login, world, name, method):
+    verified_login(login("auditor", roles.DIRECTORATE_AUDITOR))
+    assert client.get(url("workspace_session", world.session_a.pk)).status_code == 200
+    assert getattr(client, method)(url(name, world.session_a.pk)).status_code == 403
+
+
+def test_only_trainers_open_sessions(client, verified_login, world):
+    verified_login(login("auditor", roles.DIRECTORATE_AUDITOR))
+    assert client.get(url("workspace_session_create")).status_code == 403
+
+
+def test_a_trainer_sees_their_qualifications_and_only_their_sessions(client, world, cascade, english):
+    client.force_login(trainer_login(world.trainer_a))
+    page = text(client.get(url("workspace")))
+    assert "My qualifications" in page and cascade.course.code in page
+    assert world.session_a.ref in page and world.session_b.ref not in page
+
+
+def test_a_co_trainer_sees_and_records_the_session(client, world):
+    client.force_login(trainer_login(world.co_trainer))
+    response = client.post(
+        url("workspace_session", world.session_a.pk),
+        roster_data(world.session_a, {world.participant_a: {"pre": "35", "post": "70"}}),
+    )
+    assert response.status_code == 302
+    assert Participation.objects.get(person=world.participant_a).post_score == 70
+
+
+def test_a_trainer_opens_a_session_for_a_course_they_are_qualified_for(client, world, cascade):
+    client.force_login(trainer_login(world.trainer_a))
+    response = client.post(
+        url("workspace_session_create"),
+        {
+            "course": cascade.course.pk,
+            "kind": SessionKind.CASCADE,
+            "training_centre": cascade.centre.pk,
+            "start_date": "2023-03-05",
+            "end_date": "2023-03-09",
+            "headcount_male": 0,
+            "headcount_female": 0,
+        },
+    )
+    session = TrainingSession.objects.get(start_date=date(2023, 3, 5))
+    assert response.status_code == 302 and response["Location"] == url("workspace_session", session.pk)
+    assert list(session.trainers.values_list("person", "role")) == [(world.trainer_a.pk, "lead")]
+    assert session.ref == f"{cascade.centre.code}-20230305-01"
+
+
+def test_a_session_before_the_trainers_qualification_is_refused_on_the_start_date(client, world, cascade, english):
+    client.force_login(trainer_login(world.trainer_a))
+    before = TrainingSession.objects.count()
+    response = client.post(
+        url("workspace_session_create"),
+        {
+            "course": cascade.course.pk,
+            "kind": SessionKind.CASCADE,
+            "training_centre": cascade.centre.pk,
+            "start_date": "2019-03-05",
+            "end_date": "2019-03-09",
+            "headcount_male": 0,
+            "headcount_female": 0,
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "holds no qualification for course MPS-01 valid on 2019-03-05" in errors["start_date"][0]
+    assert TrainingSession.objects.count() == before
+
+
+def test_a_trainer_cannot_open_a_session_of_a_course_they_are_not_qualified_for(client, world):
+    client.force_login(trainer_login(world.trainer_a))
+    course = Course.objects.exclude(code="MPS-01").first()  # trainer A is qualified for MPS-01 only
+    response = client.post(
+        url("workspace_session_create"),
+        {"course": course.pk, "kind": SessionKind.CASCADE, "start_date": "2023-03-05", "end_date": "2023-03-05"},
+    )
+    assert "course" in response.context["form"].errors
+    response = client.post(url("workspace_session_create"), {"kind": SessionKind.TOT})
+    assert "kind" in response.context["form"].errors  # only master trainers run ToT sessions
+
+
+def test_the_participant_search_finds_any_arabic_spelling_and_adds_the_person(client, world):
+    person = PersonFactory(name_ar="أحمد عبد الله الجبوري")
+    client.force_login(trainer_login(world.trainer_a))
+    page = client.get(url("workspace_participant_add", world.session_a.pk), {"q": "احمد عبد الله"})
+    assert person in page.context["results"]
+    page = client.get(url("workspace_participant_add", world.session_a.pk), {"q": "عبد الله الجبوري"})
+    assert person in page.context["results"]
+    page = client.get(url("workspace_participant_add", world.session_a.pk), {"q": person.service_number})
+    assert list(page.context["results"]) == [person]
+    response = client.post(url("workspace_participant_add", world.session_a.pk), {"person": person.pk})
+    assert response.status_code == 302
+    assert world.session_a.participations.filter(person=person).exists()
+
+
+def test_people_already_on_the_roster_are_not_offered_again(client, world):
+    client.force_login(trainer_login(world.trainer_a))
+    page = client.get(url("workspace_participant_add", world.session_a.pk), {"q": world.participant_a.service_number})
+    assert page.context["results"] == []
+
+
+def test_adding_the_trainer_as_a_participant_is_refused_and_saves_nothing(client, world, english):
+    client.force_login(trainer_login(world.trainer_a))
+    response = client.post(url("workspace_participant_add", world.session_a.pk), {"person": world.trainer_a.pk})
+    assert response.status_code == 200
+    assert "nobody trains themselves" in text(response)
+    assert not world.session_a.participations.filter(person=world.trainer_a).exists()
+
+
+def test_a_new_person_is_recorded_and_added_in_one_step(client, world, english):
+    client.force_login(trainer_login(world.trainer_a))
+    data = {
+        "action": "create",
+        "new-service_number": "NEW-0001",
+        "new-name_ar": "سارة محمد",
+        "new-name_latin": "Sara Mohammed",
+        "new-gender": Gender.FEMALE,
+        "new-rank": "lieutenant",
+        "new-governorate": world.session_a.governorate_id,
+    }
+    response = client.post(url("workspace_participant_add", world.session_a.pk), data)
+    assert response.status_code == 302
+    person = Person.objects.get(service_number="NEW-0001")
+    assert world.session_a.participations.filter(person=person).exists()
+    world.session_a.refresh_from_db()
+    assert world.session_a.headcount_female == 1  # a named woman beyond the count raises it
+
+    response = client.post(url("workspace_participant_add", world.session_a.pk), data)  # same number again
+    assert "service_number" in response.context["new_person"].errors
+    assert Person.objects.filter(service_number="NEW-0001").count() == 1
+
+
+def test_attendance_is_recorded_day_by_day(client, world):
+    session = world.session_a
+    client.force_login(trainer_login(world.trainer_a))
+    days = session.days[:3]
+    response = client.post(
+        url("workspace_session", session.pk),
+        roster_data(
+            session, {world.participant_a: {"days": days, "pre": "40", "post": "85.5", "outcome": "completed"}}
+        ),
+    )
+    assert response.status_code == 302
+    participation = Participation.objects.get(session=session, person=world.participant_a)
+    assert participation.days_attended == 3 and participation.post_score == 85.5
+    assert sorted(AttendanceDay.objects.filter(participation=participation).values_list("day", flat=True)) == days
+    page = client.get(url("workspace_session", session.pk))
+    assert page.context["rows"][0]["days"].value() == [d.isoformat() for d in days]
+
+
+def test_a_bad_score_is_shown_on_its_row_and_nothing_is_saved(client, world, cascade):
+    session = world.session_a
+    other = PersonFactory()
+    services.participation_record(session=session, person=other)
+    client.force_login(trainer_login(world.trainer_a))
+    response = client.post(
+        url("workspace_session", session.pk),
+        roster_data(session, {world.participant_a: {"post": "150"}, other: {"pre": "50", "outcome": "completed"}}),
+    )
+    assert response.status_code == 200
+    rows = {row.participation.person_id: row for row in response.context["rows"]}
+    assert "post_score" in rows[world.participant_a.pk].errors
+    assert not rows[other.pk].errors
+    assert Participation.objects.get(session=session, person=other).pre_score is None
+
+
+def test_a_rule_broken_on_the_roster_is_shown_on_the_row_it_concerns(client, world, english):
+    session = world.session_a
+    client.force_login(trainer_login(world.trainer_a))
+    late = session.end_date + timedelta(days=3)
+    data = roster_data(session, {world.participant_a: {"days": [session.start_date]}})
+    data[f"p{world.participant_a.pk}-days"] = [session.start_date.isoformat(), late.isoformat()]
+    response = client.post(url("workspace_session", session.pk), data)
+    assert response.status_code == 200  # not a choice: the form refuses it on the row
+    assert response.context["rows"][0].errors["days"]
+
+
+def test_a_co_trainer_must_be_qualified(client, world, english):
+    client.force_login(trainer_login(world.trainer_a))
+    unqualified = PersonFactory()
+    response = client.post(
+        url("workspace_co_trainer_add", world.session_a.pk), {"service_number": unqualified.service_number}, follow=True
+    )
+    assert "holds no qualification for course MPS-01" in text(response)
+    assert not world.session_a.trainers.filter(person=unqualified).exists()
+    response = client.post(
+        url("workspace_co_trainer_add", world.session_a.pk), {"service_number": "NOBODY"}, follow=True
+    )
+    assert "No person has the service number NOBODY." in text(response)
+    qualified = world.trainer_b
+    client.post(url("workspace_co_trainer_add", world.session_a.pk), {"service_number": qualified.service_number})
+    assert world.session_a.trainers.filter(person=qualified, role="co").exists()
+    client.post(url("workspace_co_trainer_remove", world.session_a.pk, qualified.pk))
+    assert not world.session_a.trainers.filter(person=qualified).exists()
+
+
+def test_the_lead_trainer_cannot_be_removed(client, world):
+    client.force_login(trainer_login(world.trainer_a))
+    client.post(url("workspace_co_trainer_remove", world.session_a.pk, world.trainer_a.pk))
+    assert world.session_a.trainers.filter(person=world.trainer_a, role="lead").exists()
+
+
+def test_closing_locks_the_session_and_a_trainer_cannot_reopen_it(client, world, english):
+    session = world.session_a
+    client.force_login(trainer_login(world.trainer_a))
+    assert client.get(url("workspace_session_close", session.pk)).status_code == 200
+    response = client.post(url("workspace_session_close", session.pk))
+    session.refresh_from_db()
+    assert response.status_code == 302 and session.status == SessionStatus.CLOSED
+    assert client.post(url("workspace_session", session.pk), roster_data(session, {})).status_code == 403
+    response = client.post(url("workspace_participant_add", session.pk), {"person": world.participant_b.pk})
+    assert response.status_code == 200 and "is closed" in text(response)
+    assert not session.participations.filter(person=world.participant_b).exists()
+    assert client.get(url("workspace_session_reopen", session.pk)).status_code == 403
+
+
+def test_closing_a_tot_session_qualifies_its_graduates(client, cascade):
+    master_login = trainer_login(cascade.master)
+    tot = cascade.session(kind=SessionKind.TOT, lead=cascade.master, start=date(2023, 1, 8))
+    graduate, dropout = PersonFactory(), PersonFactory()
+    services.participation_record(session=tot, person=graduate, outcome=Outcome.COMPLETED)
+    services.participation_record(session=tot, person=dropout, outcome=Outcome.WITHDRAWN)
+    client.force_login(master_login)
+    client.post(url("workspace_session_close", tot.pk))
+    assert list(TrainerQualification.objects.filter(source_session=tot).values_list("person", flat=True)) == [
+        graduate.pk
+    ]
+
+
+def test_a_centre_manager_reopens_with_a_logged_reason(client, verified_login, world, english):
+    session = world.session_a
+    services.session_close(session=session)
+    manager = login("manager", roles.CENTRE_MANAGER, centre=session.training_centre)
+    other_manager = login("other", roles.CENTRE_MANAGER, centre=TrainingCentreFactory())
+    verified_login(other_manager)
+    assert client.post(url("workspace_session_reopen", session.pk), {"reason": "x"}).status_code == 404
+
+    verified_login(manager)
+    response = client.post(url("workspace_session_reopen", session.pk), {"reason": "  "})
+    assert "reason" in response.context["form"].errors
+    session.refresh_from_db()
+    assert session.is_closed and not SessionReopening.objects.exists()
+
+    response = client.post(url("workspace_session_reopen", session.pk), {"reason": "Post-test scores were mistyped."})
+    session.refresh_from_db()
+    assert response.status_code == 302 and session.status == SessionStatus.OPEN and session.closed_at is None
+    log = SessionReopening.objects.get()
+    assert (log.session, log.reopened_by, log.reason) == (session, manager, "Post-test scores were mistyped.")
+    assert "Post-test scores were mistyped." in text(client.get(url("workspace_session", session.pk)))
+
+
+def test_a_headcount_only_session_shows_its_named_coverage_and_never_double_counts(client, world, cascade, english):
+    trainer = world.trainer_a
+    client.force_login(trainer_login(trainer))
+    client.post(
+        url("workspace_session_create"),
+        {
+            "course": cascade.course.pk,
+            "kind": SessionKind.CASCADE,
+            "training_centre": cascade.centre.pk,
+            "start_date": "2023-04-02",
+            "end_date": "2023-04-03",
+            "headcount_male": 18,
+            "headcount_female": 2,
+        },
+    )
+    session = TrainingSession.objects.get(start_date=date(2023, 4, 2))
+    page = client.get(url("workspace_session", session.pk))
+    assert page.context["coverage"]["share"] == 0 and "20 reported (18 men, 2 women)" in text(page)
+
+    for _n in range(5):
+        client.post(url("workspace_participant_add", session.pk), {"person": PersonFactory(gender=Gender.MALE).pk})
+    session.refresh_from_db()
+    assert (session.headcount_male, session.headcount_female) == (18, 2)  # names counted already
+    page = client.get(url("workspace_session", session.pk))
+    assert page.context["coverage"]["share"] == 25 and "Named coverage: 25%" in text(page)
+
+    response = client.post(
+        url("workspace_session_edit", session.pk),
+        {"start_date": "2023-04-02", "end_date": "2023-04-03", "headcount_male": 3, "headcount_female": 2},
+    )
+    assert "fewer than the 5 named" in response.context["form"].errors["headcount_male"][0]
+    session.refresh_from_db()
+    assert session.headcount_male == 18
+
+
+def test_changing_the_dates_cannot_leave_attendance_outside_them(client, world, english):
+    session = world.session_a
+    services.participation_record(session=session, person=world.participant_a, days_present=[session.end_date])
+    client.force_login(trainer_login(world.trainer_a))
+    response = client.post(
+        url("workspace_session_edit", session.pk),
+        {
+            "start_date": session.start_date.isoformat(),
+            "end_date": (session.end_date - timedelta(days=1)).isoformat(),
+            "headcount_male": 1,
+            "headcount_female": 0,
+        },
+    )
+    assert "is not a day of the session" in " ".join(response.context["form"].non_field_errors())
+    session.refresh_from_db()
+    assert session.end_date == world.session_a.end_date
+
+
+def test_a_trainee_sees_only_their_own_trainings(client, world):
+    services.participation_record(session=world.session_a, person=world.participant_a, post_score=77)
+    client.force_login(login("trainee", roles.TRAINEE, person=world.participant_a))
+    page = client.get(url("my_trainings"))
+    assert [p.person for p in page.context["participations"]] == [world.participant_a]
+    assert client.get(url("workspace_session", world.session_a.pk)).status_code == 404
+    assert list(client.get(url("workspace")).context["page"].object_list) == []
+
+
+def test_the_integrity_rules_name_the_row_and_field_of_each_breach(cascade, world):
+    draft = services.session_draft(world.session_a)
+    draft = integrity.SessionDraft(
+        **{
+            **draft.__dict__,
+            "participants": (integrity.ParticipantDraft(person_id=world.participant_a.pk, post_score=120),),
+        }
+    )
+    (breach,) = integrity.session_breaches(draft)
+    assert (breach.person_id, breach.field) == (world.participant_a.pk, "post_score")
