@@ -9,9 +9,11 @@ course-level questions, so the pre- and post-test draw 6 questions. Built with `
 import json
 import uuid
 from dataclasses import dataclass
+from functools import cache as cache_result
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.test import Client
@@ -65,7 +67,9 @@ def build_course(code: str = "MPS-02", modules: int = 2, lessons: int = 2) -> Co
             instance=ModulePage(title=f"الوحدة {number}", slug=f"module-{number}", locale=arabic)
         )
         for lesson in range(1, lessons + 1):
-            body = json.dumps([{"type": "text", "id": str(uuid.uuid4()), "value": f"<p>نص الدرس {number}.{lesson}</p>"}])
+            body = json.dumps(
+                [{"type": "text", "id": str(uuid.uuid4()), "value": f"<p>نص الدرس {number}.{lesson}</p>"}]
+            )
             module.add_child(
                 instance=LessonPage(title=f"الدرس {number}.{lesson}", slug=f"lesson-{lesson}", locale=arabic, body=body)
             )
@@ -78,8 +82,14 @@ def small_course(db) -> Course:
     return build_course()
 
 
+@cache_result
+def password_hash() -> str:
+    """Hashed once per run: hashing is slow on purpose."""
+    return make_password(PASSWORD)
+
+
 def make_trainee(username: str, **person):
-    user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+    user = get_user_model().objects.create(username=username, password=password_hash())
     user.groups.add(Group.objects.get(name=roles.TRAINEE))
     return PersonFactory(user=user, **person)
 
