@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from cascade import lineage
 from cascade.demo.accounts import demo_accounts_create, demo_accounts_delete
 from cascade.demo.build import DEMO_PREFIX, Builder, DemoSummary
 from cascade.demo.places import delete_unused_places
@@ -28,6 +29,8 @@ def demo_data_build(*, seed: int = 1, scale: int = 1, reset: bool = False) -> De
         return DemoSummary(created=False, seed=seed, scale=scale, people=existing)
     builder = Builder(seed=seed, scale=scale)
     summary = builder.run()
+    # The builder writes rows in bulk (no signals): index the whole lineage once at the end.
+    lineage.links_rebuild()
     summary.logins = demo_accounts_create(first_gen_ids=builder.first_gen_ids)
     return summary
 
@@ -39,6 +42,7 @@ def demo_data_reset() -> None:
     sessions = TrainingSession.objects.filter(ref__startswith=DEMO_PREFIX)
     people = demo_people()
     ours = Q(session__in=sessions) | Q(person__in=people)
+    lineage.links_delete_for(people)
     delete_rows(TrainerQualification.objects.filter(Q(source_session__in=sessions) | Q(person__in=people)))
     delete_rows(Participation.objects.filter(ours))
     delete_rows(SessionTrainer.objects.filter(ours))
