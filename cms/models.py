@@ -27,6 +27,11 @@ class SiteRootPage(Page):
     class Meta:
         verbose_name = _("site root")
 
+    def get_translation(self, locale):
+        """Every language's home page hangs from this one root, so translating a home page into a
+        new language (Kurdish later) creates it here, beside the others."""
+        return self
+
     def serve(self, request, *args, **kwargs):
         homes = HomePage.objects.child_of(self).live()
         home = homes.filter(locale=Locale.get_active()).first() or homes.filter(locale__language_code="ar").first()
