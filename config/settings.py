@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "certificates",
     "ops",
     "imports",
+    "audit",
     "api",
     "cms",
     # Wagtail
@@ -167,6 +168,23 @@ IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_MB", 20) * 1024 * 1024
 IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED_MB", 200) * 1024 * 1024
 IMPORT_ABANDONED_AFTER_HOURS = env_int("IMPORT_ABANDONED_AFTER_HOURS", 24)
 CELERY_BEAT_SCHEDULE["imports-cleanup"] = {"task": "imports.tasks.import_files_cleanup", "schedule": 3600.0}
+
+# --- Directorate audit (audit app) ---------------------------------------------------------
+# The participation facts behind the dashboard are rebuilt this often (writes through the
+# cascade's services refresh their session's facts at once).
+AUDIT_REBUILD_MINUTES = env_int("AUDIT_REBUILD_MINUTES", 30)
+CELERY_BEAT_SCHEDULE["audit-facts-rebuild"] = {
+    "task": "audit.tasks.facts_rebuild",
+    "schedule": AUDIT_REBUILD_MINUTES * 60.0,
+}
+# "Well below": a trainer is flagged for mentoring when their participants' mean gain is below
+# this fraction of their own ToT cohort's mean gain (with at least the minimum scored participants).
+AUDIT_MENTORING_GAIN_RATIO = float(env_str("AUDIT_MENTORING_GAIN_RATIO", "0.6"))
+AUDIT_MENTORING_MIN_SCORED = env_int("AUDIT_MENTORING_MIN_SCORED", 10)
+# Station cells revealing fewer than this many women show "<5" in exports (and on pages if set).
+AUDIT_SMALL_GROUP_THRESHOLD = env_int("AUDIT_SMALL_GROUP_THRESHOLD", 5)
+AUDIT_SMALL_GROUPS_IN_EXPORTS = env_bool("AUDIT_SMALL_GROUPS_IN_EXPORTS", default=True)
+AUDIT_SMALL_GROUPS_ON_PAGES = env_bool("AUDIT_SMALL_GROUPS_ON_PAGES", default=False)
 
 # --- Auth ------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("", include("certificates.urls")),  # /verify/ and certificate downloads
     path("cascade/", include("cascade.urls")),
+    path("audit/", include("audit.urls")),
 ]
 
 if settings.DEBUG:

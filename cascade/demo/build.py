@@ -54,6 +54,7 @@ from cascade.models import (
 from cascade.services import _years_after, qualification_validity_years
 from courses.models import Course
 from lms.models import Gender, Person, Rank, TrainingCentre
+from plans.demo import demo_plan_create
 
 # Service numbers and session references of demo rows start with this; it is also the marker
 # that tells a later run the demo data is already there.
@@ -286,6 +287,7 @@ class Builder:
 
     def run(self) -> DemoSummary:
         self.places = ensure_places()
+        demo_plan_create(scale=self.scale)  # the national training plan the audit compares against
         centres = {
             code: (pk, gov)
             for code, pk, gov in TrainingCentre.objects.filter(code__in=TOT_CENTRES).values_list(

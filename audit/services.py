@@ -1,0 +1,206 @@
+"""Writes of the audit app: rebuilding the participation facts, and logging exports.
+
+``facts_rebuild`` recomputes every fact from the cascade records in one transaction (readers see
+the old facts until it commits); generations come from ``cascade.lineage.participation_generations``.
+``session_facts_refresh`` recomputes one session's facts after a write to it, placing the session
+one generation below its best-placed trainer as the facts already know them; a change that moves
+the generation of sessions further down the cascade (rare: a trainer's first participation
+recorded late) reaches them at the next full rebuild, which the Celery beat runs every
+``AUDIT_REBUILD_MINUTES``. Every write bumps ``FactsState.version``, which retires the stored
+dashboard figures.
+"""
+
+import time
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import ExtractYear, TruncQuarter
+from django.utils import timezone
+
+from audit.models import ExportLog, FactsState, ParticipationFact
+from cascade.lineage import participation_generations
+from cascade.models import (
+    Outcome,
+    Participation,
+    SessionKind,
+    SessionTrainer,
+    TrainerQualification,
+    TrainerRole,
+)
+from lms.models import Person
+
+# Fact columns, in the order the SELECT below produces them.
+FACT_COLUMNS = (
+    "participation_id",
+    "person_id",
+    "session_id",
+    "course_id",
+    "kind",
+    "governorate_id",
+    "training_centre_id",
+    "unit_id",
+    "station_id",
+    "lead_trainer_id",
+    "gender",
+    "generation",
+    "start_date",
+    "year",
+    "quarter",
+    "outcome",
+    "completed",
+    "pre_score",
+    "post_score",
+    "gain",
+    "master_led_tot",
+    "qualified",
+)
+
+
+def _fact_rows(participations: QuerySet[Participation]) -> QuerySet:
+    """The facts of ``participations`` as one SELECT (generation left empty: it is set afterwards)."""
+    lead = SessionTrainer.objects.filter(session_id=OuterRef("session_id"), role=TrainerRole.LEAD)
+    master_lead = lead.filter(person__is_master_trainer=True)
+    qualification = TrainerQualification.objects.filter(
+        person_id=OuterRef("person_id"), source_session_id=OuterRef("session_id")
+    )
+    expressions = {
+        "f_participation_id": F("id"),
+        "f_person_id": F("person_id"),
+        "f_session_id": F("session_id"),
+        "f_course_id": F("session__course_id"),
+        "f_kind": F("session__kind"),
+        "f_governorate_id": F("session__governorate_id"),
+        "f_training_centre_id": F("session__training_centre_id"),
+        "f_unit_id": F("person__unit_id"),
+        "f_station_id": F("person__station_id"),
+        "f_lead_trainer_id": Subquery(lead.values("person_id")[:1]),
+        "f_gender": F("person__gender"),
+        "f_generation": Value(None, output_field=IntegerField()),
+        "f_start_date": F("session__start_date"),
+        "f_year": ExtractYear("session__start_date"),
+        "f_quarter": TruncQuarter("session__start_date"),
+        "f_outcome": F("outcome"),
+        "f_completed": ExpressionWrapper(Q(outcome=Outcome.COMPLETED), output_field=BooleanField()),
+        "f_pre_score": F("pre_score"),
+        "f_post_score": F("post_score"),
+        "f_gain": ExpressionWrapper(
+            F("post_score") - F("pre_score"), output_field=DecimalField(max_digits=6, decimal_places=2)
+        ),
+        "f_master_led_tot": ExpressionWrapper(
+            Q(session__kind=SessionKind.TOT) & Exists(master_lead), output_field=BooleanField()
+        ),
+        "f_qualified": Exists(qualification),
+    }
+    assert [name.removeprefix("f_") for name in expressions] == list(FACT_COLUMNS)
+    # Annotations are selected in the order they are defined, which is the column order above.
+    return participations.order_by().annotate(**expressions).values_list(*expressions)
+
+
+def _insert_facts(participations: QuerySet[Participation]) -> int:
+    select, params = _fact_rows(participations).query.sql_with_params()
+    quote = connection.ops.quote_name
+    table = quote(ParticipationFact._meta.db_table)
+    columns = ", ".join(quote(c) for c in FACT_COLUMNS)
+    with connection.cursor() as cursor:
+        # Identifiers come from the model's metadata; values go as parameters.
+        cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)  # noqa: S608
+        return cursor.rowcount
+
+
+def _set_generations(pairs: Iterable[tuple[int, int]]) -> None:
+    """Write (participation id, generation) pairs into the facts through a temporary table."""
+    table = connection.ops.quote_name(ParticipationFact._meta.db_table)
+    rows = list(pairs)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS audit_generation_load")
+        cursor.execute("CREATE TEMPORARY TABLE audit_generation_load (participation_id bigint PRIMARY KEY, g smallint)")
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy("COPY audit_generation_load (participation_id, g) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany("INSERT INTO audit_generation_load (participation_id, g) VALUES (%s, %s)", rows)
+        cursor.execute(
+            f"UPDATE {table} SET generation = audit_generation_load.g FROM audit_generation_load "  # noqa: S608
+            f"WHERE {table}.participation_id = audit_generation_load.participation_id"
+        )
+        cursor.execute("DROP TABLE audit_generation_load")
+
+
+def _bump(*, rebuilt: bool, seconds: float = 0.0) -> FactsState:
+    state, _created = FactsState.objects.select_for_update().get_or_create(pk=1)
+    now = timezone.now()
+    state.version += 1
+    state.updated_at = now
+    state.rows = ParticipationFact.objects.count()
+    if rebuilt:
+        state.rebuilt_at = now
+        state.rebuild_seconds = seconds
+    state.save()
+    return state
+
+
+@transaction.atomic
+def facts_rebuild() -> FactsState:
+    """Recompute every participation fact from the cascade records."""
+    started = time.monotonic()
+    ParticipationFact.objects.all().delete()
+    _insert_facts(Participation.objects.all())
+    _set_generations(participation_generations().items())
+    return _bump(rebuilt=True, seconds=time.monotonic() - started)
+
+
+@transaction.atomic
+def session_facts_refresh(*, session_id: int) -> int:
+    """Recompute the facts of one session; return how many it has now."""
+    ParticipationFact.objects.filter(session_id=session_id).delete()
+    count = _insert_facts(Participation.objects.filter(session_id=session_id))
+    trainers = list(SessionTrainer.objects.filter(session_id=session_id).values_list("person_id", flat=True))
+    known = [0] if Person.objects.filter(id__in=trainers, is_master_trainer=True).exists() else []
+    best = (
+        ParticipationFact.objects.filter(person_id__in=trainers, generation__isnull=False)
+        .exclude(session_id=session_id)
+        .order_by("generation")
+        .values_list("generation", flat=True)
+        .first()
+    )
+    if best is not None:
+        known.append(best)
+    generation = min(known) + 1 if known else None
+    ParticipationFact.objects.filter(session_id=session_id).update(generation=generation)
+    _bump(rebuilt=False)
+    return count
+
+
+def facts_state() -> FactsState:
+    return FactsState.objects.filter(pk=1).first() or FactsState(pk=1)
+
+
+def export_log_record(*, user, what: str, fmt: str, filters: dict, rows: int) -> ExportLog:
+    """Log one export: who, what, in which format, with which filters, how many rows."""
+    return ExportLog.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        username=getattr(user, "username", "") or "",
+        what=what,
+        format=fmt,
+        filters={key: value for key, value in filters.items() if value not in (None, "", [])},
+        rows=rows,
+    )
+
+
+def as_of(state: FactsState) -> datetime | None:
+    return state.updated_at or state.rebuilt_at

@@ -1,0 +1,30 @@
+"""Keep the participation facts current on the cascade's write paths.
+
+Any saved or deleted session, session trainer or participation schedules a refresh of that
+session's facts once the transaction commits (``delay_on_commit``: nothing is done for a write
+that rolls back). Bulk loads that bypass the ORM (the demo builder) are covered by the periodic
+full rebuild and by ``manage.py audit_refresh``.
+"""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from cascade.models import Participation, SessionTrainer, TrainingSession
+
+
+@receiver([post_save, post_delete], sender=TrainingSession, dispatch_uid="audit_session_changed")
+def session_changed(sender, instance: TrainingSession, **kwargs) -> None:
+    _schedule(instance.pk)
+
+
+@receiver([post_save, post_delete], sender=Participation, dispatch_uid="audit_participation_changed")
+@receiver([post_save, post_delete], sender=SessionTrainer, dispatch_uid="audit_trainer_changed")
+def session_row_changed(sender, instance, **kwargs) -> None:
+    _schedule(instance.session_id)
+
+
+def _schedule(session_id: int | None) -> None:
+    from audit.tasks import session_facts_refresh
+
+    if session_id:
+        session_facts_refresh.delay_on_commit(session_id)
