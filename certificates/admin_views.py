@@ -130,9 +130,7 @@ def certificate_revoke(request, pk: int):
         else:
             messages.success(request, _("Certificate %(serial)s revoked.") % {"serial": certificate.serial})
             return redirect("certificates_list:index")
-    return TemplateResponse(
-        request, "certificates/admin/revoke.html", {"certificate": certificate, "form": form}
-    )
+    return TemplateResponse(request, "certificates/admin/revoke.html", {"certificate": certificate, "form": form})
 
 
 def certificate_reissue(request, pk: int):
@@ -151,4 +149,3 @@ def certificate_reissue(request, pk: int):
             )
             return redirect("certificates_list:index")
     return TemplateResponse(request, "certificates/admin/reissue.html", {"certificate": certificate})
-

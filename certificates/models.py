@@ -61,12 +61,8 @@ class Certificate(models.Model):
     code = models.CharField(_("verification code"), max_length=20, unique=True, editable=False)
     serial = models.CharField(_("serial number"), max_length=32, unique=True, null=True, editable=False)
     kind = models.CharField(_("kind"), max_length=16, choices=CertificateKind.choices)
-    person = models.ForeignKey(
-        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="certificates"
-    )
-    course = models.ForeignKey(
-        Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="certificates"
-    )
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="certificates")
+    course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="certificates")
     session = models.ForeignKey(
         TrainingSession,
         verbose_name=_("session"),
@@ -247,7 +243,9 @@ class CertificateBatch(models.Model):
                 | models.Q(scope="course", course__isnull=False),
                 name="certificate_batch_scope_has_target",
             ),
-            models.CheckConstraint(condition=models.Q(done__lte=models.F("total")), name="certificate_batch_done_le_total"),
+            models.CheckConstraint(
+                condition=models.Q(done__lte=models.F("total")), name="certificate_batch_done_le_total"
+            ),
         ]
 
     def __str__(self) -> str:

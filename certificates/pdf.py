@@ -48,8 +48,7 @@ def font_face_css() -> str:
     for family, faces in font_files().items():
         for weight, path in faces:
             rules.append(
-                f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
-                f'src: url("{Path(path).as_uri()}"); }}'
+                f'@font-face {{ font-family: "{family}"; font-weight: {weight}; src: url("{Path(path).as_uri()}"); }}'
             )
     return "\n".join(rules)
 

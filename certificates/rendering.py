@@ -76,9 +76,7 @@ def verification_url(code: str) -> str:
 
 def qr_svg(url: str) -> str:
     """The QR code as inline SVG without a fixed size (the style sheet sizes it in millimetres)."""
-    return segno.make(url, error="m").svg_inline(
-        border=0, omitsize=True, dark="#14213d", svgclass="qr-code"
-    )
+    return segno.make(url, error="m").svg_inline(border=0, omitsize=True, dark="#14213d", svgclass="qr-code")
 
 
 def _rank_labels(certificate: Certificate) -> tuple[str, str]:

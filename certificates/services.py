@@ -153,7 +153,9 @@ def certificate_pdf_ensure(*, certificate: Certificate, design: CertificateDesig
     storage = private_storage()
     issued = timezone.localtime(certificate.issued_at)
     # A random part keeps a concurrent render of the same certificate from overwriting this file.
-    name = storage.save(f"certificates/{issued:%Y/%m}/{certificate.serial}-{secrets.token_hex(6)}.pdf", ContentFile(pdf))
+    name = storage.save(
+        f"certificates/{issued:%Y/%m}/{certificate.serial}-{secrets.token_hex(6)}.pdf", ContentFile(pdf)
+    )
     stored = Certificate.objects.filter(pk=certificate.pk, pdf="").update(pdf=name, pdf_sha256=digest)
     if stored:
         certificate.pdf.name, certificate.pdf_sha256 = name, digest
@@ -316,9 +318,7 @@ def batch_archive_certificates(batch: CertificateBatch) -> QuerySet[Certificate]
     return (
         Certificate.objects.active()
         .with_pdf()
-        .filter(
-            Exists(participations.filter(person_id=OuterRef("person_id"), session_id=OuterRef("session_id")))
-        )
+        .filter(Exists(participations.filter(person_id=OuterRef("person_id"), session_id=OuterRef("session_id"))))
         .order_by("serial")
     )
 

@@ -37,14 +37,31 @@ class Closed:
     dropout: Person  # incomplete: earns none
 
 
-def closed_session(cascade, *, kind=SessionKind.CASCADE, centre=None, ref_person=None) -> Closed:
+def closed_session(
+    cascade, *, kind=SessionKind.CASCADE, centre=None, ref_person=None, extra_completers: int = 0
+) -> Closed:
     """A closed session of ``kind`` at ``centre`` with one completer (a woman) and one dropout."""
     lead = cascade.master if kind in (SessionKind.TOT, SessionKind.DIRECT) else cascade.qualified_trainer()
     session = cascade.session(kind=kind, lead=lead)
     if centre is not None:
         session.training_centre, session.governorate = centre, centre.governorate
         session.save(update_fields=["training_centre", "governorate"])
-    completer = ref_person or PersonFactory(
+    completer = ref_person or PersonFactory()
+    dropout = PersonFactory()
+    cascade_services.participation_record(
+        session=session, person=completer, outcome=Outcome.COMPLETED, pre_score=45, post_score=85
+    )
+    cascade_services.participation_record(session=session, person=dropout, outcome=Outcome.INCOMPLETE)
+    for _ in range(extra_completers):
+        cascade_services.participation_record(session=session, person=PersonFactory(), outcome=Outcome.COMPLETED)
+    cascade_services.session_close(session=session)
+    return Closed(session=session, completer=completer, dropout=dropout)
+
+
+@pytest.fixture
+def closed(cascade) -> Closed:
+    """A cascade session completed by a woman officer whose record holds everything not to leak."""
+    zainab = PersonFactory(
         name_ar="زينب حسين علي",
         name_latin="Zainab Hussein Ali",
         gender=Gender.FEMALE,
@@ -52,18 +69,7 @@ def closed_session(cascade, *, kind=SessionKind.CASCADE, centre=None, ref_person
         unit=PoliceUnitFactory(name_en="Karkh Juvenile Police Directorate", name_ar="مديرية شرطة أحداث الكرخ"),
         service_number="SN-7731904",
     )
-    dropout = PersonFactory()
-    cascade_services.participation_record(
-        session=session, person=completer, outcome=Outcome.COMPLETED, pre_score=45, post_score=85
-    )
-    cascade_services.participation_record(session=session, person=dropout, outcome=Outcome.INCOMPLETE)
-    cascade_services.session_close(session=session)
-    return Closed(session=session, completer=completer, dropout=dropout)
-
-
-@pytest.fixture
-def closed(cascade) -> Closed:
-    return closed_session(cascade)
+    return closed_session(cascade, ref_person=zainab)
 
 
 @pytest.fixture
