@@ -1,4 +1,4 @@
-// Marks a lesson complete once its end has scrolled into view. The endpoint is idempotent, so a
+// Marks a lesson complete once the trainee has scrolled its end into view. The endpoint is idempotent, so a
 // retry after a dropped connection (or the button as well) records the lesson only once. Without
 // JavaScript, or without IntersectionObserver, the "complete" button does the same job.
 (function () {
@@ -49,5 +49,7 @@
       if (entry.isIntersecting) send(observer, 0);
     });
   });
-  observer.observe(end);
+  // "Reached and scrolled": watch the end only once the trainee has scrolled, so opening a lesson
+  // is not reading it. A lesson short enough to need no scrolling is completed with the button.
+  window.addEventListener("scroll", function () { observer.observe(end); }, { once: true, passive: true });
 })();
