@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cascade.models import Outcome, Participation, SessionKind, TrainerQualification, TrainingSession
 from courses.models import Course
-from lms.models import Person, TrainingCentre
+from lms.models import Gender, Person, TrainingCentre
 
 PERSON_NOT_FOUND = _("No person has the service number {number}.")
 SEARCH_TOO_SHORT = _("Type at least {count} characters of a name or service number.")
@@ -170,9 +170,9 @@ class NewPersonForm(forms.ModelForm):
         fields = ["service_number", "name_ar", "name_latin", "gender", "rank", "governorate"]
         widgets = {"gender": forms.RadioSelect}
 
-    def validate_unique(self) -> None:
-        # The service's full_clean checks the service number again inside its transaction.
-        super().validate_unique()
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["gender"].choices = Gender.choices  # radio buttons: no blank "select" choice
 
 
 class CoTrainerForm(forms.Form):
