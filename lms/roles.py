@@ -53,6 +53,17 @@ _CERTIFICATES_DIRECTORATE = [
     "certificates.view_verificationlog",
 ]
 
+# Reading the change history kept by the ops app (historical models carry only a view permission).
+_READ_HISTORY = [
+    f"ops.view_historical{model}"
+    for model in ("person", "trainingsession", "sessiontrainer", "participation", "trainerqualification", "target")
+]
+# Issuing API tokens (Wagtail's Settings → API tokens) for any account needs auth.change_user.
+_ISSUE_API_TOKENS = [f"wagtailcore.{action}_apitoken" for action in ("add", "change", "delete", "view")] + [
+    "auth.view_user",
+    "auth.change_user",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     TRAINEE: [],
     TRAINER: ["courses.view_course", "lms.view_person", "lms.add_person", *_EDIT_SESSIONS],
@@ -70,9 +81,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CERTIFICATES_ISSUE,
     ],
     GOVERNORATE_OFFICER: ["wagtailadmin.access_admin", *_VIEW_PLACES, *_VIEW_RECORDS, *_CERTIFICATES_READ],
-    DIRECTORATE_AUDITOR: ["wagtailadmin.access_admin", *_VIEW_PLACES, *_VIEW_RECORDS, *_CERTIFICATES_DIRECTORATE],
+    DIRECTORATE_AUDITOR: [
+        "wagtailadmin.access_admin",
+        *_VIEW_PLACES,
+        *_VIEW_RECORDS,
+        *_CERTIFICATES_DIRECTORATE,
+        *_READ_HISTORY,
+    ],
     # Administrators get every permission of the project's apps (see sync_role_permissions).
-    ADMINISTRATOR: ["wagtailadmin.access_admin"],
+    ADMINISTRATOR: ["wagtailadmin.access_admin", *_READ_HISTORY, *_ISSUE_API_TOKENS],
 }
 ADMINISTRATOR_APPS = ["courses", "lms", "plans", "cascade", "certificates", "cms"]
 

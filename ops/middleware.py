@@ -13,9 +13,17 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from ops.admin_scripts import rewrite_inline_initialisers
 from ops.security import requires_second_factor
 
-EXEMPT_PREFIXES = ("/account/second-factor/", "/admin/login/", "/admin/logout/", "/i18n/", "/api/")
+EXEMPT_PREFIXES = (
+    "/account/second-factor/",
+    "/admin/login/",
+    "/admin/logout/",
+    "/admin/jsi18n/",  # the admin's translation catalogue, loaded by the sign-in pages too
+    "/i18n/",
+    "/api/",
+)
 
 
 class StaffSecondFactorMiddleware:
@@ -37,3 +45,25 @@ class StaffSecondFactorMiddleware:
     def _exempt(path: str) -> bool:
         exempt = (*EXEMPT_PREFIXES, settings.STATIC_URL, settings.MEDIA_URL)
         return path.startswith(exempt)
+
+
+class AdminInlineScriptMiddleware:
+    """Turn the Wagtail admin's inline widget initialisers into data (see ``ops.admin_scripts``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/admin/")
+            and not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            html = response.content.decode(response.charset)
+            rewritten = rewrite_inline_initialisers(html)
+            if rewritten != html:
+                response.content = rewritten.encode(response.charset)
+                if response.has_header("Content-Length"):
+                    response["Content-Length"] = str(len(response.content))
+        return response

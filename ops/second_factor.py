@@ -47,9 +47,7 @@ def confirm_enrolment(device: TOTPDevice, token: str) -> list[str] | None:
 @transaction.atomic
 def issue_recovery_codes(user, count: int = RECOVERY_CODE_COUNT) -> list[str]:
     """Replace the account's recovery codes with ``count`` new ones and return them."""
-    device, _created = StaticDevice.objects.get_or_create(
-        user=user, name=RECOVERY_NAME, defaults={"confirmed": True}
-    )
+    device, _created = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_NAME, defaults={"confirmed": True})
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(count)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)

@@ -1,0 +1,100 @@
+"""Keep history on the bulk paths, which model signals (and so django-simple-history) miss.
+
+``bulk_create`` and ``bulk_update`` write rows without calling ``save()``, and ``QuerySet.update``
+and ``QuerySet.delete`` likewise skip the per-object signals history relies on. Code that writes
+tracked records in bulk (imports, batch closures) calls these functions instead: each writes the
+records and their historical rows in the same transaction, with the acting account (the current
+request's user unless one is given, e.g. by a Celery task acting for the user who started it).
+Models that are not tracked are written as usual.
+"""
+
+from collections.abc import Iterable, Sequence
+
+from django.db import models, transaction
+from simple_history import utils as history_utils
+from simple_history.models import HistoricalRecords
+
+from ops.models import TRACKED_MODELS
+
+
+def is_tracked(model) -> bool:
+    return model in TRACKED_MODELS or model._meta.concrete_model in TRACKED_MODELS
+
+
+def acting_user(user=None):
+    """``user`` if given, else the authenticated user of the request being served, else None."""
+    if user is not None:
+        return user
+    request = getattr(HistoricalRecords.context, "request", None)
+    request_user = getattr(request, "user", None)
+    return request_user if getattr(request_user, "is_authenticated", False) else None
+
+
+def _model_of(objs: Sequence, model):
+    if model is not None:
+        return model
+    if not objs:
+        return None
+    return type(objs[0])
+
+
+def bulk_create_with_history(objs: Iterable[models.Model], model=None, *, user=None, reason: str = "", batch_size=None):
+    """``Model.objects.bulk_create(objs)`` plus one "created" historical row per object."""
+    objs = list(objs)
+    model = _model_of(objs, model)
+    if model is None:
+        return []
+    if not is_tracked(model):
+        return model.objects.bulk_create(objs, batch_size=batch_size)
+    with transaction.atomic():
+        return history_utils.bulk_create_with_history(
+            objs, model, batch_size=batch_size, default_user=acting_user(user), default_change_reason=reason
+        )
+
+
+def bulk_update_with_history(
+    objs: Iterable[models.Model], fields: Sequence[str], model=None, *, user=None, reason: str = "", batch_size=None
+) -> int:
+    """``Model.objects.bulk_update(objs, fields)`` plus one "changed" historical row per object."""
+    objs = list(objs)
+    model = _model_of(objs, model)
+    if model is None:
+        return 0
+    if not is_tracked(model):
+        return model.objects.bulk_update(objs, fields, batch_size=batch_size)
+    with transaction.atomic():
+        return history_utils.bulk_update_with_history(
+            objs,
+            model,
+            list(fields),
+            batch_size=batch_size,
+            default_user=acting_user(user),
+            default_change_reason=reason,
+        )
+
+
+def update_with_history(queryset: models.QuerySet, *, user=None, reason: str = "", **changes) -> int:
+    """``queryset.update(**changes)`` for plain values, recorded as a change of every row."""
+    with transaction.atomic():
+        objs = list(queryset.select_for_update())
+        for obj in objs:
+            for name, value in changes.items():
+                setattr(obj, name, value)
+        return bulk_update_with_history(objs, list(changes), queryset.model, user=user, reason=reason)
+
+
+def delete_with_history(queryset: models.QuerySet, *, user=None, reason: str = "") -> int:
+    """``queryset.delete()`` recording the actor and reason on each "deleted" historical row.
+
+    Deleting through the queryset already sends per-object signals for tracked models (so history
+    sees it), but without an actor or a reason; deleting object by object carries both.
+    """
+    actor = acting_user(user)
+    deleted = 0
+    with transaction.atomic():
+        for obj in queryset.select_for_update():
+            obj._history_user = actor
+            obj._change_reason = reason
+            count, _per_model = obj.delete()
+            deleted += count
+    return deleted
