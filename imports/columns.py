@@ -20,7 +20,9 @@ class Column:
 
 
 PEOPLE = (
-    Column("service_number", "رقم الخدمة", True, "MOI service number; the person's identity (letters, digits, - and /)."),
+    Column(
+        "service_number", "رقم الخدمة", True, "MOI service number; the person's identity (letters, digits, - and /)."
+    ),
     Column("name_ar", "الاسم الكامل", True, "Full name in Arabic, as written."),
     Column("name_latin", "الاسم بالأحرف اللاتينية", False, "Full name in Latin script."),
     Column("gender", "الجنس", True, "M or F (also male/female, ذكر/أنثى)."),
@@ -58,7 +60,12 @@ PARTICIPATIONS = (
 TARGETS = (
     Column("year", "السنة", True, "Plan year, e.g. 2025."),
     Column("governorate", "المحافظة", True, "Governorate: code (BG), English or Arabic name."),
-    Column("training_centre", "مركز التدريب", False, "Training centre in that governorate; empty for the whole governorate."),
+    Column(
+        "training_centre",
+        "مركز التدريب",
+        False,
+        "Training centre in that governorate; empty for the whole governorate.",
+    ),
     Column("course_code", "رمز المقرر", True, "Course: code (MPS-01), English or Arabic title."),
     Column("target_participants", "العدد المستهدف", True, "People to train."),
     Column("target_women", "عدد النساء المستهدف", False, "Of whom women; 0 when empty."),

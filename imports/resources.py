@@ -39,7 +39,7 @@ from cascade.models import (
     TrainingSession,
 )
 from imports import matching
-from imports.rules import session_violations
+from imports.rules import NewSessionRules, session_violations
 from imports.widgets import (
     BoundWidget,
     CellWidget,
@@ -111,6 +111,9 @@ class RecordResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
         skip_html_diff = True
+        # No deep copy and diff of every row: unchanged rows are found by ``skip_row`` against the
+        # values the stored record had when it was loaded.
+        skip_diff = True
         clean_model_instances = False  # full_clean would query per row; see validate_instance
         use_transactions = True
         instance_loader_class = PreloadedInstanceLoader
@@ -133,6 +136,7 @@ class RecordResource(resources.ModelResource):
         self.warnings: dict[int, list[str]] = defaultdict(list)
         self.rule_errors: dict[int, list[tuple[str, str]]] = defaultdict(list)
         self._seen: dict = {}
+        self._stored_values: dict[int, list] = {}
         self.current_row = 0
         self._result = None
         self.total = 0
@@ -176,6 +180,21 @@ class RecordResource(resources.ModelResource):
                 errors = exc.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
+
+    def get_instance(self, instance_loader, row):
+        instance = super().get_instance(instance_loader, row)
+        if instance is not None:
+            self._stored_values[id(instance)] = self._values(instance)
+        return instance
+
+    def _values(self, instance) -> list:
+        return [field.get_value(instance) for field in self.get_import_fields()]
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if import_validation_errors:
+            return False
+        stored = self._stored_values.get(id(instance))
+        return stored is not None and stored == self._values(instance)
 
     def save_instance(self, instance, is_create, row, **kwargs):
         self.pending.append((kwargs["row_number"], instance, is_create))
@@ -303,7 +322,12 @@ class PersonResource(RecordResource):
         numbers = {n for n in (self._number(row) for row in dataset.dict) if n}
         self.existing: dict[str, Person] = {}
         for chunk in _chunks(numbers):
-            self.existing.update((p.service_number, p) for p in Person.objects.filter(service_number__in=chunk))
+            self.existing.update(
+                (p.service_number, p)
+                for p in Person.objects.filter(service_number__in=chunk).select_related(
+                    "governorate", "unit", "station"
+                )
+            )
         # Stored people who share a normalised name with someone in the file: possible duplicates.
         names = {normalize_arabic(matching.text(row.get("name_ar"))) for row in dataset.dict} - {""}
         self.namesakes: dict[tuple, set[str]] = defaultdict(set)
@@ -382,7 +406,12 @@ class TrainingSessionResource(RecordResource):
         refs = {matching.text(row.get("session_ref")) for row in dataset.dict} - {""}
         self.existing: dict[str, TrainingSession] = {}
         for chunk in _chunks(refs):
-            self.existing.update((s.ref, s) for s in TrainingSession.objects.filter(ref__in=chunk))
+            self.existing.update(
+                (s.ref, s)
+                for s in TrainingSession.objects.filter(ref__in=chunk).select_related(
+                    "course", "training_centre__governorate", "governorate"
+                )
+            )
         ids = [s.pk for s in self.existing.values()]
         self.stored_trainers: dict[int, list[SessionTrainer]] = defaultdict(list)
         self.stored_participants: dict[int, list[ParticipantDraft]] = defaultdict(list)
@@ -454,7 +483,7 @@ class TrainingSessionResource(RecordResource):
             self.scope_error("training_centre", centre)
 
     def apply(self, pending):
-        new, done = [], 0
+        new, done, rules = [], 0, NewSessionRules()
         for number, session, is_create in pending:
             trainers = [session.import_lead, *session.import_co_trainers]
             participants = () if is_create else tuple(self.stored_participants.get(session.pk, ()))
@@ -471,7 +500,7 @@ class TrainingSessionResource(RecordResource):
                 headcount_male=session.headcount_male if participants else None,
                 headcount_female=session.headcount_female if participants else None,
             )
-            violations = session_violations(draft)
+            violations = rules.violations(draft)
             for violation in violations:
                 self.mark_invalid(number, self._attribute_of(violation, session), violation.message)
             if violations:
@@ -600,7 +629,10 @@ class ParticipationResource(RecordResource):
         session, person = self.sessions.get(matching.text(row.get("session_ref"))), self.people.get(self._number(row))
         if session is None or person is None:
             return None
-        return self.existing.get((session.pk, person.pk))
+        participation = self.existing.get((session.pk, person.pk))
+        if participation is not None:
+            participation.session, participation.person = session, person  # compared without a query
+        return participation
 
     def check_row(self, instance):
         if self.scope_centre is not None and instance.session.training_centre_id != self.scope_centre.pk:
@@ -616,7 +648,7 @@ class ParticipationResource(RecordResource):
         for session_id, items in groups.items():
             session = items[0][1].session
             participants = dict(self.stored[session_id])
-            for _, p, _ in items:
+            for _number, p, _is_create in items:
                 participants[p.person_id] = _participant(
                     person_id=p.person_id, pre_score=p.pre_score, post_score=p.post_score, days_attended=p.days_attended
                 )
@@ -671,8 +703,9 @@ class ParticipationResource(RecordResource):
                 named_men=Count("participations", filter=Q(participations__person__gender=Gender.MALE)),
                 named_women=Count("participations", filter=Q(participations__person__gender=Gender.FEMALE)),
             ):
-                men, women = max(session.headcount_male, session.named_men), max(
-                    session.headcount_female, session.named_women
+                men, women = (
+                    max(session.headcount_male, session.named_men),
+                    max(session.headcount_female, session.named_women),
                 )
                 if (men, women) != (session.headcount_male, session.headcount_female):
                     session.headcount_male, session.headcount_female = men, women

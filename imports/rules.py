@@ -65,3 +65,42 @@ def parse_violation(message) -> Violation:
 def session_violations(draft: SessionDraft) -> list[Violation]:
     """Every rule ``draft`` breaks (``cascade.integrity.check_session``), read back as violations."""
     return [parse_violation(message) for message in check_session(draft)]
+
+
+class NewSessionRules:
+    """``session_violations`` for many sessions of one file, asking the rules once per distinct case.
+
+    A session with no participants yet is judged on its kind, course, dates and trainers alone
+    (no lineage edge runs through it), so two such sessions that differ only by reference break
+    the same rules: the rules run for the first, and the second gets the same violations, stated
+    for its own reference. Sessions with participants always go to the rules themselves.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[tuple, list[Violation]] = {}
+
+    def violations(self, draft: SessionDraft) -> list[Violation]:
+        if draft.participants:
+            return session_violations(draft)
+        case = (
+            draft.kind,
+            draft.course_id,
+            draft.start_date,
+            draft.end_date,
+            tuple(draft.trainer_ids),
+            draft.was_closed,
+        )
+        known = self._known.get(case)
+        if known is None:
+            known = session_violations(draft)
+            if any(v.rule == "other" for v in known):
+                return known  # a message we cannot restate: never reused
+            self._known[case] = known
+        return [_restated(v, draft.ref) for v in known]
+
+
+def _restated(violation: Violation, ref: str) -> Violation:
+    if violation.params.get("session") == ref:
+        return violation
+    params = {**violation.params, "session": ref}
+    return Violation(violation.rule, params, str(RULE_TEMPLATES[violation.rule].format(**params)))

@@ -25,13 +25,12 @@ def csv_bytes(headers: list[str], rows: list[list]) -> bytes:
 
 def xlsx_bytes(headers: list[str], rows: list[list], *, formulas: dict[tuple[int, int], str] | None = None) -> bytes:
     """An XLSX; ``formulas`` puts real formula cells at (row index, column index) of ``rows``."""
-    workbook = Workbook()
-    sheet = workbook.active
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
     sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    for (row_index, column_index), formula in (formulas or {}).items():
-        sheet.cell(row=row_index + 2, column=column_index + 1).value = formula
+    formulas = formulas or {}
+    for row_index, row in enumerate(rows):
+        sheet.append([formulas.get((row_index, column_index), cell) for column_index, cell in enumerate(row)])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

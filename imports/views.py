@@ -1,0 +1,189 @@
+"""Admin pages of the import flow: upload → dry run → confirm → progress → report; templates;
+possible duplicates and merging.
+
+Views parse input and call ``imports.services`` / ``imports.merge``. Who may do what is
+``imports.access``; a job is read only by the account that uploaded it (404 for anyone else).
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from imports import access, files, services
+from imports.columns import FORMATS
+from imports.duplicates import possible_duplicates
+from imports.merge import person_merge
+from imports.models import ImportJob, ImportKind
+from lms.models import Person
+
+PROBLEM_ROWS_SHOWN = 500
+OTHER_ROWS_SHOWN = 100
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"))
+    file = forms.FileField(
+        label=_("Spreadsheet (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def __init__(self, *args, kinds=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, label) for k, label in ImportKind.choices if k in kinds]
+
+    def clean_file(self):
+        uploaded = self.cleaned_data["file"]
+        head = uploaded.read(8)
+        uploaded.seek(0)
+        files.check_upload(name=uploaded.name, size=uploaded.size, content_type=uploaded.content_type or "", head=head)
+        return uploaded
+
+
+def _kinds_or_403(user) -> tuple[str, ...]:
+    kinds = access.import_kinds_for(user)
+    if not kinds:
+        raise PermissionDenied
+    return kinds
+
+
+def _own_job(request, pk) -> ImportJob:
+    return get_object_or_404(ImportJob, pk=pk, owner=request.user)
+
+
+def index(request):
+    kinds = _kinds_or_403(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None, kinds=kinds)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.import_job_check(
+                owner=request.user,
+                kind=form.cleaned_data["kind"],
+                uploaded=form.cleaned_data["file"],
+                scope_centre=access.scope_centre_for(request.user),
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            return redirect("imports:job", pk=job.pk)
+    return render(
+        request,
+        "imports/index.html",
+        {
+            "header_title": _("Bulk imports"),
+            "page_title": _("Bulk imports"),
+            "header_icon": "upload",
+            "form": form,
+            "jobs": ImportJob.objects.filter(owner=request.user).select_related("training_centre")[:20],
+            "kinds": [(k, label) for k, label in ImportKind.choices if k in kinds],
+            "scope_centre": access.scope_centre_for(request.user),
+            "can_merge": access.can_merge_people(request.user),
+        },
+    )
+
+
+def job_detail(request, pk):
+    job = _own_job(request, pk)
+    rows = services.dry_run_rows(job) if job.dry_run_report else []
+    problems = [r for r in rows if r["status"] == services.ERROR or r["reason"]]
+    others = [r for r in rows if not (r["status"] == services.ERROR or r["reason"])]
+    return render(
+        request,
+        "imports/job.html",
+        {
+            "header_title": str(job),
+            "page_title": _("Import: %(kind)s") % {"kind": job.get_kind_display()},
+            "page_subtitle": job.original_name,
+            "header_icon": "upload",
+            "job": job,
+            "problem_rows": problems[:PROBLEM_ROWS_SHOWN],
+            "problems_hidden": max(0, len(problems) - PROBLEM_ROWS_SHOWN),
+            "other_rows": others[:OTHER_ROWS_SHOWN],
+            "others_hidden": max(0, len(others) - OTHER_ROWS_SHOWN),
+            "status_labels": services.STATUS_LABELS,
+            "progress": services.job_progress(job),
+        },
+    )
+
+
+@require_POST
+def job_confirm(request, pk):
+    job = _own_job(request, pk)
+    try:
+        services.import_job_confirm(job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("imports:job", pk=job.pk)
+
+
+def job_status(request, pk):
+    job = _own_job(request, pk)
+    return JsonResponse(services.job_progress(job))
+
+
+def job_report(request, pk, which):
+    job = _own_job(request, pk)
+    text = {"dry-run": job.dry_run_report, "import": job.report}.get(which)
+    if not text:
+        raise Http404
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{job.kind}-{which}-report-{job.pk}.csv"'
+    return response
+
+
+def template_download(request, kind, fmt):
+    kinds = _kinds_or_403(request.user)
+    if kind not in kinds or fmt not in files.FORMATS:
+        raise Http404
+    arabic = request.GET.get("headers") == "ar"
+    columns = FORMATS[kind]
+    headers = [c.arabic if arabic else c.name for c in columns]
+    suffix = "-ar" if arabic else ""
+    if fmt == files.CSV:
+        content, content_type = files.write_csv(headers, []), "text/csv; charset=utf-8"
+    else:
+        help_rows = [[c.name, c.arabic, "yes" if c.required else "no", c.help_en] for c in columns]
+        content = files.write_xlsx(
+            [(kind, headers, []), ("help", ["column", "Arabic header", "required", "what to write"], help_rows)]
+        )
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template{suffix}.{fmt}"'
+    return response
+
+
+def duplicates(request):
+    if not access.can_merge_people(request.user):
+        raise PermissionDenied
+    return render(
+        request,
+        "imports/duplicates.html",
+        {
+            "header_title": _("Possible duplicate people"),
+            "page_title": _("Possible duplicate people"),
+            "header_icon": "group",
+            "groups": possible_duplicates(),
+        },
+    )
+
+
+@require_POST
+def merge(request):
+    if not access.can_merge_people(request.user):
+        raise PermissionDenied
+    survivor = get_object_or_404(Person, pk=request.POST.get("survivor"))
+    duplicate = get_object_or_404(Person, pk=request.POST.get("duplicate"))
+    try:
+        person_merge(survivor=survivor, duplicate=duplicate)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(duplicate)s was merged into %(survivor)s.") % {"duplicate": duplicate, "survivor": survivor},
+        )
+    return redirect(reverse("imports:duplicates"))

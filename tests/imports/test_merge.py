@@ -1,0 +1,102 @@
+"""Merging two records of one person keeps every participation and the lineage's figures."""
+
+from collections import Counter
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+
+from cascade import services
+from cascade.lineage import descendant_ids, person_generations, session_generations
+from cascade.models import Outcome, Participation, SessionKind, SessionTrainer, TrainerQualification
+from imports.duplicates import possible_duplicates
+from imports.merge import person_merge, person_relations
+from lms.models import Person
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def lineage_figures():
+    """Edges trainer → participant, participants per session, and each session's generation."""
+    trainers = {}
+    for session_id, person_id in SessionTrainer.objects.values_list("session_id", "person_id"):
+        trainers.setdefault(session_id, []).append(person_id)
+    edges = sum(len(trainers.get(s, ())) for s in Participation.objects.values_list("session_id", flat=True))
+    per_session = Counter(Participation.objects.values_list("session_id", flat=True))
+    return edges, per_session, session_generations()
+
+
+def test_a_merge_moves_every_participation_and_trainer_role_and_keeps_the_lineage_figures(cascade):
+    trainer_a = cascade.qualified_trainer()
+    # The same man recorded twice: once as a trainee, once (as a trainer) under another number.
+    survivor = PersonFactory(name_ar="عليّ أحمد", service_number="100")
+    duplicate = cascade.qualified_trainer(name_ar="على احمد", service_number="200", rank=survivor.rank)
+    session_a = cascade.session(kind=SessionKind.CASCADE, lead=trainer_a)
+    services.participation_record(session=session_a, person=survivor, outcome=Outcome.COMPLETED)
+    session_d = cascade.session(kind=SessionKind.CASCADE, lead=duplicate)
+    trainees = [PersonFactory() for _ in range(3)]
+    for trainee in trainees:
+        services.participation_record(session=session_d, person=trainee, pre_score=30, post_score=70)
+
+    assert [g.people for g in possible_duplicates()] == [(survivor, duplicate)]
+    participations = Participation.objects.count()
+    edges, per_session, generations = lineage_figures()
+    reached_by_a = len(descendant_ids([trainer_a.pk]))
+    reached_by_duplicate = descendant_ids([duplicate.pk])
+    trainee_generations = {t.pk: person_generations()[t.pk] for t in trainees}
+
+    person_merge(survivor=survivor, duplicate=duplicate)
+
+    assert not Person.objects.filter(pk=duplicate.pk).exists()
+    assert Participation.objects.count() == participations
+    assert lineage_figures() == (edges, per_session, generations)
+    assert len(descendant_ids([trainer_a.pk])) == reached_by_a
+    assert descendant_ids([survivor.pk]) == reached_by_duplicate
+    assert {t.pk: person_generations()[t.pk] for t in trainees} == trainee_generations
+    assert SessionTrainer.objects.get(session=session_d).person == survivor
+    assert TrainerQualification.objects.filter(person=survivor).count() == 1
+    assert set(Participation.objects.filter(person=survivor).values_list("session_id", flat=True)) == {
+        session_a.pk,
+        *Participation.objects.filter(person=survivor, session__kind=SessionKind.TOT).values_list(
+            "session_id", flat=True
+        ),
+    }
+
+
+def test_two_records_in_one_session_become_one_participation_with_both_records_values(cascade):
+    trainer = cascade.qualified_trainer()
+    session = cascade.session(kind=SessionKind.CASCADE, lead=trainer)
+    survivor, duplicate = PersonFactory(), PersonFactory()
+    services.participation_record(session=session, person=survivor, pre_score=40)
+    services.participation_record(session=session, person=duplicate, post_score=90, outcome=Outcome.COMPLETED)
+
+    person_merge(survivor=survivor, duplicate=duplicate)
+
+    kept = Participation.objects.get(session=session)
+    assert (kept.person_id, kept.pre_score, kept.post_score, kept.outcome) == (survivor.pk, 40, 90, "completed")
+
+
+def test_a_merge_that_would_make_someone_train_themselves_is_refused_and_changes_nothing(cascade):
+    trainer = cascade.qualified_trainer()
+    session = cascade.session(kind=SessionKind.CASCADE, lead=trainer)
+    trainee = PersonFactory()
+    services.participation_record(session=session, person=trainee)
+
+    with pytest.raises(ValidationError):
+        person_merge(survivor=trainer, duplicate=trainee)
+
+    assert Person.objects.filter(pk=trainee.pk).exists()
+    assert Participation.objects.get(session=session).person_id == trainee.pk
+
+
+def test_every_model_pointing_at_a_person_is_covered():
+    covered = {relation.related_model for relation in person_relations()}
+    pointing = {
+        model
+        for model in apps.get_models(include_auto_created=True)
+        for field in model._meta.concrete_fields
+        if field.is_relation and field.related_model is Person and field.remote_field.on_delete.__name__ != "DO_NOTHING"
+    }
+    assert pointing and pointing <= covered
+    assert {Participation, SessionTrainer, TrainerQualification} <= covered
