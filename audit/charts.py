@@ -63,7 +63,7 @@ def line_chart(points: list[Bar], *, title: str, width: int = 640, height: int =
         f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" direction="ltr" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
         f'<line x1="{pad_x}" y1="{height - pad_y}" x2="{width - pad_x}" y2="{height - pad_y}" stroke="{LINE}"/>',
-        f'<text x="4" y="{pad_y}" font-size="11" fill="{MUTED}">{top:,.0f}</text>',
+        f'<text x="4" y="{pad_y}" font-size="13" fill="{MUTED}">{top:,.0f}</text>',
     ]
     if coords:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
@@ -74,7 +74,7 @@ def line_chart(points: list[Bar], *, title: str, width: int = 640, height: int =
         parts.append(_link(dot, p.href))
         if i % max(1, len(points) // 6) == 0 or i == len(points) - 1:
             parts.append(
-                f'<text x="{x:.1f}" y="{height - 6}" font-size="10" fill="{MUTED}" '
+                f'<text x="{x:.1f}" y="{height - 6}" font-size="13" fill="{MUTED}" '
                 f'text-anchor="middle">{escape(p.label)}</text>'
             )
     parts.append("</svg>")

@@ -16,7 +16,7 @@ import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -398,13 +398,17 @@ def filters_key(filters: dict) -> dict:
             continue
         if key == "period":
             if value.start or value.stop:
-                plain[key] = [
-                    value.start.isoformat() if value.start else "",
-                    value.stop.isoformat() if value.stop else "",
-                ]
+                plain[key] = [_day(value.start), _day(value.stop)]
             continue
         plain[key] = value.pk if hasattr(value, "pk") else value.isoformat() if isinstance(value, date) else value
     return plain
+
+
+def _day(value) -> str:
+    """A period bound as a day (django-filter gives the range as datetimes spanning whole days)."""
+    if not value:
+        return ""
+    return (value.date() if isinstance(value, datetime) else value).isoformat()
 
 
 @dataclass

@@ -69,8 +69,23 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "never_reached": len(dashboard.figures["never_reached"]["stations"])
         + len(dashboard.figures["never_reached"]["units"]),
         "can_read_log": permissions.sees_everything(request.user),
+        "plan_lines": len(dashboard.figures["targets"]["lines"]),
     }
     return render(request, "audit/dashboard.html", context)
+
+
+@login_required
+def table_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """One table of the dashboard on its own page (the long ones: every plan line, places never reached)."""
+    try:
+        _filterset, plain, _dashboard_, tables = _dashboard(request, export=False)
+    except _BadFilters as error:
+        return _bad_filters(request, error)
+    table = tables.get(slug)
+    if table is None:
+        raise Http404
+    context = {"table": table, "query": querystring(plain), "count": len(table.rows)}
+    return render(request, "audit/table.html", context)
 
 
 @login_required

@@ -104,3 +104,14 @@ def test_a_bad_filter_value_is_answered_with_400_naming_the_field(
     assert response.status_code == 400
     body = response.content.decode()
     assert "kind" in body and "period" in body
+
+
+def test_the_never_reached_count_links_to_a_list_of_that_many_places(demo, demo_user, verified_login, client):
+    verified_login(demo_user("officer.ninewa"))
+    page = client.get("/audit/?period_after=2021-01-01&period_before=2021-06-30")
+    never = page.context["never_reached"]
+    assert never > 0
+    listing = client.get(f"/audit/table/never_reached/?{page.context['query']}")
+    assert listing.status_code == 200
+    assert f'data-count="{never}"' in listing.content.decode()
+    assert len(listing.context["table"].rows) == never

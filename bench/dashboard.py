@@ -1,0 +1,240 @@
+"""Load test of the directorate audit dashboard: gunicorn on loopback, concurrent signed-in auditors.
+
+Runs against the database in DATABASE_URL (PostgreSQL, e.g. a `manage.py demo_data --scale 56`
+build: 500,000 people, 2,000,000 participations). Steps, each timed and printed:
+
+1. (``--rebuild``) rebuild the participation facts and store the national dashboards, as the
+   Celery beat task does after each rebuild;
+2. start gunicorn (``--workers``, default 5) on 127.0.0.1 with the production settings profile;
+3. sign the demo ``auditor`` in (second factor passed) and run ``--users`` (default 20) client
+   threads for ``--seconds`` (default 30), each requesting the dashboard with one single filter
+   after another (no filter, each governorate, centre, course, session kind, generation, gender
+   and programme year), keep-alive, no think time;
+4. print p50/p95/p99 and requests per second, overall and per filter, and the errors.
+
+``--cold`` also times each single-filter dashboard computed from the facts without its stored
+figures (what the first request after a rebuild would cost without the warm-up).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mps_bench_dashboard \\
+        .venv/bin/python bench/dashboard.py --rebuild --cold
+"""
+
+import argparse
+import http.client
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# The production profile for the server (DEBUG off), without TLS: the load runs on loopback.
+SERVER_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-dashboard-not-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_COOKIES": "0",
+    "STATIC_MANIFEST": "0",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def setup_django() -> None:
+    import django
+
+    django.setup()
+
+
+def auditor_cookie() -> str:
+    """A session for the demo auditor with the second factor passed, as the verify page leaves it."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    user = get_user_model().objects.get(username="auditor")
+    client = Client()
+    client.force_login(user)
+    device, _created = StaticDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    from django.conf import settings
+
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def queries() -> list[tuple[str, str]]:
+    """(filter name, query string) of every single-filter dashboard."""
+    from audit.warm import single_filters
+
+    named = []
+    for query in single_filters():
+        name = "none" if not query else "period" if "period_after" in query else next(iter(query))
+        named.append((name, urlencode(query)))
+    return named
+
+
+def rebuild() -> None:
+    from audit.services import facts_rebuild
+    from audit.warm import snapshots_warm
+
+    started = time.monotonic()
+    state = facts_rebuild()
+    print(f"facts rebuilt: {state.rows:,} rows in {state.rebuild_seconds:.1f} s")
+    started = time.monotonic()
+    count = snapshots_warm()
+    print(f"stored dashboards: {count} single-filter dashboards computed in {time.monotonic() - started:.1f} s")
+
+
+def cold(named: list[tuple[str, str]]) -> None:
+    """Compute one dashboard per kind of filter from the facts (no stored figures used)."""
+    from django.http import QueryDict
+
+    from audit.filters import FactFilter
+    from audit.selectors import AuditScope, dashboard_figures
+
+    scope = AuditScope(everything=True)
+    by_kind = defaultdict(list)
+    sample = {name: query for name, query in reversed(named)}  # the first query of each kind
+    for name, query in sample.items():
+        filterset = FactFilter(QueryDict(query) if query else None, scope=scope)
+        filterset.is_valid()
+        started = time.monotonic()
+        dashboard_figures(scope, filterset.qs, filterset.cleaned if filterset.is_bound else {})
+        by_kind[name].append(time.monotonic() - started)
+    print("cold computation from the facts (no stored figures), one dashboard per kind of filter:")
+    for name, times in by_kind.items():
+        print(f"  {name:<16} {times[0]:6.2f} s")
+
+
+def start_server(port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, **SERVER_ENV}
+    process = subprocess.Popen(  # noqa: S603 — fixed arguments
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/audit/")
+            conn.getresponse().read()
+            return process
+        except OSError:
+            time.sleep(0.5)
+    process.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+def load(port: int, cookie: str, named: list[tuple[str, str]], users: int, seconds: float) -> None:
+    results: list[tuple[str, float, int]] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def user(n: int) -> None:
+        rng = random.Random(n)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        order = named[:]
+        rng.shuffle(order)
+        i = 0
+        while time.monotonic() < stop_at:
+            name, query = order[i % len(order)]
+            i += 1
+            started = time.monotonic()
+            try:
+                conn.request("GET", f"/audit/?{query}" if query else "/audit/", headers={"Cookie": cookie})
+                response = conn.getresponse()
+                body = response.read()
+                status = response.status if b'id="summary"' in body or response.status != 200 else 599
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                status = 0
+            mine.append((name, time.monotonic() - started, status))
+        with lock:
+            results.extend(mine)
+
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+
+    ok = [r for r in results if r[2] == 200]
+    errors = len(results) - len(ok)
+    times = sorted(r[1] for r in ok)
+
+    def pct(values: list[float], p: float) -> float:
+        return values[min(len(values) - 1, int(len(values) * p))] * 1000 if values else float("nan")
+
+    print(f"load: {users} users, {elapsed:.1f} s, {len(results):,} requests, {errors} errors")
+    print(
+        f"  all filters: p50 {pct(times, 0.50):.0f} ms  p95 {pct(times, 0.95):.0f} ms  p99 {pct(times, 0.99):.0f} ms  "
+        f"{len(ok) / elapsed:.1f} requests/s"
+    )
+    by_name = defaultdict(list)
+    for name, seconds_taken, _status in ok:
+        by_name[name].append(seconds_taken)
+    for name, values in sorted(by_name.items()):
+        values.sort()
+        print(f"  {name:<16} n={len(values):>5}  p50 {pct(values, 0.5):5.0f} ms  p95 {pct(values, 0.95):5.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--rebuild", action="store_true", help="Rebuild the facts and store the dashboards first.")
+    parser.add_argument("--cold", action="store_true", help="Also time each dashboard computed without stored figures.")
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("Set DATABASE_URL to the PostgreSQL database holding the --scale data set.")
+    setup_django()
+    from django.db import connection
+
+    from audit.models import ParticipationFact
+    from cascade.models import Participation
+    from lms.models import Person
+
+    print(
+        f"data: {Person.objects.count():,} people, {Participation.objects.count():,} participations, "
+        f"{ParticipationFact.objects.count():,} facts ({connection.vendor}); {os.cpu_count()} CPUs"
+    )
+    named = queries()
+    if args.rebuild:
+        rebuild()
+    if args.cold:
+        cold(named)
+    cookie = auditor_cookie()
+    server = start_server(args.port, args.workers)
+    try:
+        load(args.port, cookie, named, args.users, args.seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""A directorate auditor narrows the dashboard to one governorate and one course, follows a number
+to the records behind it, exports a table to XLSX and downloads the programme report."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+from openpyxl import load_workbook
+
+from audit.services import facts_rebuild
+from cascade.demo import demo_data_build
+from courses.models import Course
+from lms.models import Governorate
+from tests.conftest import log_in_verified
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def signed_in(browser_context, live_server, username: str) -> None:
+    """Sign the browser in as ``username`` with the second factor passed (a session made server-side)."""
+    client = log_in_verified(Client(), get_user_model().objects.get(username=username))
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    browser_context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+def test_an_auditor_filters_drills_down_and_exports(live_server, page, browser_context, screenshot_path):
+    demo_data_build(seed=1, scale=1)
+    facts_rebuild()
+    basra = Governorate.objects.get(code="BA")
+    course = Course.objects.get(code="MPS-02")
+    signed_in(browser_context, live_server, "auditor")
+
+    page.goto(f"{live_server.url}/audit/")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    page.select_option("select[name=governorate]", str(basra.pk))
+    page.select_option("select[name=course]", str(course.pk))
+    page.locator("form.filters button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert f"governorate={basra.pk}" in page.url and f"course={course.pk}" in page.url
+    assert page.locator("#governorates tbody tr").count() == 1
+    page.screenshot(path=screenshot_path("audit-dashboard-basra-mps02"), full_page=True)
+
+    # The number of people trained, and the list behind it.
+    number = page.locator("#totals tbody tr").first.locator("a")
+    shown = number.inner_text()
+    number.click()
+    page.wait_for_load_state("networkidle")
+    counted = page.locator("[data-count]").first
+    assert counted.inner_text() == shown
+    assert int(counted.get_attribute("data-count")) == int(shown.replace(",", "").replace("٬", ""))
+    page.screenshot(path=screenshot_path("audit-drill-down"), full_page=False)
+    page.go_back()
+    page.wait_for_load_state("networkidle")
+
+    with page.expect_download() as download_info:
+        page.locator("[data-export=governorates-xlsx]").click()
+    workbook = load_workbook(io.BytesIO(Path(download_info.value.path()).read_bytes()))
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][0] == basra.name_ar
+
+    with page.expect_download() as download_info:
+        page.locator("[data-report]").click()
+    report = Path(download_info.value.path()).read_bytes()
+    assert report.startswith(b"%PDF")
+    target = Path(screenshot_path("audit-report")).with_suffix(".pdf")
+    target.write_bytes(report)
