@@ -246,7 +246,9 @@ def test_a_quiz_of_a_module_not_reached_is_refused(enrolment, answers):
 def test_a_replayed_submission_is_refused_and_changes_nothing(enrolment, answers):
     attempt = services.quiz_attempt_open(enrolment=enrolment, kind=QuizKind.PRE_TEST)
     posted = answers.for_attempt(attempt, right=False)
-    services.quiz_attempt_submit(attempt_id=attempt.pk, person=enrolment.person, token=str(attempt.token), answers=posted)
+    services.quiz_attempt_submit(
+        attempt_id=attempt.pk, person=enrolment.person, token=str(attempt.token), answers=posted
+    )
     graded = QuizAttempt.objects.get(pk=attempt.pk)
     statements = LearningStatement.objects.count()
     better = answers.for_attempt(attempt, right=True)
@@ -330,7 +332,9 @@ def test_a_post_test_below_the_pass_mark_does_not_complete(enrolment, answers):
     attempt = services.quiz_attempt_open(enrolment=enrolment, kind=QuizKind.POST_TEST)
     posted = answers.for_attempt(attempt)
     posted[attempt.question_ids[0]] = "0"  # 5 of 6 right: 83.33 %
-    graded = services.quiz_attempt_submit(attempt_id=attempt.pk, person=enrolment.person, token=str(attempt.token), answers=posted)
+    graded = services.quiz_attempt_submit(
+        attempt_id=attempt.pk, person=enrolment.person, token=str(attempt.token), answers=posted
+    )
     assert str(graded.score) == "83.33" and graded.passed is False
     assert not CourseCompletion.objects.exists()
 
