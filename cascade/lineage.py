@@ -369,28 +369,60 @@ def _insert_levels(cursor, first_sql: str, next_sql: str, params: list) -> None:
 
 @transaction.atomic
 def links_rebuild() -> None:
-    """Recompute the whole index from the sessions: one statement per level of depth."""
+    """Recompute the whole index from the sessions: one statement per level of depth.
+
+    On PostgreSQL, for the millions of pairs of a national data set, the table is truncated (readers
+    wait for the rebuild), the secondary indexes are dropped and built again at the end, and rows go
+    in primary-key order: about 2.5 minutes for 8 million pairs instead of tens of minutes.
+    """
     t = _tables()
+    postgres = connection.vendor == "postgresql"
     # Identifiers come from the model's metadata; no value is interpolated.
     edges = (
         f"SELECT DISTINCT st.person_id AS trainer_id, pa.person_id AS participant_id FROM {t['trainer']} st "  # noqa: S608
         f"JOIN {t['participation']} pa ON pa.session_id = st.session_id WHERE st.person_id <> pa.person_id"
     )
+    first = (
+        f"INSERT INTO {t['link']} (ancestor_id, descendant_id, depth) "  # noqa: S608
+        f"SELECT trainer_id, participant_id, 1 FROM ({edges}) e ORDER BY 1, 2"
+    )
+    following = f"""
+        INSERT INTO {t["link"]} (ancestor_id, descendant_id, depth)
+        SELECT DISTINCT l.ancestor_id, e.descendant_id, l.depth + 1
+        FROM {t["link"]} l JOIN {t["link"]} e ON e.ancestor_id = l.descendant_id AND e.depth = 1
+        WHERE l.depth = %s
+        ORDER BY 1, 2
+        ON CONFLICT (ancestor_id, descendant_id) DO NOTHING
+    """  # noqa: S608
+    secondary = list(LineageLink._meta.indexes) if postgres else []
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {t['link']}")  # noqa: S608
-        first = (
-            f"INSERT INTO {t['link']} (ancestor_id, descendant_id, depth) "  # noqa: S608
-            f"SELECT trainer_id, participant_id, 1 FROM ({edges}) e"
-        )
-        following = f"""
-            INSERT INTO {t["link"]} (ancestor_id, descendant_id, depth)
-            SELECT DISTINCT l.ancestor_id, e.descendant_id, l.depth + 1
-            FROM {t["link"]} l JOIN {t["link"]} e ON e.ancestor_id = l.descendant_id AND e.depth = 1
-            WHERE l.depth = %s
-            ON CONFLICT (ancestor_id, descendant_id) DO NOTHING
-        """  # noqa: S608
-        _insert_levels(cursor, first, following, [])
-        if connection.vendor == "postgresql":
+        if postgres:
+            for setting in ("work_mem = '256MB'", "maintenance_work_mem = '512MB'", "jit = off"):
+                cursor.execute(f"SET LOCAL {setting}")
+            # A rebuild usually follows a bulk load: give the planner the sources' real sizes.
+            cursor.execute(f"ANALYZE {t['trainer']}")
+            cursor.execute(f"ANALYZE {t['participation']}")
+            cursor.execute(f"TRUNCATE {t['link']}")
+        else:
+            cursor.execute(f"DELETE FROM {t['link']}")  # noqa: S608
+        if secondary:
+            with connection.schema_editor() as editor:
+                for index in secondary:
+                    editor.remove_index(LineageLink, index)
+        cursor.execute(first)
+        added, depth = cursor.rowcount, 1
+        if postgres:
+            cursor.execute(f"ANALYZE {t['link']}")  # the next levels join the first with itself
+        # Breadth first: a pair found at level k is never replaced by a longer path found later, and
+        # a cycle ends when a level adds nothing new.
+        while added and depth < MAX_GENERATION:
+            cursor.execute(following, [depth])
+            added, depth = cursor.rowcount, depth + 1
+        if secondary:
+            with connection.schema_editor() as editor:
+                for index in secondary:
+                    editor.add_index(LineageLink, index)
+        if postgres:
             cursor.execute(f"ANALYZE {t['link']}")
 
 
@@ -514,3 +546,60 @@ def connect_receivers() -> None:
         pre_save.connect(_remember_previous, sender=model, dispatch_uid=f"{uid}-pre")
         post_save.connect(saved, sender=model, dispatch_uid=f"{uid}-saved")
         post_delete.connect(deleted, sender=model, dispatch_uid=f"{uid}-deleted")
+
+
+# --- For the lineage pages: the chain above a person, and the sessions below, a page at a time ---
+
+
+@dataclass(frozen=True)
+class ChainEdge:
+    """``trainer_id`` trained ``participant_id`` in the session."""
+
+    session_id: int
+    session_ref: str
+    course_code: str
+    kind: str
+    start_date: object
+    trainer_id: int
+    participant_id: int
+
+
+def generations_of(person_ids: Iterable[int]) -> dict[int, int]:
+    """The generation of each of ``person_ids`` that has one (0 for master trainers), in two small queries."""
+    ids = _ids(person_ids)
+    if not ids:
+        return {}
+    rows = (
+        LineageLink.objects.filter(descendant_id__in=ids, ancestor__is_master_trainer=True)
+        .values("descendant_id")
+        .annotate(best=Min("depth"))
+        .order_by()
+        .values_list("descendant_id", "best")
+    )
+    generations = dict(rows)
+    generations.update(
+        dict.fromkeys(Person.objects.filter(pk__in=ids, is_master_trainer=True).values_list("pk", flat=True), 0)
+    )
+    return generations
+
+
+def chain_edges(person_id: int) -> list[ChainEdge]:
+    """Every trainer → participant edge among the person and their ancestors: all paths up to generation 0."""
+    above = set(LineageLink.objects.filter(descendant_id=person_id).values_list("ancestor_id", flat=True))
+    if not above:
+        return []
+    rows = (
+        SessionTrainer.objects.filter(person_id__in=above, session__participations__person_id__in=above | {person_id})
+        .exclude(person_id=F("session__participations__person_id"))
+        .values_list(
+            "session_id",
+            "session__ref",
+            "session__course__code",
+            "session__kind",
+            "session__start_date",
+            "person_id",
+            "session__participations__person_id",
+        )
+        .order_by("session__start_date", "session__ref", "person_id")
+    )
+    return [ChainEdge(*row) for row in rows]

@@ -305,8 +305,14 @@ class LineageLink(models.Model):
     """
 
     pk = models.CompositePrimaryKey("ancestor", "descendant")
-    ancestor = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
-    descendant = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No database constraints: derived rows, rebuilt in bulk (millions of checks for nothing). A person
+    # with links has sessions, which protect them from deletion; the ORM still cascades to these rows.
+    ancestor = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    descendant = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     depth = models.PositiveSmallIntegerField()
 
     class Meta:
