@@ -95,6 +95,8 @@ class Certificate(models.Model):
     pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True)
 
     objects = CertificateQuerySet.as_manager()
+    # Not content: Wagtail's reference index would add work to every certificate issued.
+    wagtail_reference_index_ignore = True
 
     class Meta:
         ordering = ["-issued_at", "-pk"]
@@ -172,6 +174,8 @@ class VerificationLog(models.Model):
     client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=200, blank=True)
 
+    wagtail_reference_index_ignore = True
+
     class Meta:
         ordering = ["-at"]
         verbose_name = _("certificate verification")
@@ -231,6 +235,8 @@ class CertificateBatch(models.Model):
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    wagtail_reference_index_ignore = True
 
     class Meta:
         ordering = ["-created_at"]
