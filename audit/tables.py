@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils.formats import number_format
+from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -24,6 +24,8 @@ from courses.models import Course
 from lms.models import Gender, Governorate, Person, PoliceUnit, Station, TrainingCentre
 
 SMALL_GROUP_THRESHOLD_DEFAULT = 5
+# The page lists this many trainers (flagged first, then the lowest ratios); exports list them all.
+TRAINERS_ON_PAGE = 25
 
 
 def small_group_threshold() -> int:
@@ -140,10 +142,23 @@ class Builder:
         self.records_url = reverse("audit:records")
         self.suppress = suppress_small_groups(export=export)
         self.threshold = small_group_threshold()
+        # A national page formats thousands of numbers: the locale's separators are read once.
+        self.thousands = get_format("THOUSAND_SEPARATOR")
+        self.decimal_mark = get_format("DECIMAL_SEPARATOR")
+        self._bases: dict[tuple, str] = {}
+
+    def href(self, measure: str, dims: dict) -> str:
+        """The drill-down URL: the filters (those the cell does not set itself), then the cell's own."""
+        keys = tuple(sorted(dims))
+        base = self._bases.get(keys)
+        if base is None:
+            base = self._bases[keys] = querystring({k: v for k, v in self.filters.items() if k not in dims})
+        own = urlencode({"measure": measure, **{k: v for k, v in dims.items() if v not in (None, "")}})
+        return f"{self.records_url}?{base}&{own}" if base else f"{self.records_url}?{own}"
 
     def count(self, value, measure: str | None = None, **dims) -> Cell:
-        href = f"{self.records_url}?{querystring(self.filters, measure=measure, **dims)}" if measure else ""
-        return Cell(value, number_format(value or 0, force_grouping=True), href, True)
+        text = f"{value or 0:,}".replace(",", self.thousands)
+        return Cell(value, text, self.href(measure, dims) if measure else "", True)
 
     def small(self, value, measure: str, **dims) -> Cell:
         """A count that names a small group of women: "<5" where suppression is on."""
@@ -154,7 +169,8 @@ class Builder:
     def decimal(self, value, digits: int = 1, suffix: str = "") -> Cell:
         if value is None:
             return Cell(None, "—", numeric=True)
-        return Cell(round(value, digits), f"{number_format(value, digits)}{suffix}", numeric=True)
+        text = f"{value:,.{digits}f}".replace(",", "\0").replace(".", self.decimal_mark).replace("\0", self.thousands)
+        return Cell(round(value, digits), f"{text}{suffix}", numeric=True)
 
     def text(self, value: str) -> Cell:
         return Cell(value, value)
@@ -164,8 +180,10 @@ def _percent(part, whole):
     return part * 100 / whole if whole else None
 
 
-def build_tables(figures: dict, filters: dict, *, export: bool = False) -> dict[str, Table]:
-    """All tables of the dashboard, by slug, in page order."""
+def build_tables(
+    figures: dict, filters: dict, *, export: bool = False, skip: frozenset[str] = frozenset()
+) -> dict[str, Table]:
+    """The tables of the dashboard, by slug, in page order (``skip``: slugs not wanted this time)."""
     b = Builder(figures, filters, export=export)
     lab = b.labels
     tables: dict[str, Table] = {}
@@ -259,15 +277,16 @@ def build_tables(figures: dict, filters: dict, *, export: bool = False) -> dict[
         measure = "centre_achieved" if centre else "achieved"
         dims = {"year": line["year"], "course": line["course"]}
         dims |= {"training_centre": centre} if centre else {"governorate": line["governorate"]}
-        target_rows.append(
-            [
-                b.text(str(line["year"])),
-                b.text(lab.governorate(line["governorate"])),
-                b.text(lab.centre(centre) if centre else "—"),
-                b.text(lab.course(line["course"])),
-                *_target_cells(b, line, measure, dims),
-            ]
-        )
+        if "target_lines" not in skip:
+            target_rows.append(
+                [
+                    b.text(str(line["year"])),
+                    b.text(lab.governorate(line["governorate"])),
+                    b.text(lab.centre(centre) if centre else "—"),
+                    b.text(lab.course(line["course"])),
+                    *_target_cells(b, line, measure, dims),
+                ]
+            )
         if not centre:
             total = rollup.setdefault(
                 line["governorate"], {"target": 0, "target_women": 0, "achieved": 0, "achieved_women": 0}
@@ -348,18 +367,19 @@ def build_tables(figures: dict, filters: dict, *, export: bool = False) -> dict[
                 b.decimal(r["ratio"], 2),
                 b.text(str(_("Flagged for mentoring")) if r["flagged"] else ""),
             ]
-            for r in trainers["rows"]
+            for r in (trainers["rows"] if export else trainers["rows"][:TRAINERS_ON_PAGE])
         ],
         note=_(
             "Flagged when the trainer's participants gain less than %(ratio)s of the gain of the trainer's own ToT "
             "cohort, with at least %(minimum)s scored participants. %(flagged)s of %(judged)s trainers are flagged; "
-            "the flagged ones and the lowest ratios are listed."
+            "listed from the lowest ratio, the page shows the first %(shown)s and the exports every flagged trainer."
         )
         % {
             "ratio": trainers["ratio_limit"],
             "minimum": trainers["minimum"],
             "flagged": trainers["flagged"],
             "judged": trainers["judged"],
+            "shown": TRAINERS_ON_PAGE,
         },
     )
     station_rows = []
@@ -385,7 +405,7 @@ def build_tables(figures: dict, filters: dict, *, export: bool = False) -> dict[
         [_("Station"), _("Governorate"), _("Model Police Station"), _("People"), _("Women")],
         station_rows,
     )
-    never = figures["never_reached"]
+    never = figures["never_reached"] if "never_reached" not in skip else {"stations": [], "units": []}
     tables["never_reached"] = Table(
         "never_reached",
         _("Stations and units never reached in a course"),

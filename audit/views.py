@@ -1,15 +1,20 @@
 """Pages and files of the directorate audit. Each view: scope from the user (403 outside the
 audit roles), filters through ``FactFilter`` (400 on a bad value), one selector, render."""
 
+import hashlib
+import json
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from audit import records as record_lists
 from audit.charts import dashboard_charts
@@ -19,10 +24,12 @@ from audit.models import ExportLog
 from audit.pdf import render_pdf
 from audit.selectors import MEASURES, audit_scope_for, dashboard_for, filters_key
 from audit.services import as_of, export_log_record, facts_state
-from audit.tables import build_tables, querystring
+from audit.tables import build_tables, querystring, small_group_threshold, suppress_small_groups
 from cascade import permissions
 
 RECORDS_PER_PAGE = 50
+# Long tables the dashboard links to instead of showing (``table_view``).
+ON_THEIR_OWN_PAGES = frozenset({"target_lines", "never_reached"})
 
 
 def _filtered(request: HttpRequest) -> tuple[FactFilter, dict]:
@@ -42,35 +49,57 @@ def _bad_filters(request: HttpRequest, error: _BadFilters) -> HttpResponse:
     return render(request, "audit/bad_filters.html", {"errors": error.filterset.form.errors}, status=400)
 
 
-def _dashboard(request: HttpRequest, *, export: bool):
+def _dashboard(request: HttpRequest, *, export: bool, skip: frozenset[str] = frozenset()):
     filterset, plain = _filtered(request)
     cleaned = filterset.cleaned if filterset.is_bound else {}
     dashboard = dashboard_for(filterset.scope, filterset.qs, cleaned)
-    tables = build_tables(dashboard.figures, plain, export=export)
+    tables = build_tables(dashboard.figures, plain, export=export, skip=skip)
     return filterset, plain, dashboard, tables
+
+
+def page_cache_seconds() -> int:
+    """How long a rendered dashboard is kept (``AUDIT_PAGE_CACHE_SECONDS``; 0 turns the cache off).
+    Its key holds the facts version, so a rebuild or a session refresh retires it at once."""
+    return int(getattr(settings, "AUDIT_PAGE_CACHE_SECONDS", 3600))
+
+
+def _page_key(scope, plain: dict, version: int) -> str:
+    parts = [scope.key, plain, version, get_language(), suppress_small_groups(export=False), small_group_threshold()]
+    return "audit:dashboard:" + hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 @login_required
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     try:
-        filterset, plain, dashboard, tables = _dashboard(request, export=False)
+        filterset, plain = _filtered(request)
     except _BadFilters as error:
         return _bad_filters(request, error)
     state = facts_state()
-    context = {
-        "filter": filterset,
-        "form_fields": [filterset.form[name] for name in FORM_FIELDS],
-        "drill_fields": {name: plain[name] for name in DRILL_FIELDS if name in plain},
-        "tables": tables,
-        "charts": dashboard_charts(dashboard.figures, tables),
-        "as_of": as_of(state),
-        "rebuilt_at": state.rebuilt_at,
-        "query": querystring(plain),
-        "never_reached": len(dashboard.figures["never_reached"]["stations"])
-        + len(dashboard.figures["never_reached"]["units"]),
-        "can_read_log": permissions.sees_everything(request.user),
-        "plan_lines": len(dashboard.figures["targets"]["lines"]),
-    }
+    seconds = page_cache_seconds()
+    key = _page_key(filterset.scope, plain, state.version)
+    body = cache.get(key) if seconds else None
+    context: dict = {"body": body}
+    if body is None:
+        cleaned = filterset.cleaned if filterset.is_bound else {}
+        dashboard = dashboard_for(filterset.scope, filterset.qs, cleaned)
+        tables = build_tables(dashboard.figures, plain, skip=ON_THEIR_OWN_PAGES)
+        context |= {
+            "filter": filterset,
+            "form_fields": [filterset.form[name] for name in FORM_FIELDS],
+            "drill_fields": {name: plain[name] for name in DRILL_FIELDS if name in plain},
+            "tables": tables,
+            "charts": dashboard_charts(dashboard.figures, tables),
+            "as_of": as_of(state),
+            "rebuilt_at": state.rebuilt_at,
+            "query": querystring(plain),
+            "never_reached": len(dashboard.figures["never_reached"]["stations"])
+            + len(dashboard.figures["never_reached"]["units"]),
+            "can_read_log": permissions.sees_everything(request.user),
+            "plan_lines": len(dashboard.figures["targets"]["lines"]),
+        }
+        context["body"] = render_to_string("audit/_dashboard_body.html", context, request=request)
+        if seconds:
+            cache.set(key, context["body"], seconds)
     return render(request, "audit/dashboard.html", context)
 
 

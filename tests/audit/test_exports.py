@@ -157,3 +157,16 @@ def test_the_programme_report_is_a_pdf_with_the_summary(hostile_names, verified_
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Programme summary" in text
     assert "Trainers qualified through ToT sessions led by master trainers" in text
+
+
+def test_a_rendered_dashboard_is_kept_until_the_facts_change(hostile_names, verified_login, client, settings):
+    settings.AUDIT_PAGE_CACHE_SECONDS = 60
+    verified_login(auditor())
+    first = client.get("/audit/?kind=direct")
+    assert "tables" in first.context
+    again = client.get("/audit/?kind=direct")
+    assert "tables" not in again.context  # served from the cache
+    body = first.content.decode().split('<div class="audit">')[1]
+    assert body == again.content.decode().split('<div class="audit">')[1]  # the page around it has a new CSRF token
+    facts_rebuild()
+    assert "tables" in client.get("/audit/?kind=direct").context
