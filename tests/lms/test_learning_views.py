@@ -4,6 +4,7 @@ that a trainee reaches only their own records (every URL: trainee A gets 403/404
 import json
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
@@ -49,6 +50,13 @@ def b_urls(b_records) -> list[tuple[str, str, dict]]:
             {"token": str(open_quiz.token), **{f"q-{qid}": "1" for qid in open_quiz.question_ids}},
         ),
     ]
+
+
+def english_client(person) -> Client:
+    """Pages in English (the site's default is Arabic), for tests that read their words."""
+    client = client_for(person)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 def snapshot():
@@ -157,7 +165,7 @@ def test_the_completion_endpoint_answers_json_and_records_once(enrolment, answer
 
 def test_a_lesson_of_a_module_not_reached_is_refused_over_http(enrolment, answers, english):
     take(enrolment, QuizKind.PRE_TEST, answers=answers)
-    client = client_for(enrolment.person)
+    client = english_client(enrolment.person)
     lesson = course_plan(enrolment.course).module(2).lessons[0]
     page = client.get(reverse("lms:lesson", args=[enrolment.course.code, lesson.key]))
     assert page.status_code == 403 and "Module 2 opens" in page.content.decode()
@@ -168,7 +176,7 @@ def test_a_lesson_of_a_module_not_reached_is_refused_over_http(enrolment, answer
 
 
 def test_quiz_form_round_trip_with_feedback_then_replay_and_tampering_refused(enrolment, answers, english):
-    client = client_for(enrolment.person)
+    client = english_client(enrolment.person)
     page = client.get(reverse("lms:pre_test", args=[enrolment.course.code]))
     assert page.status_code == 200
     attempt = page.context["attempt"]
