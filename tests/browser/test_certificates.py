@@ -12,7 +12,7 @@ import pytest
 from django.db.models import Count, Q
 
 from cascade.demo import DEMO_PASSWORD, demo_data_build
-from cascade.models import SessionStatus, TrainingSession
+from cascade.models import SessionKind, SessionStatus, TrainingSession
 from certificates.models import Certificate
 from tests.browser.conftest import log_in
 
@@ -35,7 +35,9 @@ def demo(settings, tmp_path):
     # The smallest closed demo session of the Baghdad Police Academy (manager.baghdad's centre) with
     # at least three completers: the embedded default runs the batch inside the request.
     return (
-        TrainingSession.objects.filter(training_centre__code="TC-BG-01", status=SessionStatus.CLOSED)
+        TrainingSession.objects.filter(
+            training_centre__code="TC-BG-01", status=SessionStatus.CLOSED, kind=SessionKind.CASCADE
+        )
         .annotate(completers=Count("participations", filter=Q(participations__outcome="completed")))
         .filter(completers__gte=3)
         .order_by("completers", "ref")
