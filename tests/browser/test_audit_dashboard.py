@@ -67,3 +67,14 @@ def test_an_auditor_filters_drills_down_and_exports(live_server, page, browser_c
     assert report.startswith(b"%PDF")
     target = Path(screenshot_path("audit-report")).with_suffix(".pdf")
     target.write_bytes(report)
+
+    # The same page on a phone: nothing wider than the screen but the tables' own scrolling boxes.
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.reload()
+    widest = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 361 "
+        "|| e.getBoundingClientRect().left < -1).filter(e => !e.closest('.scroll'))"
+        ".map(e => e.tagName + '.' + e.className)"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, widest[:10]
+    page.screenshot(path=screenshot_path("audit-dashboard-360"), full_page=False)
