@@ -186,6 +186,12 @@ def session_facts_refresh(*, session_id: int) -> int:
     return count
 
 
+@transaction.atomic
+def facts_version_bump() -> FactsState:
+    """Retire the stored dashboards without touching the facts (the plan's targets changed)."""
+    return _bump(rebuilt=False)
+
+
 def facts_state() -> FactsState:
     return FactsState.objects.filter(pk=1).first() or FactsState(pk=1)
 

@@ -2,14 +2,17 @@
 
 Any saved or deleted session, session trainer or participation schedules a refresh of that
 session's facts once the transaction commits (``delay_on_commit``: nothing is done for a write
-that rolls back). Bulk loads that bypass the ORM (the demo builder) are covered by the periodic
-full rebuild and by ``manage.py audit_refresh``.
+that rolls back). A changed target of the national plan retires the stored dashboards. Bulk
+loads that bypass the ORM (the demo builder) are covered by the periodic full rebuild and by
+``manage.py audit_refresh``.
 """
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from cascade.models import Participation, SessionTrainer, TrainingSession
+from plans.models import Target
 
 
 @receiver([post_save, post_delete], sender=TrainingSession, dispatch_uid="audit_session_changed")
@@ -21,6 +24,14 @@ def session_changed(sender, instance: TrainingSession, **kwargs) -> None:
 @receiver([post_save, post_delete], sender=SessionTrainer, dispatch_uid="audit_trainer_changed")
 def session_row_changed(sender, instance, **kwargs) -> None:
     _schedule(instance.session_id)
+
+
+@receiver([post_save, post_delete], sender=Target, dispatch_uid="audit_target_changed")
+def target_changed(sender, instance: Target, **kwargs) -> None:
+    """A changed plan line changes targets shown with the stored figures: retire them."""
+    from audit.services import facts_version_bump
+
+    transaction.on_commit(facts_version_bump)
 
 
 def _schedule(session_id: int | None) -> None:

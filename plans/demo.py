@@ -17,7 +17,7 @@ from plans.models import Target
 PLAN_YEARS = (2022, 2023, 2024)
 # Participants the plan expects per course and year across the country, at demo scale 1
 # (2024 is planned for its first half only: the demo's records end in July).
-NATIONAL_PER_COURSE = {2022: 1000, 2023: 1800, 2024: 950}
+NATIONAL_PER_COURSE = {2022: 1000, 2023: 1750, 2024: 900}
 # Where police personnel serve (the demo cascade trains them in the same proportions).
 # fmt: off
 GOVERNORATE_WEIGHTS = {

@@ -73,3 +73,14 @@ def test_a_trainer_whose_participants_gain_well_below_their_tot_cohort_is_flagge
 def test_a_trainer_whose_participants_gain_like_their_cohort_is_not_flagged(cascade, settings):
     row = _trainer_whose_participants_gain(cascade, 30, settings)
     assert (row["ratio"], row["flagged"]) == (0.75, False)
+
+
+def test_a_changed_plan_target_retires_the_stored_dashboards(django_capture_on_commit_callbacks):
+    from plans.models import Target
+    from tests.factories import course, governorate
+
+    facts_rebuild()
+    version = FactsState.objects.get().version
+    with django_capture_on_commit_callbacks(execute=True):
+        Target.objects.create(year=2024, governorate=governorate("BA"), course=course(), target_participants=50)
+    assert FactsState.objects.get().version == version + 1
