@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q
 
-from cascade import integrity, lineage
+from cascade import integrity, lineage, reach
 from cascade.demo import DEMO_PASSWORD, DEMO_PREFIX, demo_data_build, demo_data_reset, demo_logins
 from cascade.models import (
     Outcome,
@@ -346,3 +346,45 @@ def test_another_seed_builds_other_people(demo):
     )
     assert len(other_numbers) == len(numbers)
     assert other_names != names
+
+
+def test_the_lineage_index_is_built_with_the_demo_data(demo):
+    assert lineage.links_are_current()
+
+
+def test_the_reach_of_all_434_first_generation_trainers_is_the_6207_cascade_participants(demo):
+    first = first_generation()
+    assert len(first) == 434
+    together = reach.reach_of(first, detail=False)
+    assert together.total == 6207
+    assert lineage.descendant_ids(first) == cascade_people()
+    # Generation 2 directly, and generation 3 through the trainers they trained.
+    levels = {level.depth: level.people for level in together.by_level}
+    assert set(levels) == {1, 2} and levels[2] == 360
+
+
+def test_a_cascade_participants_lineage_page_shows_their_trainer_and_that_trainers_tot_trainer(demo, client):
+    from django.urls import reverse
+
+    from tests.conftest import log_in_verified
+
+    log_in_verified(client, get_user_model().objects.get(username="auditor"))
+    sample = sorted(cascade_people())[::700]
+    for person_id in sample:
+        response = client.get(reverse("cascade:person_lineage", args=[person_id]))
+        assert response.status_code == 200
+        chain = response.context["chain"]
+        html = response.content.decode()
+        cascade_sessions = [s for s in chain.sessions if s.edge.kind == SessionKind.CASCADE]
+        assert cascade_sessions, person_id
+        for session in cascade_sessions:
+            for trainer in session.trainers:
+                assert trainer.person.service_number in html
+                # Each trainer's ToT trainers are drawn above them, up to generation 0.
+                tops = [t for s in trainer.sessions if s.edge.kind == SessionKind.TOT for t in s.trainers]
+                assert tops or trainer.shown_above, (person_id, trainer.person.pk)
+                for top in tops:
+                    assert top.person.service_number in html
+                    if top.generation != 0:  # a second-generation trainer: one more ToT up
+                        assert top.sessions or top.shown_above
+        assert response.context["generation"] in {2, 3}
