@@ -82,7 +82,7 @@ def build_records():
     Participation.objects.filter(session__ref__startswith="BENCH-").delete()
     SessionTrainer.objects.filter(session__ref__startswith="BENCH-").delete()
     TrainingSession.objects.filter(ref__startswith="BENCH-").delete()
-    Person.objects.filter(service_number__startswith="B").delete()
+    Person.objects.filter(service_number__startswith="BP").delete()
 
     baghdad = Governorate.objects.get(code="BG")
     course = Course.objects.get(code="MPS-01")
@@ -136,7 +136,7 @@ def build_records():
     Person.objects.bulk_create(
         [
             Person(
-                service_number=f"B{n:07d}",
+                service_number=f"BP{n:07d}",
                 name_ar=f"منتسب {n}",
                 name_ar_normalized=f"منتسب {n}",
                 gender="M" if n % 7 else "F",
@@ -154,7 +154,7 @@ def write_file(path: Path, rows: int) -> None:
     lines = []
     for i in range(rows):
         session, person = i // PER_SESSION, i % PEOPLE
-        lines.append([f"BENCH-{session % SESSIONS:05d}", f"B{person:07d}", 4, 30 + i % 40, 60 + i % 40, "completed"])
+        lines.append([f"BENCH-{session % SESSIONS:05d}", f"BP{person:07d}", 4, 30 + i % 40, 60 + i % 40, "completed"])
     path.write_text(
         write_csv(["session_ref", "service_number", "days_attended", "pre_score", "post_score", "outcome"], lines)
     )

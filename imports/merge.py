@@ -15,7 +15,9 @@ holding one certificate…), the collision is resolved explicitly:
 The sessions either person took part in are then checked with the cascade's rules
 (``cascade.integrity``): a merge that would make someone train themselves or close a cycle in
 the lineage is refused and nothing changes. History tables (relations that do nothing on delete)
-are left as they were: they record the past.
+are left as they were: they record the past. The lineage index (``cascade.LineageLink``) is
+derived from sessions, so it is not moved but recomputed for the survivor and everyone below
+either person.
 """
 
 from dataclasses import dataclass, field
@@ -25,7 +27,16 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from cascade.integrity import check_session
-from cascade.models import Outcome, Participation, SessionTrainer, TrainerQualification, TrainerRole, TrainingSession
+from cascade.lineage import descendant_ids, links_recompute
+from cascade.models import (
+    LineageLink,
+    Outcome,
+    Participation,
+    SessionTrainer,
+    TrainerQualification,
+    TrainerRole,
+    TrainingSession,
+)
 from cascade.services import session_draft
 from lms.models import Person
 
@@ -43,8 +54,12 @@ class MergeOutcome:
     combined: dict[str, int] = field(default_factory=dict)
 
 
+# Tables derived from others, rebuilt after the merge rather than moved.
+DERIVED = {LineageLink}
+
+
 def person_relations() -> list:
-    """Every relation from another model's foreign key or one-to-one field to Person."""
+    """Every relation from another model's foreign key or one-to-one field to Person (derived tables aside)."""
     return [
         relation
         for relation in Person._meta.get_fields(include_hidden=True)
@@ -52,6 +67,7 @@ def person_relations() -> list:
         and not relation.concrete
         and (relation.one_to_many or relation.one_to_one)
         and relation.field.remote_field.on_delete is not models.DO_NOTHING
+        and relation.related_model not in DERIVED
     ]
 
 
@@ -67,6 +83,7 @@ def person_merge(*, survivor: Person, duplicate: Person) -> MergeOutcome:
     session_ids |= set(
         SessionTrainer.objects.filter(person__in=[survivor, duplicate]).values_list("session_id", flat=True)
     )
+    below = descendant_ids([survivor.pk, duplicate.pk]) - {survivor.pk, duplicate.pk}
 
     outcome = MergeOutcome(survivor_id=survivor.pk)
     for relation in person_relations():
@@ -83,7 +100,8 @@ def person_merge(*, survivor: Person, duplicate: Person) -> MergeOutcome:
         outcome.moved[label] = model._base_manager.filter(**{fk.name: duplicate}).update(**{fk.name: survivor})
 
     _keep_identity(survivor, duplicate)
-    duplicate.delete()
+    duplicate.delete()  # its lineage pairs go with it (on delete cascade)
+    links_recompute({survivor.pk, *below})
 
     errors = []
     for session in TrainingSession.objects.filter(pk__in=session_ids):
@@ -117,6 +135,9 @@ def _unique_field_sets(model, fk_name: str) -> list[tuple[list[str], models.Q | 
     sets += [(list(together), None) for together in model._meta.unique_together if fk_name in together]
     if model._meta.get_field(fk_name).unique:
         sets.append(([fk_name], None))
+    pk = model._meta.pk
+    if isinstance(pk, models.CompositePrimaryKey) and fk_name in pk.field_names:
+        sets.append((list(pk.field_names), None))
     return sets
 
 

@@ -17,6 +17,7 @@ row would otherwise silently overwrite the first.
 import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from functools import cache
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -29,6 +30,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import InvalidRow, RowResult
 
 from cascade.integrity import ParticipantDraft, SessionDraft
+from cascade.lineage import descendant_ids, links_add_session, links_rebuild
 from cascade.models import (
     Outcome,
     Participation,
@@ -71,6 +73,9 @@ UNKNOWN_STATION = _("No police station called “{value}” in this person's gov
 YEAR_OUT_OF_RANGE = _("{year} is not a plan year (2000–2100).")
 
 CHUNK = 2000
+# Past this many sessions written at once, the lineage index is rebuilt in one pass instead of
+# extended session by session.
+LINKS_REBUILD_OVER = 200
 INVALID = RowResult.IMPORT_TYPE_INVALID
 
 
@@ -78,6 +83,13 @@ def _chunks(values: Iterable, size: int = CHUNK):
     values = list(values)
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def _descendants(person_ids: set[int]) -> set[int]:
+    found: set[int] = set()
+    for chunk in _chunks(person_ids, 5000):
+        found |= descendant_ids(chunk)
+    return found
 
 
 def _label(person: Person) -> str:
@@ -93,6 +105,11 @@ def _draft(**fields) -> SessionDraft:
 def _participant(**fields) -> ParticipantDraft:
     known = {f.name for f in dataclasses.fields(ParticipantDraft)}
     return ParticipantDraft(**{name: value for name, value in fields.items() if name in known})
+
+
+@cache
+def _relation_names(model) -> frozenset[str]:
+    return frozenset(f.name for f in model._meta.concrete_fields if f.is_relation)
 
 
 class PreloadedInstanceLoader(BaseInstanceLoader):
@@ -168,7 +185,7 @@ class RecordResource(resources.ModelResource):
         errors = dict(import_validation_errors or {})
         # Field checks that cost no query: length, choices, digits. Relations were resolved from
         # the preloaded tables, and uniqueness is the import's identity, so neither is re-checked.
-        exclude = set(errors) | {f.name for f in instance._meta.concrete_fields if f.is_relation}
+        exclude = set(errors) | _relation_names(type(instance))
         try:
             instance.clean_fields(exclude=exclude)
         except ValidationError as exc:
@@ -543,8 +560,9 @@ class TrainingSessionResource(RecordResource):
         stored = self.stored_trainers.get(session.pk, [])
         wanted = {(t.person_id, t.role) for t in self._trainer_rows(session)}
         if {(t.person_id, t.role) for t in stored} != wanted:
-            SessionTrainer.objects.filter(session_id=session.pk).delete()
+            SessionTrainer.objects.filter(session_id=session.pk).delete()  # the index follows (signals)
             SessionTrainer.objects.bulk_create(self._trainer_rows(session))
+            links_add_session(session.pk)
 
     def _attribute_of(self, violation, session) -> str:
         rule, params = violation.rule, violation.params
@@ -571,6 +589,8 @@ class TrainingSessionResource(RecordResource):
 
 
 class ParticipationResource(RecordResource):
+    _service_number = ServiceNumberWidget()
+
     session = Field("session", "session_ref", SessionWidget(required=True))
     person = Field("person", "service_number", PersonWidget(required=True))
     days_attended = Field("days_attended", "days_attended", CountWidget())
@@ -586,14 +606,24 @@ class ParticipationResource(RecordResource):
         import_id_fields = ("session", "person")
 
     def _number(self, row) -> str | None:
+        raw = row.get("service_number")
         try:
-            return ServiceNumberWidget().clean(row.get("service_number"))
-        except ValueError:
+            return self._numbers[raw]
+        except KeyError:
+            try:
+                number = self._service_number.clean(raw)
+            except ValueError:
+                number = None
+            self._numbers[raw] = number
+            return number
+        except TypeError:  # an unhashable cell
             return None
 
     def preload(self, dataset):
-        refs = {matching.text(row.get("session_ref")) for row in dataset.dict} - {""}
-        numbers = {n for n in (self._number(row) for row in dataset.dict) if n}
+        self._numbers: dict = {}
+        rows = dataset.dict
+        refs = {matching.text(row.get("session_ref")) for row in rows} - {""}
+        numbers = {n for n in (self._number(row) for row in rows) if n}
         self.sessions: dict[str, TrainingSession] = {}
         for chunk in _chunks(refs):
             self.sessions.update((s.ref, s) for s in TrainingSession.objects.filter(ref__in=chunk))
@@ -644,7 +674,14 @@ class ParticipationResource(RecordResource):
         groups: dict[int, list[tuple[int, Participation, bool]]] = {}
         for item in pending:
             groups.setdefault(item[1].session_id, []).append(item)
-        done, written = 0, []
+        # Another session of this file can change a session's cycle check only when one of its
+        # trainers is taught — directly or further down — by someone the file adds as a participant.
+        # Then each session is written and indexed before the next one is checked; otherwise every
+        # session is checked against the stored lineage and all are written together at the end.
+        added = {p.person_id for _, p, _ in pending}
+        below_added = added | _descendants(added)
+        in_step = any(t in below_added for sid in groups for t in self.trainer_ids.get(sid, ()))
+        done, passed = 0, []
         for session_id, items in groups.items():
             session = items[0][1].session
             participants = dict(self.stored[session_id])
@@ -667,16 +704,34 @@ class ParticipationResource(RecordResource):
             if violations:
                 self._attribute(violations, items)
             else:
-                # Written session by session, so the next session's cycle check sees these edges.
-                Participation.objects.bulk_create([p for _, p, is_create in items if is_create])
-                Participation.objects.bulk_update(
-                    [p for _, p, is_create in items if not is_create],
-                    ["days_attended", "pre_score", "post_score", "outcome"],
-                )
-                written.append(session_id)
+                passed.append(session_id)
+                if in_step:
+                    self._write(items)
+                    links_add_session(session_id)
             done += len(items)
-            self.progress_step(done)
-        self._headcounts_cover_named(written)
+            if done % 1000 < len(items):
+                self.progress_step(done)
+        if self._result.has_validation_errors():
+            return  # the file is refused and rolled back: writing the rest would be wasted
+        if not in_step:
+            self._write([item for session_id in passed for item in groups[session_id]])
+            # bulk_create sends no signal: the lineage index learns the new edges here, session by
+            # session, or by one rebuild after a large load (as cascade.lineage advises).
+            if len(passed) > LINKS_REBUILD_OVER:
+                links_rebuild()
+            else:
+                for session_id in passed:
+                    links_add_session(session_id)
+        self._headcounts_cover_named(passed)
+
+    @staticmethod
+    def _write(items) -> None:
+        Participation.objects.bulk_create([p for _, p, is_create in items if is_create], batch_size=5000)
+        Participation.objects.bulk_update(
+            [p for _, p, is_create in items if not is_create],
+            ["days_attended", "pre_score", "post_score", "outcome"],
+            batch_size=2000,
+        )
 
     def _attribute(self, violations, items) -> None:
         row_of = {_label(p.person): number for number, p, _ in items}
