@@ -584,22 +584,29 @@ def generations_of(person_ids: Iterable[int]) -> dict[int, int]:
 
 
 def chain_edges(person_id: int) -> list[ChainEdge]:
-    """Every trainer → participant edge among the person and their ancestors: all paths up to generation 0."""
+    """Every trainer → participant edge among the person and their ancestors: all paths up to generation 0.
+
+    Two small queries joined here: one ORM query spanning both multi-valued relations would join
+    them separately for the filter and for the values, pairing trainers with the wrong participants.
+    """
     above = set(LineageLink.objects.filter(descendant_id=person_id).values_list("ancestor_id", flat=True))
     if not above:
         return []
+    attended: dict[int, list[int]] = {}
+    for session_id, participant_id in Participation.objects.filter(person_id__in=above | {person_id}).values_list(
+        "session_id", "person_id"
+    ):
+        attended.setdefault(session_id, []).append(participant_id)
     rows = (
-        SessionTrainer.objects.filter(person_id__in=above, session__participations__person_id__in=above | {person_id})
-        .exclude(person_id=F("session__participations__person_id"))
+        SessionTrainer.objects.filter(session_id__in=list(attended), person_id__in=above)
         .values_list(
-            "session_id",
-            "session__ref",
-            "session__course__code",
-            "session__kind",
-            "session__start_date",
-            "person_id",
-            "session__participations__person_id",
+            "session_id", "session__ref", "session__course__code", "session__kind", "session__start_date", "person_id"
         )
         .order_by("session__start_date", "session__ref", "person_id")
     )
-    return [ChainEdge(*row) for row in rows]
+    return [
+        ChainEdge(session_id, ref, code, kind, day, trainer_id, participant_id)
+        for session_id, ref, code, kind, day, trainer_id in rows
+        for participant_id in attended[session_id]
+        if participant_id != trainer_id
+    ]

@@ -95,10 +95,10 @@ def _workspace_url(session_id: int) -> str | None:
 
 @dataclass
 class ChainSession:
-    """A session through which the person above was trained, with its trainers."""
+    """One session in which a trainer of the chain trained people of the chain below them."""
 
     edge: lineage.ChainEdge
-    trainers: list["ChainNode"]
+    trained: list[Person] = field(default_factory=list)
 
     @property
     def kind_label(self) -> str:
@@ -106,35 +106,39 @@ class ChainSession:
 
 
 @dataclass
-class ChainNode:
+class ChainEntry:
     person: Person
     generation: int | None
     sessions: list[ChainSession] = field(default_factory=list)
-    shown_above: bool = False  # drawn with its own trainers elsewhere on the page
 
 
-def _chain(person: Person) -> ChainNode:
-    """The chain above ``person`` as a tree to draw; a person reached by several paths is drawn in full once."""
+@dataclass
+class ChainLevel:
+    depth: int  # 1 = trained the person directly
+    entries: list[ChainEntry]
+
+
+def _chain(person: Person) -> list[ChainLevel]:
+    """The people above ``person``, level by level from the master trainers down, each drawn once with the
+    sessions in which they trained the people of the chain below them: every path, without repeating anyone."""
+    above = lineage.ancestors_by_depth(person.pk)
+    if not above:
+        return []
     edges = lineage.chain_edges(person.pk)
-    ids = {person.pk} | {e.trainer_id for e in edges}
-    people = Person.objects.select_related("governorate").in_bulk(ids)
-    generations = lineage.generations_of(ids)
-    sessions_of: dict[int, dict[int, tuple[lineage.ChainEdge, list[int]]]] = {}
-    for e in edges:
-        sessions_of.setdefault(e.participant_id, {}).setdefault(e.session_id, (e, []))[1].append(e.trainer_id)
-    expanded: set[int] = set()
-
-    def node(pk: int) -> ChainNode:
-        current = ChainNode(people[pk], generations.get(pk))
-        if pk in expanded:
-            current.shown_above = pk in sessions_of
-            return current
-        expanded.add(pk)
-        for edge, trainer_ids in sessions_of.get(pk, {}).values():
-            current.sessions.append(ChainSession(edge, [node(t) for t in trainer_ids]))
-        return current
-
-    return node(person.pk)
+    people = Person.objects.select_related("governorate").in_bulk({person.pk, *above})
+    generations = lineage.generations_of(above)
+    sessions_of: dict[int, dict[int, ChainSession]] = {}
+    for edge in edges:
+        session = sessions_of.setdefault(edge.trainer_id, {}).setdefault(edge.session_id, ChainSession(edge))
+        session.trained.append(people[edge.participant_id])
+    levels: dict[int, list[ChainEntry]] = {}
+    for pk, depth in above.items():
+        entry = ChainEntry(people[pk], generations.get(pk), list(sessions_of.get(pk, {}).values()))
+        levels.setdefault(depth, []).append(entry)
+    return [
+        ChainLevel(depth, sorted(levels[depth], key=lambda e: (e.generation is None, e.generation, e.person.name_ar)))
+        for depth in sorted(levels, reverse=True)
+    ]
 
 
 # --- The tree below -----------------------------------------------------------------------------

@@ -373,18 +373,22 @@ def test_a_cascade_participants_lineage_page_shows_their_trainer_and_that_traine
     for person_id in sample:
         response = client.get(reverse("cascade:person_lineage", args=[person_id]))
         assert response.status_code == 200
-        chain = response.context["chain"]
+        chain = response.context["chain"]  # levels from generation 0 down to the participant's trainers
         html = response.content.decode()
-        cascade_sessions = [s for s in chain.sessions if s.edge.kind == SessionKind.CASCADE]
-        assert cascade_sessions, person_id
-        for session in cascade_sessions:
-            for trainer in session.trainers:
-                assert trainer.person.service_number in html
-                # Each trainer's ToT trainers are drawn above them, up to generation 0.
-                tops = [t for s in trainer.sessions if s.edge.kind == SessionKind.TOT for t in s.trainers]
-                assert tops or trainer.shown_above, (person_id, trainer.person.pk)
-                for top in tops:
-                    assert top.person.service_number in html
-                    if top.generation != 0:  # a second-generation trainer: one more ToT up
-                        assert top.sessions or top.shown_above
+        trainers = [entry.person for entry in chain[-1].entries]
+        assert trainers, person_id
+        trained_in_tot = {
+            trained.pk
+            for level in chain
+            for entry in level.entries
+            for session in entry.sessions
+            if session.edge.kind == SessionKind.TOT
+            for trained in session.trained
+        }
+        for trainer in trainers:
+            assert trainer.service_number in html
+            assert trainer.pk in trained_in_tot, (person_id, trainer.pk)  # their ToT trainer is drawn above
+        assert {entry.generation for entry in chain[0].entries} == {0}  # up to the master trainers
+        for entry in chain[0].entries:
+            assert entry.person.service_number in html
         assert response.context["generation"] in {2, 3}

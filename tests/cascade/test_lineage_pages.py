@@ -38,12 +38,14 @@ def test_a_trainer_sees_the_chain_of_their_participant_up_to_the_master_trainer(
     client.force_login(trainer_login(world.trainer_a))
     response = client.get(lineage_url(world.participant_a))
     assert response.status_code == 200
-    chain = response.context["chain"]
-    (session,) = chain.sessions
-    assert {node.person for node in session.trainers} == {world.trainer_a, world.co_trainer}
-    # Each trainer's own ToT, led by the master trainer (generation 0), is drawn above them.
-    tops = {t.person for node in session.trainers for s in node.sessions for t in s.trainers}
-    assert tops == {cascade.master}
+    top, direct = response.context["chain"]  # from generation 0 down to the trainers of the participant
+    assert {entry.person for entry in direct.entries} == {world.trainer_a, world.co_trainer}
+    assert [entry.person for entry in top.entries] == [cascade.master]
+    (session,) = [s for s in direct.entries[0].sessions]
+    assert session.edge.session_id == world.session_a.pk and session.trained == [world.participant_a]
+    # The master trainer trained both of them in ToT sessions: every path is drawn.
+    trained_by_master = {person for s in top.entries[0].sessions for person in s.trained}
+    assert trained_by_master == {world.trainer_a, world.co_trainer}
     html = response.content.decode()
     for person in (world.trainer_a, world.co_trainer, cascade.master):
         assert person.service_number in html
