@@ -89,6 +89,8 @@ def index(request):
 def job_detail(request, pk):
     job = _own_job(request, pk)
     rows = services.dry_run_rows(job) if job.dry_run_report else []
+    for row in rows:
+        row["status_label"] = services.STATUS_LABELS.get(row["status"], row["status"])
     problems = [r for r in rows if r["status"] == services.ERROR or r["reason"]]
     others = [r for r in rows if not (r["status"] == services.ERROR or r["reason"])]
     return render(
