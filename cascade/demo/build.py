@@ -14,7 +14,7 @@ At scale 1 (seed 004, 2020 – July 2024):
   part in direct sessions;
 - ``HEADCOUNT_SESSIONS`` cascade sessions were reported as headcounts, with at most a few names of
   people already counted, so they change no figure.
-Every figure but the master trainers is multiplied by ``scale``.
+Every figure is multiplied by ``scale``, but the master trainers grow one team of twelve per twelve units.
 
 The rows satisfy every rule of ``cascade.integrity`` by construction (the services are not called
 per row: that would take hours at benchmark scale). Sessions are generated and written in batches,
@@ -220,9 +220,13 @@ class _Licences:
         return None
 
 
+def master_trainers(scale: int) -> int:
+    return MASTER_TRAINERS * math.ceil(scale / 12)
+
+
 def expected_people(scale: int) -> int:
     """How many demo people a build at ``scale`` creates."""
-    return MASTER_TRAINERS + scale * (TOT_TRAINERS + TOT_DROPOUTS + CASCADE_PEOPLE + DIRECT_PEOPLE)
+    return master_trainers(scale) + scale * (TOT_TRAINERS + TOT_DROPOUTS + CASCADE_PEOPLE + DIRECT_PEOPLE)
 
 
 class Builder:
@@ -310,9 +314,10 @@ class Builder:
         return s
 
     def _masters(self) -> _Group:
-        # The programme's own experts are a small team at any scale: at benchmark scale each of them
-        # heads a cascade of tens of thousands of people, the hardest case for the lineage queries.
-        count = MASTER_TRAINERS
+        # The programme's own experts grow far slower than the cascade: one team of twelve per twelve
+        # units of scale (12 at scale 1, 60 at scale 56), so that at benchmark scale the largest
+        # trainers head cascades of about 80,000 people, as the lineage queries' baseline assumes.
+        count = master_trainers(self.scale)
         # The programme's experts: civilians, based in Baghdad, one in four a woman.
         group = self._people(("BG", i % 4 == 3, Rank.CIVILIAN, "master") for i in range(count))
         self.summary.master_trainers = count
