@@ -59,6 +59,7 @@ from imports.widgets import (
 )
 from lms.models import Gender, Person, Rank, person_label
 from lms.text import normalize_arabic
+from ops.history import bulk_create_with_history, bulk_update_with_history
 from plans.models import Target
 
 DUPLICATE_ROW = _("The same record is already in row {line} of this file.")
@@ -73,6 +74,7 @@ UNKNOWN_STATION = _("No police station called “{value}” in this person's gov
 YEAR_OUT_OF_RANGE = _("{year} is not a plan year (2000–2100).")
 
 CHUNK = 2000
+HISTORY_REASON = "bulk import"
 # Past this many sessions written at once, the lineage index is rebuilt in one pass instead of
 # extended session by session.
 LINKS_REBUILD_OVER = 200
@@ -284,6 +286,11 @@ class RecordResource(resources.ModelResource):
         if self.scope_centre is not None and centre is not None and centre.pk != self.scope_centre.pk:
             raise ValidationError({attribute: str(OTHER_CENTRE.format(centre=centre, own=self.scope_centre))})
 
+    @property
+    def acting_user(self):
+        """Who the history records as having made the change: the importing account, when known."""
+        return self.user if getattr(self.user, "pk", None) else None
+
     def progress_step(self, done_rows: int) -> None:
         self.progress(self.total + done_rows, 2 * self.total)
 
@@ -376,11 +383,11 @@ class PersonResource(RecordResource):
         now = timezone.now()
         new = [instance for _, instance, is_create in pending if is_create]
         updated = [instance for _, instance, is_create in pending if not is_create]
-        Person.objects.bulk_create(new, batch_size=1000)
+        bulk_create_with_history(new, Person, user=self.acting_user, reason=HISTORY_REASON, batch_size=1000)
         for instance in updated:
             instance.updated_at = now
         fields = [*self._meta.fields[1:], "name_ar_normalized", "updated_at"]
-        Person.objects.bulk_update(updated, fields, batch_size=1000)
+        bulk_update_with_history(updated, fields, Person, user=self.acting_user, reason=HISTORY_REASON, batch_size=1000)
         self.progress_step(self.total)
 
 
@@ -530,9 +537,13 @@ class TrainingSessionResource(RecordResource):
             done += 1
             if done % 250 == 0:
                 self.progress_step(done)
-        TrainingSession.objects.bulk_create(new, batch_size=1000)
-        SessionTrainer.objects.bulk_create(
-            [row for session in new for row in self._trainer_rows(session)], batch_size=2000
+        bulk_create_with_history(new, TrainingSession, user=self.acting_user, reason=HISTORY_REASON, batch_size=1000)
+        bulk_create_with_history(
+            [row for session in new for row in self._trainer_rows(session)],
+            SessionTrainer,
+            user=self.acting_user,
+            reason=HISTORY_REASON,
+            batch_size=2000,
         )
         self.progress_step(self.total)
 
@@ -561,7 +572,9 @@ class TrainingSessionResource(RecordResource):
         wanted = {(t.person_id, t.role) for t in self._trainer_rows(session)}
         if {(t.person_id, t.role) for t in stored} != wanted:
             SessionTrainer.objects.filter(session_id=session.pk).delete()  # the index follows (signals)
-            SessionTrainer.objects.bulk_create(self._trainer_rows(session))
+            bulk_create_with_history(
+                self._trainer_rows(session), SessionTrainer, user=self.acting_user, reason=HISTORY_REASON
+            )
             links_add_session(session.pk)
 
     def _attribute_of(self, violation, session) -> str:
@@ -724,12 +737,20 @@ class ParticipationResource(RecordResource):
                     links_add_session(session_id)
         self._headcounts_cover_named(passed)
 
-    @staticmethod
-    def _write(items) -> None:
-        Participation.objects.bulk_create([p for _, p, is_create in items if is_create], batch_size=5000)
-        Participation.objects.bulk_update(
+    def _write(self, items) -> None:
+        bulk_create_with_history(
+            [p for _, p, is_create in items if is_create],
+            Participation,
+            user=self.acting_user,
+            reason=HISTORY_REASON,
+            batch_size=5000,
+        )
+        bulk_update_with_history(
             [p for _, p, is_create in items if not is_create],
             ["days_attended", "pre_score", "post_score", "outcome"],
+            Participation,
+            user=self.acting_user,
+            reason=HISTORY_REASON,
             batch_size=2000,
         )
 
@@ -765,7 +786,9 @@ class ParticipationResource(RecordResource):
                 if (men, women) != (session.headcount_male, session.headcount_female):
                     session.headcount_male, session.headcount_female = men, women
                     changed.append(session)
-        TrainingSession.objects.bulk_update(changed, ["headcount_male", "headcount_female"], batch_size=1000)
+        bulk_update_with_history(
+            changed, ["headcount_male", "headcount_female"], TrainingSession, reason=HISTORY_REASON, batch_size=1000
+        )
 
 
 # --- targets --------------------------------------------------------------------------------
@@ -824,10 +847,19 @@ class TargetResource(RecordResource):
         self.scope_error("training_centre", instance.training_centre if instance.training_centre_id else None)
 
     def apply(self, pending):
-        Target.objects.bulk_create([t for _, t, is_create in pending if is_create], batch_size=1000)
-        Target.objects.bulk_update(
+        bulk_create_with_history(
+            [t for _, t, is_create in pending if is_create],
+            Target,
+            user=self.acting_user,
+            reason=HISTORY_REASON,
+            batch_size=1000,
+        )
+        bulk_update_with_history(
             [t for _, t, is_create in pending if not is_create],
             ["target_participants", "target_women"],
+            Target,
+            user=self.acting_user,
+            reason=HISTORY_REASON,
             batch_size=1000,
         )
         self.progress_step(self.total)
