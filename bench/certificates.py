@@ -40,6 +40,12 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--fresh-count",
+        type=int,
+        default=0,
+        help="time (a) on only the first N certificates and project its total to --count (default: all)",
+    )
     parser.add_argument("--var-dir", default="")
     return parser.parse_args()
 
@@ -62,6 +68,12 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (from /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def children(pid: int) -> list[int]:
@@ -135,10 +147,11 @@ def main() -> None:
 
     # (a) a fresh renderer (fonts, style sheet) for every certificate, in one process
     fresh: list[float] = []
-    started = time.perf_counter()
+    fresh_ids = chosen[: args.fresh_count] if args.fresh_count else chosen
+    started, fresh_cpu = time.perf_counter(), time.process_time()
     for participation in (
         services.batch_participations(batch)
-        .filter(pk__in=chosen)
+        .filter(pk__in=fresh_ids)
         .select_related("person", "session__course", "session__training_centre")
     ):
         t0 = time.perf_counter()
@@ -147,14 +160,16 @@ def main() -> None:
             certificate=services.certificate_issue(participation=participation), design=design
         )
         fresh.append(time.perf_counter() - t0)
-    fresh_total = time.perf_counter() - started
-    assert Certificate.objects.with_pdf().count() == len(chosen)
+    fresh_cpu = (time.process_time() - fresh_cpu) / len(fresh_ids)
+    fresh_total = (time.perf_counter() - started) * len(chosen) / len(fresh_ids)
+    assert Certificate.objects.with_pdf().count() == len(fresh_ids)
 
     # A warm single-process sample: the per-certificate time of the batch path's code.
     pdf.reset_renderer()
     Certificate.objects.all().delete()
     shutil.rmtree(private_storage().location, ignore_errors=True)
     warm: list[float] = []
+    warm_cpu = time.process_time()
     sample = chosen[:100]
     for participation in (
         services.batch_participations(batch)
@@ -166,6 +181,7 @@ def main() -> None:
             certificate=services.certificate_issue(participation=participation), design=design
         )
         warm.append(time.perf_counter() - t0)
+    warm_cpu = (time.process_time() - warm_cpu) / len(warm)
     Certificate.objects.all().delete()
     shutil.rmtree(private_storage().location, ignore_errors=True)
 
@@ -196,6 +212,7 @@ def main() -> None:
                 time.sleep(0.2)
             time.sleep(2)
             worker_rss[0].extend(rss_mib(pid) for pid in children(worker.pid))
+            cpu_before = sum(cpu_seconds(pid) for pid in [worker.pid, *children(worker.pid)])
             started = time.perf_counter()
             for ids in chunks:
                 certificate_batch_chunk.apply_async((batch.pk, ids), queue=queue)
@@ -204,6 +221,7 @@ def main() -> None:
                     sys.exit(f"the worker exited:\n{log.read_text()}")
                 time.sleep(0.05)
             batch_total = time.perf_counter() - started
+            batch_cpu = sum(cpu_seconds(pid) for pid in [worker.pid, *children(worker.pid)]) - cpu_before
             worker_rss[1].extend(rss_mib(pid) for pid in children(worker.pid))
             mode = f"Celery worker, {args.workers} processes, Redis broker"
         finally:
@@ -223,15 +241,17 @@ def main() -> None:
         with get_context("fork").Pool(args.workers) as pool:
             pool.map(_chunk_in_pool, [(batch.pk, ids) for ids in chunks])
         batch_total = time.perf_counter() - started
+        batch_cpu = 0.0
         mode = f"multiprocessing pool of {args.workers} (no Redis)"
     assert Certificate.objects.count() == len(chosen), "one certificate per participation"
 
     n = len(chosen)
     per_batch = batch_total / n
     print()
+    measured = "" if len(fresh) == n else f" (timed on {len(fresh):,}, total projected)"
     print(
         f"(a) fresh render per certificate, 1 process: median {statistics.median(fresh) * 1000:6.1f} ms, "
-        f"total {fresh_total:7.1f} s for {n:,}"
+        f"total {fresh_total:7.1f} s for {n:,}{measured}"
     )
     print(f"(b) batch path ({mode}):")
     print(
@@ -253,6 +273,13 @@ def main() -> None:
         print(
             f"worker processes' memory (RSS): {', '.join(f'{v:.0f}' for v in worker_rss[0])} MiB before, "
             f"{', '.join(f'{v:.0f}' for v in worker_rss[1])} MiB after {n:,} certificates"
+        )
+    if batch_cpu:
+        idle = batch_cpu / n / args.workers * CASCADE_PARTICIPANTS
+        print(
+            f"CPU time per certificate: (a) {fresh_cpu * 1000:.0f} ms, warm {warm_cpu * 1000:.0f} ms, "
+            f"(b) {batch_cpu / n * 1000:.0f} ms in the workers; on {args.workers} otherwise idle cores the batch "
+            f"path would take about {idle:.0f} s = {idle / 60:.1f} min for {CASCADE_PARTICIPANTS:,}"
         )
     print(f"machine: {os.cpu_count()} CPUs, load average before the run {load_before:.1f}")
 

@@ -48,7 +48,7 @@ table { display: table } tr { display: table-row } td, th { display: table-cell 
 head, title, meta, link, style, script, template { display: none }
 span, strong, b, em, i, small, a, br, img, svg { display: inline }
 strong, b, h1, h2, h3 { font-weight: bold } em, i { font-style: italic }
-[dir] { unicode-bidi: embed } [dir=rtl i] { direction: rtl } [dir=ltr i] { direction: ltr }
+[dir=rtl i] { direction: rtl } [dir=ltr i] { direction: ltr }
 svg:not(:root) { overflow: hidden }
 """
 

@@ -130,3 +130,18 @@ def register_batch_menu_item():
 @hooks.register("register_admin_urls")
 def register_certificates_admin_urls():
     return [path("certificates/", include((admin_urls, "certificates_admin"), namespace="certificates_admin"))]
+
+
+@hooks.register("lms_certificate_links")
+def certificate_links_for_my_learning(person):
+    """The trainee's current certificates for "My learning" (lms asks through this hook)."""
+    from lms.selectors import CertificateLink
+
+    return [
+        CertificateLink(
+            course_id=certificate.course_id,
+            label=_("%(kind)s %(serial)s") % {"kind": certificate.get_kind_display(), "serial": certificate.serial},
+            url=reverse("certificates:pdf", args=[certificate.serial]),
+        )
+        for certificate in Certificate.objects.active().filter(person=person).order_by("issued_at")
+    ]

@@ -137,3 +137,15 @@ def test_an_elearning_completion_signal_issues_one_certificate_and_renders_it(
     assert certificate.pdf and len(certificate.pdf_sha256) == 64
     course_completed.send(sender=None, completion_id=42, **kwargs)
     assert Certificate.objects.count() == 2
+
+
+def test_my_learning_lists_the_trainees_current_certificates(closed):
+    from lms.selectors import certificate_links
+
+    certificate = services.certificate_issue(participation=participation_of(closed))
+    links = certificate_links(closed.completer)
+    assert [(link.course_id, link.url) for link in links] == [
+        (certificate.course_id, f"/certificates/{certificate.serial}.pdf")
+    ]
+    services.certificate_revoke(certificate=certificate, by=None, reason="Wrong course")
+    assert certificate_links(closed.completer) == []

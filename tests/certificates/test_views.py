@@ -19,6 +19,12 @@ def certificate(closed) -> Certificate:
     return services.certificate_pdf_ensure(certificate=services.certificate_issue(participation=participation))
 
 
+@pytest.fixture
+def english(client, settings):
+    """The page in English: the request's language comes from the language cookie, not the test's."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 def verify_url(code: str) -> str:
     return reverse("certificates:verify_code", args=[code])
 
