@@ -1,0 +1,259 @@
+"""Consistent backups with a manifest of row counts, and restores that check them.
+
+A backup is a directory holding the database copy and ``manifest.json``:
+
+- PostgreSQL: ``pg_dump -Fc`` run on a snapshot exported by this process
+  (``pg_export_snapshot``), inside the same repeatable-read transaction that counts every table's
+  rows, so the manifest describes exactly the rows in the dump even while the site is in use.
+- SQLite: the online backup API (``sqlite3.Connection.backup``), then the rows are counted in the
+  copy, which nothing else writes.
+
+``restore`` loads a backup into an *empty* database (it refuses one that has tables), then counts
+every table again and fails, naming the tables, if any count differs from the manifest.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.db import connections
+
+MANIFEST = "manifest.json"
+POSTGRES_DUMP = "database.dump"
+SQLITE_COPY = "database.sqlite3"
+
+
+class BackupError(Exception):
+    pass
+
+
+@dataclass
+class RestoreReport:
+    tables: int
+    rows: int
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _engine(alias: str) -> str:
+    vendor = connections[alias].vendor
+    if vendor not in {"postgresql", "sqlite"}:
+        raise BackupError(f"Backups support PostgreSQL and SQLite, not {vendor}.")
+    return vendor
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise BackupError(f"{name} is not installed (Debian: apt-get install postgresql-client).")
+    return path
+
+
+def _pg_env_and_args(alias: str) -> tuple[dict[str, str], list[str]]:
+    settings_dict = connections[alias].settings_dict
+    env = {**os.environ}
+    if settings_dict.get("PASSWORD"):
+        env["PGPASSWORD"] = settings_dict["PASSWORD"]
+    args = []
+    for flag, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
+        if settings_dict.get(key):
+            args += [flag, str(settings_dict[key])]
+    args += ["--dbname", settings_dict["NAME"]]
+    return env, args
+
+
+def _pg_tables(cursor) -> list[str]:
+    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _sqlite_tables(connection: sqlite3.Connection) -> list[str]:
+    rows = connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def table_counts(alias: str = "default") -> dict[str, int]:
+    """Rows per table of the live database (used to compare a restored copy with its manifest)."""
+    with connections[alias].cursor() as cursor:
+        if _engine(alias) == "postgresql":
+            tables = _pg_tables(cursor)
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+            tables = [row[0] for row in cursor.fetchall()]
+        counts = {}
+        for table in tables:
+            cursor.execute(f"SELECT count(*) FROM {_quote(table)}")  # noqa: S608 - names from the catalogue
+            counts[table] = cursor.fetchone()[0]
+        return counts
+
+
+def backup(out_dir: Path, alias: str = "default") -> dict:
+    """Write a consistent backup of database ``alias`` into ``out_dir``; return its manifest."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if (out_dir / MANIFEST).exists():
+        raise BackupError(f"{out_dir} already holds a backup; choose an empty directory.")
+    engine = _engine(alias)
+    if engine == "postgresql":
+        filename, counts = _backup_postgresql(out_dir / POSTGRES_DUMP, alias)
+    else:
+        filename, counts = _backup_sqlite(out_dir / SQLITE_COPY, alias)
+    manifest = {
+        "format": 1,
+        "engine": engine,
+        "created_at": datetime.now(UTC).isoformat(),
+        "file": filename,
+        "sha256": _sha256(out_dir / filename),
+        "tables": counts,
+        "total_rows": sum(counts.values()),
+    }
+    (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    return manifest
+
+
+def _backup_postgresql(target: Path, alias: str) -> tuple[str, dict[str, int]]:
+    env, args = _pg_env_and_args(alias)
+    connection = connections[alias]
+    connection.ensure_connection()
+    raw = connection.connection
+    # A separate transaction on Django's connection, held open while pg_dump reads its snapshot.
+    previous_autocommit = raw.autocommit
+    raw.autocommit = False
+    try:
+        with raw.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+            counts = {}
+            for table in _pg_tables(cursor):
+                cursor.execute(f"SELECT count(*) FROM {_quote(table)}")  # noqa: S608 - names from the catalogue
+                counts[table] = cursor.fetchone()[0]
+            result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+                [_tool("pg_dump"), "--format=custom", f"--snapshot={snapshot}", "--file", str(target), *args],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        raw.rollback()
+    finally:
+        raw.autocommit = previous_autocommit
+    if result.returncode != 0:
+        target.unlink(missing_ok=True)
+        raise BackupError(f"pg_dump failed (exit {result.returncode}): {result.stderr.strip()}")
+    return target.name, counts
+
+
+def _backup_sqlite(target: Path, alias: str) -> tuple[str, dict[str, int]]:
+    source_path = connections[alias].settings_dict["NAME"]
+    if str(source_path) == ":memory:" or "mode=memory" in str(source_path):
+        # In-memory database (tests): copy through Django's own connection.
+        connections[alias].ensure_connection()
+        source = connections[alias].connection
+        close_source = False
+    else:
+        source = sqlite3.connect(str(source_path))
+        close_source = True
+    destination = sqlite3.connect(str(target))
+    try:
+        source.backup(destination)
+        counts = {
+            table: destination.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]  # noqa: S608
+            for table in _sqlite_tables(destination)
+        }
+    finally:
+        destination.close()
+        if close_source:
+            source.close()
+    return target.name, counts
+
+
+def read_manifest(backup_dir: Path) -> dict:
+    path = Path(backup_dir) / MANIFEST
+    if not path.exists():
+        raise BackupError(f"No {MANIFEST} in {backup_dir}: not a backup directory.")
+    manifest = json.loads(path.read_text())
+    data = Path(backup_dir) / manifest["file"]
+    if not data.exists():
+        raise BackupError(f"The backup file {data} named in the manifest is missing.")
+    if _sha256(data) != manifest["sha256"]:
+        raise BackupError(f"{data} does not match the manifest's SHA-256: the backup is damaged.")
+    return manifest
+
+
+def restore(backup_dir: Path, alias: str = "default") -> RestoreReport:
+    """Load the backup into database ``alias``, which must be empty; check every table's rows."""
+    manifest = read_manifest(backup_dir)
+    engine = _engine(alias)
+    if manifest["engine"] != engine:
+        raise BackupError(f"The backup is of a {manifest['engine']} database; the target is {engine}.")
+    existing = table_counts(alias)
+    if existing:
+        raise BackupError(
+            f"The target database is not empty ({len(existing)} tables, e.g. {sorted(existing)[0]}); "
+            "restore only into an empty database."
+        )
+    data = Path(backup_dir) / manifest["file"]
+    if engine == "postgresql":
+        env, args = _pg_env_and_args(alias)
+        connections[alias].close()
+        result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            [
+                _tool("pg_restore"),
+                "--no-owner",
+                "--no-privileges",
+                "--exit-on-error",
+                "--single-transaction",
+                *args,
+                str(data),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise BackupError(f"pg_restore failed (exit {result.returncode}): {result.stderr.strip()}")
+    else:
+        connections[alias].close()
+        target = connections[alias].settings_dict["NAME"]
+        source = sqlite3.connect(str(data))
+        destination = sqlite3.connect(str(target))
+        try:
+            source.backup(destination)
+        finally:
+            source.close()
+            destination.close()
+    restored = table_counts(alias)
+    expected = manifest["tables"]
+    differences = {
+        table: (expected.get(table), restored.get(table))
+        for table in set(expected) | set(restored)
+        if expected.get(table) != restored.get(table)
+    }
+    if differences:
+        listed = ", ".join(
+            f"{t}: {want} in the manifest, {got} restored" for t, (want, got) in sorted(differences.items())
+        )
+        raise BackupError(f"The restored database differs from the manifest: {listed}.")
+    return RestoreReport(tables=len(restored), rows=sum(restored.values()))
