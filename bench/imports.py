@@ -93,10 +93,7 @@ def build_records():
     from courses.models import Course
     from lms.models import Governorate, Person, TrainingCentre
 
-    remove_participations()
-    SessionTrainer.objects.filter(session__ref__startswith="BENCH-").delete()
-    TrainingSession.objects.filter(ref__startswith="BENCH-").delete()
-    Person.objects.filter(service_number__startswith="BP").delete()
+    remove_participations()  # what an earlier run built is kept, except its participations
 
     baghdad = Governorate.objects.get(code="BG")
     course = Course.objects.get(code="MPS-01")
@@ -127,26 +124,33 @@ def build_records():
         services.session_close(session=tot)
     trainers = list(Person.objects.filter(service_number__startswith="BENCHT").order_by("service_number"))
 
-    sessions = TrainingSession.objects.bulk_create(
-        [
-            TrainingSession(
-                ref=f"BENCH-{n:05d}",
-                course=course,
-                kind=SessionKind.CASCADE,
-                training_centre=centre,
-                governorate=baghdad,
-                start_date=date(2022, 1, 3) + timedelta(days=n % 300),
-                end_date=date(2022, 1, 7) + timedelta(days=n % 300),
-            )
-            for n in range(SESSIONS)
-        ]
-    )
+    if TrainingSession.objects.filter(ref__startswith="BENCH-").count() == SESSIONS:
+        sessions = []
+    else:
+        SessionTrainer.objects.filter(session__ref__startswith="BENCH-").delete()
+        TrainingSession.objects.filter(ref__startswith="BENCH-").delete()
+        sessions = TrainingSession.objects.bulk_create(
+            [
+                TrainingSession(
+                    ref=f"BENCH-{n:05d}",
+                    course=course,
+                    kind=SessionKind.CASCADE,
+                    training_centre=centre,
+                    governorate=baghdad,
+                    start_date=date(2022, 1, 3) + timedelta(days=n % 300),
+                    end_date=date(2022, 1, 7) + timedelta(days=n % 300),
+                )
+                for n in range(SESSIONS)
+            ]
+        )
     SessionTrainer.objects.bulk_create(
         [
             SessionTrainer(session=s, person=trainers[n % len(trainers)], role=TrainerRole.LEAD)
             for n, s in enumerate(sessions)
         ]
     )
+    if Person.objects.filter(service_number__startswith="BP").count() == PEOPLE:
+        return
     Person.objects.bulk_create(
         [
             Person(
