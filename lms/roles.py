@@ -56,7 +56,15 @@ _CERTIFICATES_DIRECTORATE = [
 # Reading the change history kept by the ops app (historical models carry only a view permission).
 _READ_HISTORY = [
     f"ops.view_historical{model}"
-    for model in ("person", "trainingsession", "sessiontrainer", "participation", "trainerqualification", "target")
+    for model in (
+        "person",
+        "trainingsession",
+        "sessiontrainer",
+        "participation",
+        "trainerqualification",
+        "target",
+        "certificate",
+    )
 ]
 # Issuing API tokens (Wagtail's Settings → API tokens) for any account needs auth.change_user.
 _ISSUE_API_TOKENS = [f"wagtailcore.{action}_apitoken" for action in ("add", "change", "delete", "view")] + [

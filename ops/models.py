@@ -16,6 +16,7 @@ from simple_history import register
 from simple_history.models import HistoricalRecords
 
 from cascade.models import Participation, SessionTrainer, TrainerQualification, TrainingSession
+from certificates.models import Certificate
 from lms.models import Person
 from plans.models import Target
 
@@ -45,7 +46,7 @@ class ReadOnlyHistoricalRecords(HistoricalRecords):
         return fields
 
 
-TRACKED_MODELS = [Person, TrainingSession, SessionTrainer, Participation, TrainerQualification, Target]
+TRACKED_MODELS = [Person, TrainingSession, SessionTrainer, Participation, TrainerQualification, Target, Certificate]
 
 for _model in TRACKED_MODELS:
     register(_model, app="ops", records_class=ReadOnlyHistoricalRecords)

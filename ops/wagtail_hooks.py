@@ -17,9 +17,11 @@ def admin_widget_initialiser():
 def record_history_urls():
     from django.urls import path
 
-    from ops import history_views
+    from ops import history_views, privacy_views
 
     return [
+        path("privacy/people/<int:pk>/export/", privacy_views.export_person, name="ops_person_export"),
+        path("privacy/people/<int:pk>/anonymise/", privacy_views.anonymise_person, name="ops_person_anonymise"),
         path("record-history/", history_views.recent_changes, name="ops_recent_changes"),
         path("record-history/<str:model>/<int:pk>/", history_views.record_history, name="ops_record_history"),
     ]
@@ -37,3 +39,25 @@ def record_history_menu_item():
     return RecordHistoryMenuItem(
         _("Record history"), reverse("ops_recent_changes"), icon_name="history", order=900, name="record-history"
     )
+
+
+@hooks.register("register_log_actions")
+def privacy_log_actions(actions):
+    actions.register_action("ops.person_export", _("Export everything held"), _("Exported everything held"))
+    actions.register_action("ops.person_anonymise", _("Anonymise"), _("Anonymised"))
+
+
+@hooks.register("register_snippet_listing_buttons")
+def person_privacy_buttons(snippet, user, next_url=None):
+    from cascade.permissions import is_administrator
+    from lms.models import Person
+
+    if not isinstance(snippet, Person) or not is_administrator(user):
+        return []
+    from wagtail.admin.widgets import ListingButton
+
+    return [
+        ListingButton(_("Export (JSON)"), reverse("ops_person_export", args=[snippet.pk]), priority=80),
+        ListingButton(_("Anonymise"), reverse("ops_person_anonymise", args=[snippet.pk]), priority=90),
+        ListingButton(_("History"), reverse("ops_record_history", args=["lms.person", snippet.pk]), priority=70),
+    ]
