@@ -196,6 +196,8 @@ cmd_run() {
     fi
     if has_command demo_data; then
         commands+=("demo_data" "demo_data --print-logins")
+        # Staff logins need a second factor: print each demo staff account's authenticator key.
+        has_command demo_second_factor && commands+=("demo_second_factor")
     else
         echo "manage.py demo_data is not available yet; starting without demo data or demo logins."
     fi
