@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -161,6 +162,13 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE: dict = {}
+# Nightly database backups (ops.tasks.database_backup) into BACKUP_DIR/<date>/ when it is set.
+BACKUP_DIR = env_str("BACKUP_DIR")
+if BACKUP_DIR:
+    CELERY_BEAT_SCHEDULE["ops-nightly-backup"] = {
+        "task": "ops.tasks.database_backup",
+        "schedule": crontab(hour=2, minute=30),
+    }
 
 # --- Bulk imports (imports app) -----------------------------------------------------------
 # Uploaded spreadsheets wait here between the dry run and the confirmed import: outside

@@ -1,0 +1,35 @@
+"""Background work of the ops app: the scheduled database backup.
+
+The task is idempotent: a backup directory that already holds a manifest is a finished backup and
+is left alone, and a directory left half-written by a worker that died mid-task is cleared and
+written again. With ``acks_late`` the message stays on the broker until the task returns, so a
+killed worker's backup is redelivered (after the visibility timeout) and finishes exactly once.
+"""
+
+from pathlib import Path
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from ops.backup import MANIFEST, backup
+
+
+def dated_backup_dir() -> Path:
+    return Path(settings.BACKUP_DIR) / timezone.localdate().isoformat()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def database_backup(out_dir: str | None = None) -> dict:
+    target = Path(out_dir) if out_dir else dated_backup_dir()
+    if (target / MANIFEST).exists():
+        return {"dir": str(target), "written": False}
+    for leftover in target.glob("database.*"):
+        leftover.unlink()  # from an attempt that did not finish
+    manifest = backup(target)
+    return {"dir": str(target), "written": True, "rows": manifest["total_rows"]}
+
+
+def backup_schedule(out_dir: Path | None = None) -> None:
+    """Queue a backup once the current transaction commits (nothing is queued for a rolled-back one)."""
+    database_backup.delay_on_commit(str(out_dir) if out_dir else None)
