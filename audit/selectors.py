@@ -419,11 +419,15 @@ class Dashboard:
     from_snapshot: bool
 
 
+def snapshot_key(scope: AuditScope, filters: dict) -> str:
+    return hashlib.sha256(json.dumps([scope.key, filters_key(filters)], sort_keys=True).encode()).hexdigest()
+
+
 def dashboard_for(scope: AuditScope, facts: QuerySet[ParticipationFact], filters: dict) -> Dashboard:
     """The dashboard's figures from the stored snapshot for the current facts version, computing
     and storing them when there is none yet."""
     version = facts_state().version
-    key = hashlib.sha256(json.dumps([scope.key, filters_key(filters)], sort_keys=True).encode()).hexdigest()
+    key = snapshot_key(scope, filters)
     stored = DashboardSnapshot.objects.filter(key=key, version=version).first()
     if stored is not None:
         return Dashboard(stored.payload, version, stored.compute_ms, True)

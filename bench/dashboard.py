@@ -81,6 +81,25 @@ def queries() -> list[tuple[str, str]]:
     return named
 
 
+def stored(named: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The queries whose dashboard figures are stored for the current facts version."""
+    from django.http import QueryDict
+
+    from audit.filters import FactFilter
+    from audit.models import DashboardSnapshot
+    from audit.selectors import AuditScope, snapshot_key
+    from audit.services import facts_state
+
+    scope, version, kept = AuditScope(everything=True), facts_state().version, []
+    for name, query in named:
+        filterset = FactFilter(QueryDict(query) if query else None, scope=scope)
+        filterset.is_valid()
+        key = snapshot_key(scope, filterset.cleaned if filterset.is_bound else {})
+        if DashboardSnapshot.objects.filter(key=key, version=version).exists():
+            kept.append((name, query))
+    return kept
+
+
 def rebuild() -> None:
     from audit.services import facts_rebuild
     from audit.warm import snapshots_warm
@@ -208,6 +227,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--rebuild", action="store_true", help="Rebuild the facts and store the dashboards first.")
     parser.add_argument("--cold", action="store_true", help="Also time each dashboard computed without stored figures.")
+    parser.add_argument(
+        "--stored-only", action="store_true", help="Load only the dashboards whose figures are stored already."
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL to the PostgreSQL database holding the --scale data set.")
@@ -227,6 +249,10 @@ def main() -> None:
         rebuild()
     if args.cold:
         cold(named)
+    if args.stored_only:
+        named = stored(named)
+        kinds = sorted({n for n, _q in named})
+        print(f"loading the {len(named)} single-filter dashboards whose figures are stored ({', '.join(kinds)})")
     cookie = auditor_cookie()
     server = start_server(args.port, args.workers)
     try:
