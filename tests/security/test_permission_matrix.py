@@ -1,0 +1,270 @@
+"""The permission matrix: for every URL of the URLconf, what each role gets.
+
+``MATRIX`` has one row per group of URLs (a regular expression over the route as the resolver
+spells it). Every route must match a row: a new URL with no row fails
+``test_every_url_has_a_row``. A row either lists probes (a concrete path, for the role's own or a
+foreign object where it matters) with the expected answer for each of the eight roles, or says
+why it is not probed (needs an object of another kind, POST-only, or the answer does not depend
+on the role).
+
+Answers: ``ok`` (200), ``login`` (sent to a sign-in page), ``deny`` (403 or 404, or the admin's
+redirect to its dashboard), ``405`` (method not allowed). Staff are signed in with the second
+factor passed; API probes use a token of the same account.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLResolver, get_resolver
+from wagtail.models import APIToken
+
+from lms import roles
+from tests.cascade.personas import build_world, login, trainer_login
+from tests.conftest import log_in_verified
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", *roles.ROLES]
+ANON, TRAINEE, TRAINER, REVIEWER, MANAGER, OFFICER, AUDITOR, ADMIN = ROLES
+
+
+def answers(default: str, **by_role: str) -> dict[str, str]:
+    return {role: by_role.get(role, default) for role in ROLES}
+
+
+STAFF_ONLY = answers("ok", anonymous="login", trainee="deny", trainer="deny")
+LOGGED_IN = answers("ok", anonymous="login")
+EVERYONE = answers("ok")
+DIRECTORATE = answers("deny", anonymous="login", directorate_auditor="ok", administrator="ok")
+ADMINISTRATORS = answers("deny", anonymous="login", administrator="ok")
+LEARNERS = answers("deny", anonymous="login", trainee="ok", trainer="ok")
+# The "foreign" session and person belong to another trainer, in the manager's centre and officer's governorate.
+IN_MANAGER_AND_OFFICER_SCOPE = answers(
+    "deny",
+    anonymous="login",
+    centre_manager="ok",
+    governorate_officer="ok",
+    directorate_auditor="ok",
+    administrator="ok",
+)
+API_NEEDS_TOKEN = {role: ("login" if role == ANON else "ok") for role in ROLES}
+
+
+@dataclass
+class Row:
+    route: str  # regular expression over the resolver's route text
+    probes: dict[str, dict[str, str]] = field(default_factory=dict)  # path template -> role -> answer
+    not_probed: str = ""  # why the row is declared but not requested
+
+
+MATRIX: list[Row] = [
+    # --- public --------------------------------------------------------------------------------
+    Row(r"^i18n/setlang/$", not_probed="POST-only language switch, same for every role"),
+    Row(r"^verify/", {"/verify/": EVERYONE}),
+    Row(r"^search/$", {"/search/": EVERYONE}),
+    Row(r"^\^\(\(\?:", {"/": EVERYONE}),  # Wagtail pages
+    Row(r"^documents/", not_probed="Wagtail document serving: by the document's collection privacy, not by role"),
+    Row(r"^_util/", not_probed="Wagtail page-privacy password and login forms"),
+    Row(r"^\^media/", not_probed="media files, served by the web server in production"),
+    # --- sign-in and second factor -------------------------------------------------------------
+    Row(r"^account/second-factor/", not_probed="second-factor pages: tested in tests/security/test_logins.py"),
+    Row(r"^admin/(login|logout|password_reset)/", not_probed="sign-in pages, the same for every role"),
+    Row(r"^learn/(sign-in|sign-out|set-password)/", not_probed="learner sign-in pages, the same for every role"),
+    # --- learner area (lms) --------------------------------------------------------------------
+    # The learner area is for people with a learner record (trainees and trainers), not staff logins.
+    Row(r"^learn/$", {"/learn/": LEARNERS}),
+    Row(r"^learn/courses/$", {"/learn/courses/": LEARNERS}),
+    Row(r"^learn/(courses/<|attempts/)", not_probed="course and attempt pages: need published course pages"),
+    Row(
+        r"^learn/manage/enrol/$",
+        {"/learn/manage/enrol/": answers("deny", anonymous="login", centre_manager="ok", administrator="ok")},
+    ),
+    Row(
+        r"^learn/records/statements",
+        {"/learn/records/statements.jsonl": ADMINISTRATORS},
+    ),
+    # --- certificates --------------------------------------------------------------------------
+    Row(r"^certificates/<str:serial>\.pdf$", not_probed="PDF download: tested with the certificates app's scoping"),
+    # --- cascade workspace ---------------------------------------------------------------------
+    # Every signed-in person has a workspace; it lists only the sessions they may see.
+    Row(r"^cascade/workspace/$", {"/cascade/workspace/": LOGGED_IN}),
+    Row(
+        r"^cascade/workspace/sessions/<int:pk>/$",
+        {
+            "/cascade/workspace/sessions/{own_session}/": answers(
+                "deny", anonymous="login", trainer="ok", directorate_auditor="ok", administrator="ok"
+            ),
+            "/cascade/workspace/sessions/{foreign_session}/": IN_MANAGER_AND_OFFICER_SCOPE,
+        },
+    ),
+    Row(r"^cascade/workspace/sessions/", not_probed="session writes (POST): cascade permission tests"),
+    Row(r"^cascade/my-trainings/$", {"/cascade/my-trainings/": LOGGED_IN}),
+    Row(r"^cascade/(lineage|reach)/", not_probed="lineage of one person: cascade permission tests"),
+    Row(r"^cascade/audit/$", {"/cascade/audit/": DIRECTORATE}),
+    # --- directorate audit ---------------------------------------------------------------------
+    Row(
+        r"^audit/$",
+        {
+            "/audit/": answers(
+                "deny",
+                anonymous="login",
+                centre_manager="ok",
+                governorate_officer="ok",
+                directorate_auditor="ok",
+                administrator="ok",
+            )
+        },
+    ),
+    Row(r"^audit/", not_probed="drill-downs and exports: same scope as the dashboard, tested by the audit app"),
+    # --- API -----------------------------------------------------------------------------------
+    Row(r"^api/v1/schema/$", {"/api/v1/schema/": EVERYONE}),
+    Row(
+        r"^api/v1/coverage/$",
+        {
+            "/api/v1/coverage/": answers(
+                "deny",
+                anonymous="login",
+                centre_manager="ok",
+                governorate_officer="ok",
+                directorate_auditor="ok",
+                administrator="ok",
+            )
+        },
+    ),
+    Row(r"^api/v1/\^(courses|certificates|participations)/", {"/api/v1/courses/": API_NEEDS_TOKEN}),
+    Row(
+        r"^api/v1/\^sessions/",
+        {
+            "/api/v1/sessions/": API_NEEDS_TOKEN,
+            "/api/v1/sessions/{own_session}/": answers(
+                "deny", anonymous="login", trainer="ok", directorate_auditor="ok", administrator="ok"
+            ),
+            "/api/v1/sessions/{foreign_session}/": IN_MANAGER_AND_OFFICER_SCOPE,
+        },
+    ),
+    Row(
+        r"^api/v1/\^people/",
+        {
+            # own_person is trainer A's participant, and the trainee login's own person.
+            "/api/v1/people/{own_person}/": answers(
+                "deny", anonymous="login", trainee="ok", trainer="ok", directorate_auditor="ok", administrator="ok"
+            ),
+            "/api/v1/people/{foreign_person}/": IN_MANAGER_AND_OFFICER_SCOPE,
+        },
+    ),
+    # --- admin: screens of this project ---------------------------------------------------------
+    Row(r"^admin/$", {"/admin/": STAFF_ONLY}),
+    Row(
+        r"^admin/people/",
+        {"/admin/people/": answers("ok", anonymous="login", trainee="deny", trainer="deny", content_reviewer="deny")},
+    ),
+    Row(
+        r"^admin/(sessions|qualifications|targets|governorates|units|stations|centres)/",
+        {"/admin/sessions/": answers("ok", anonymous="login", trainee="deny", trainer="deny", content_reviewer="deny")},
+    ),
+    Row(r"^admin/(staff-scopes|completion-rules|course_authors)/", {"/admin/staff-scopes/": ADMINISTRATORS}),
+    Row(r"^admin/record-history/", {"/admin/record-history/": DIRECTORATE}),
+    Row(r"^admin/privacy/", {"/admin/privacy/people/{foreign_person}/export/": ADMINISTRATORS}),
+    Row(r"^admin/api-tokens/", {"/admin/api-tokens/": ADMINISTRATORS}),
+    Row(r"^admin/(certificates|certificate-verifications)/", not_probed="certificate screens: certificates app tests"),
+    Row(r"^admin/imports/", not_probed="import screens: imports app tests"),
+    Row(r"^admin/courses/", not_probed="course records: lms admin tests (administrators write, staff read)"),
+    # --- admin: Wagtail's own screens -----------------------------------------------------------
+    Row(r"^admin/users/", {"/admin/users/": ADMINISTRATORS}),
+    Row(r"^admin/groups/", {"/admin/groups/": answers("deny", anonymous="login")}),
+    Row(
+        r"^admin/pages/",
+        not_probed="page permissions are granted on the course pages load_courses creates (courses app); "
+        "the test database has none, so the explorer answer would not show the roles' real access",
+    ),
+    Row(
+        r"^admin/(images|documents|collections|snippets|workflows|reports|settings|sites|locales|redirects|forms|"
+        r"translation|embeds|editing-sessions|block-preview|bulk|choose-|tag-autocomplete|dismissibles|api/|"
+        r"account|sprite|jsi18n|failwhale|test404|\^\.\*)",
+        not_probed="Wagtail's own screens: behind access_admin (staff roles only, as /admin/ above) and "
+        "Wagtail's model permissions, which the roles grant only as lms.roles lists",
+    ),
+]
+
+
+def routes() -> list[str]:
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            else:
+                yield prefix + str(pattern.pattern)
+
+    return list(walk(get_resolver().url_patterns))
+
+
+def test_every_url_has_a_row():
+    missing = [route for route in routes() if not any(re.search(row.route, route) for row in MATRIX)]
+    assert not missing, "URLs with no row in the permission matrix:\n" + "\n".join(missing)
+
+
+def _user(role, world):
+    if role == ANON:
+        return None
+    if role == TRAINER:
+        return trainer_login(world.trainer_a, username="matrix-trainer")
+    if role == TRAINEE:
+        return login("matrix-trainee", roles.TRAINEE, person=world.participant_a)
+    if role == MANAGER:
+        return login("matrix-manager", roles.CENTRE_MANAGER, centre=world.session_b.training_centre)
+    if role == OFFICER:
+        return login("matrix-officer", roles.GOVERNORATE_OFFICER, governorate=world.session_b.governorate)
+    user = login(f"matrix-{role}", role)
+    if role in roles.STAFF_ROLES:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return user
+
+
+def _answer(response, signed_in: bool) -> str:
+    code = response.status_code
+    if code == 200:
+        return "ok"
+    if code == 405:
+        return "405"
+    if code == 401:
+        return "login"
+    if code in (301, 302):
+        location = response["Location"]
+        to_sign_in = "login" in location or "sign-in" in location
+        # The admin sends a signed-in account without access back to its sign-in page: a refusal.
+        return "login" if to_sign_in and not signed_in else "deny"
+    if code in (403, 404):
+        return "deny"
+    return f"HTTP {code}"
+
+
+def test_every_probe_gives_the_declared_answer(client, cascade):
+    world = build_world(cascade)
+    values = {
+        # Own: trainer A's session and participant; foreign to trainer A, inside the manager's centre.
+        "own_session": world.session_a.pk,
+        "foreign_session": world.session_b.pk,
+        "own_person": world.participant_a.pk,
+        "foreign_person": world.participant_b.pk,
+    }
+    PersonFactory()
+    unexpected = []
+    for role in ROLES:
+        user = _user(role, world)
+        client.logout()
+        headers = {}
+        if user is not None:
+            log_in_verified(client, user)
+            _token, raw = APIToken.create_token(user=user, name="matrix")
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+        for row in MATRIX:
+            for template, expected in row.probes.items():
+                path = template.format(**values)
+                extra = headers if path.startswith("/api/") else {}
+                got = _answer(client.get(path, **extra), signed_in=user is not None)
+                if got != expected[role]:
+                    unexpected.append(f"{role:20} {path:45} expected {expected[role]:6} got {got}")
+    assert not unexpected, "Unexpected answers:\n" + "\n".join(unexpected)
