@@ -43,6 +43,8 @@ SERVER_ENV = {
     "STATIC_MANIFEST": "0",
     "LOG_LEVEL": "WARNING",
 }
+# This process signs the auditor's session: it must use the server's key.
+os.environ["SECRET_KEY"] = SERVER_ENV["SECRET_KEY"]
 
 
 def setup_django() -> None:
