@@ -9,8 +9,8 @@ from cms import views as cms_views
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/second-factor/", include("ops.urls")),
-    path("learn/", include("lms.urls")),
     path("api/v1/", include("api.urls")),
+    path("learn/", include("lms.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("certificates.urls")),  # /verify/ and certificate downloads

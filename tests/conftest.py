@@ -10,6 +10,43 @@ from cascade.models import Outcome, SessionKind
 from tests.factories import MasterTrainerFactory, PersonFactory, TrainingCentreFactory, course
 
 
+def pytest_collection_modifyitems(items):
+    """Transactional tests (live server, real commits) empty every table when they end, taking the
+    reference data that migrations load (courses, governorates, locales, role groups, the page
+    tree) with them; ``reference_data`` puts it back before each of them."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = {"transactional_db", "live_server"} & set(item.fixturenames) or (
+            marker is not None and marker.kwargs.get("transaction")
+        )
+        if transactional and "reference_data" not in item.fixturenames:
+            item.fixturenames.insert(0, "reference_data")
+
+
+@pytest.fixture(scope="session")
+def _reference_data_snapshot(django_db_setup, django_db_blocker) -> str:
+    # Django's own serialized rollback keeps its copy on the thread's connection object, which a
+    # running Playwright loop can swap; this copy is taken once, right after migrations.
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        return connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture
+def reference_data(transactional_db, _reference_data_snapshot) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from courses.models import Course
+
+    if not Course.objects.exists():
+        # The flush that emptied the tables re-ran post_migrate (content types, permissions, role
+        # groups); empty them again so the snapshot loads with its own primary keys.
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+        connection.creation.deserialize_db_from_string(_reference_data_snapshot)
+
+
 class Cascade:
     """A small cascade built through the services, so every row passed the integrity rules."""
 
@@ -76,4 +113,3 @@ def log_in_verified(client, user):
 def verified_login(client):
     """``verified_login(user)`` logs the test client in with the second factor passed."""
     return lambda user: log_in_verified(client, user)
-

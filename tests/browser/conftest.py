@@ -2,7 +2,7 @@
 
 Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM calls
 from the test body ("async unsafe"); the tests only set up data before the browser acts and
-read it after, never concurrently, so the check is lifted for this package.
+read it after, never concurrently, so the check is lifted for each test of this package.
 
 Screenshots go to ``build/screenshots/`` (``screenshot_path`` fixture) so a person can look at
 what the run saw.
@@ -18,7 +18,19 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = Path(settings.BASE_DIR) / "build" / "screenshots"
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(scope="module", autouse=True)
+def _orm_from_the_playwright_thread():
+    # Lifted only while this package's modules run (Playwright's loop lives as long as the module's
+    # browser); set for the whole process it would leak into other tests' subprocesses, where
+    # ``check --deploy`` rightly warns about it.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def pytest_collection_modifyitems(items):
@@ -27,8 +39,9 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
-def chromium():
+@pytest.fixture(scope="module")
+def chromium(_orm_from_the_playwright_thread):
+    # Module scope: Playwright's event loop stays out of the tests that run after this module.
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (it installs Debian's chromium).")
     from playwright.sync_api import sync_playwright

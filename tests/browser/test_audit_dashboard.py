@@ -16,7 +16,7 @@ from courses.models import Course
 from lms.models import Governorate
 from tests.conftest import log_in_verified
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def signed_in(browser_context, live_server, username: str) -> None:

@@ -10,13 +10,14 @@ import zipfile
 
 import pytest
 from django.db.models import Count, Q
+from playwright.sync_api import expect
 
 from cascade.demo import DEMO_PASSWORD, demo_data_build
 from cascade.models import SessionKind, SessionStatus, TrainingSession
 from certificates.models import Certificate
 from tests.browser.conftest import log_in
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
@@ -58,11 +59,9 @@ def test_a_manager_batch_issues_a_session_and_a_printed_code_verifies(
     page.wait_for_url(re.compile(r"/admin/certificates/batches/\d+/$"), timeout=120_000)
 
     bar = page.locator("[role=progressbar]")
-    page.wait_for_function(
-        "document.querySelector('[role=progressbar]').getAttribute('aria-valuenow') === '100'"
-        " && document.querySelector('.certificate-batch').dataset.status === 'done'",
-        timeout=120_000,
-    )
+    # expect() polls from Playwright's own world: the page's CSP forbids evaluating strings.
+    expect(page.locator(".certificate-batch")).to_have_attribute("data-status", "done", timeout=120_000)
+    expect(bar).to_have_attribute("aria-valuenow", "100")
     assert bar.get_attribute("aria-valuenow") == "100"
     assert page.locator(".batch-percent").inner_text() == "100"
     assert page.locator(".batch-done").inner_text() == str(completers)

@@ -11,7 +11,7 @@ from courses.models import Course, CoursePage, ModulePage
 from tests.browser.conftest import log_in
 from tests.courses.conftest import PASSWORD, make_user
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
