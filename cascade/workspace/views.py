@@ -310,6 +310,17 @@ def _new_person_initial(search: PersonSearchForm, session: TrainingSession) -> d
     return initial
 
 
+def _apply(request: HttpRequest, action, *, success: str) -> None:
+    """Run one service call; the rules it breaks become error messages, otherwise ``success`` shows."""
+    try:
+        action()
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+
+
 def _added(request: HttpRequest, session: TrainingSession, person: Person) -> HttpResponse:
     messages.success(request, PARTICIPANT_ADDED.format(person=person))
     return redirect(reverse("cascade:workspace_participant_add", args=[session.pk]))
@@ -320,13 +331,11 @@ def _added(request: HttpRequest, session: TrainingSession, person: Person) -> Ht
 def participant_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
     session = _editable_session(request, pk)
     participation = get_object_or_404(Participation.objects.select_related("person"), session=session, person=person_pk)
-    try:
-        services.participation_remove(session=session, person=participation.person)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, PARTICIPANT_REMOVED.format(person=participation.person))
+    _apply(
+        request,
+        lambda: services.participation_remove(session=session, person=participation.person),
+        success=PARTICIPANT_REMOVED.format(person=participation.person),
+    )
     return redirect(_session_url(session))
 
 
@@ -354,13 +363,11 @@ def co_trainer_add(request: HttpRequest, pk: int) -> HttpResponse:
 def co_trainer_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
     session = _editable_session(request, pk)
     row = get_object_or_404(SessionTrainer.objects.select_related("person"), session=session, person=person_pk)
-    try:
-        services.session_trainer_remove(session=session, person=row.person)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, CO_TRAINER_REMOVED.format(person=row.person))
+    _apply(
+        request,
+        lambda: services.session_trainer_remove(session=session, person=row.person),
+        success=CO_TRAINER_REMOVED.format(person=row.person),
+    )
     return redirect(_session_url(session) + "#trainers")
 
 
