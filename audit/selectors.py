@@ -400,7 +400,13 @@ def filters_key(filters: dict) -> dict:
             if value.start or value.stop:
                 plain[key] = [_day(value.start), _day(value.stop)]
             continue
-        plain[key] = value.pk if hasattr(value, "pk") else value.isoformat() if isinstance(value, date) else value
+        if hasattr(value, "pk"):
+            value = value.pk
+        elif isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):  # django-filter's NumberFilter (the year) cleans to Decimal
+            value = int(value) if value == value.to_integral_value() else str(value)
+        plain[key] = value
     return plain
 
 

@@ -1,6 +1,7 @@
 """The facts follow the cascade's write paths, and a trainer whose participants learn far less than
 the trainer's own ToT cohort is flagged for mentoring."""
 
+import json
 from datetime import date
 
 import pytest
@@ -84,3 +85,13 @@ def test_a_changed_plan_target_retires_the_stored_dashboards(django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         Target.objects.create(year=2024, governorate=governorate("BA"), course=course(), target_participants=50)
     assert FactsState.objects.get().version == version + 1
+
+
+def test_the_year_filter_keys_stored_dashboards_as_a_whole_number(db):
+    from audit.filters import FactFilter
+    from audit.selectors import filters_key
+
+    filterset = FactFilter({"year": "2023"}, scope=AuditScope(everything=True))
+    assert filterset.is_valid()
+    # Stored-dashboard keys and the export log are JSON: a Decimal would not serialise.
+    assert json.dumps(filters_key(filterset.cleaned)) == '{"year": 2023}'
