@@ -35,16 +35,18 @@ def _reference_data_snapshot(django_db_setup, django_db_blocker) -> str:
 
 @pytest.fixture
 def reference_data(transactional_db, _reference_data_snapshot) -> None:
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
 
-    from courses.models import Course
-
-    if not Course.objects.exists():
-        # The flush that emptied the tables re-ran post_migrate (content types, permissions, role
-        # groups); empty them again so the snapshot loads with its own primary keys.
-        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
-        connection.creation.deserialize_db_from_string(_reference_data_snapshot)
+    # Always from a clean slate: a flush re-runs post_migrate, which recreates content types,
+    # permissions and role groups under new ids; the snapshot brings back the original ids, so the
+    # in-process content-type cache (and anything cached by id) must be forgotten too.
+    call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+    connection.creation.deserialize_db_from_string(_reference_data_snapshot)
+    ContentType.objects.clear_cache()
+    cache.clear()
 
 
 class Cascade:
