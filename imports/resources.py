@@ -140,6 +140,17 @@ class RecordResource(resources.ModelResource):
     # Column of the identity, where a repeated row is reported.
     identity_field = ""
 
+    def save_pending(self, pending, update_fields: list[str], *, create_batch=1000, update_batch=1000) -> None:
+        """Store ``(row number, instance, is_create)`` triples: new rows created, changed rows updated,
+        both with a history row naming the importing user."""
+        model = self._meta.model
+        created = [instance for _, instance, is_create in pending if is_create]
+        changed = [instance for _, instance, is_create in pending if not is_create]
+        bulk_create_with_history(created, model, user=self.acting_user, reason=HISTORY_REASON, batch_size=create_batch)
+        bulk_update_with_history(
+            changed, update_fields, model, user=self.acting_user, reason=HISTORY_REASON, batch_size=update_batch
+        )
+
     def __init__(
         self,
         *,
@@ -738,20 +749,8 @@ class ParticipationResource(RecordResource):
         self._headcounts_cover_named(passed)
 
     def _write(self, items) -> None:
-        bulk_create_with_history(
-            [p for _, p, is_create in items if is_create],
-            Participation,
-            user=self.acting_user,
-            reason=HISTORY_REASON,
-            batch_size=5000,
-        )
-        bulk_update_with_history(
-            [p for _, p, is_create in items if not is_create],
-            ["days_attended", "pre_score", "post_score", "outcome"],
-            Participation,
-            user=self.acting_user,
-            reason=HISTORY_REASON,
-            batch_size=2000,
+        self.save_pending(
+            items, ["days_attended", "pre_score", "post_score", "outcome"], create_batch=5000, update_batch=2000
         )
 
     def _attribute(self, violations, items) -> None:
@@ -847,21 +846,7 @@ class TargetResource(RecordResource):
         self.scope_error("training_centre", instance.training_centre if instance.training_centre_id else None)
 
     def apply(self, pending):
-        bulk_create_with_history(
-            [t for _, t, is_create in pending if is_create],
-            Target,
-            user=self.acting_user,
-            reason=HISTORY_REASON,
-            batch_size=1000,
-        )
-        bulk_update_with_history(
-            [t for _, t, is_create in pending if not is_create],
-            ["target_participants", "target_women"],
-            Target,
-            user=self.acting_user,
-            reason=HISTORY_REASON,
-            batch_size=1000,
-        )
+        self.save_pending(pending, ["target_participants", "target_women"])
         self.progress_step(self.total)
 
 
