@@ -75,6 +75,10 @@ DEMO_LOGINS = (
 )
 
 
+# The trainer accounts, linked to generation-1 trainers of the demo cascade.
+TRAINER_LOGINS = ("trainer.a", "trainer.b")
+
+
 def demo_logins() -> list[DemoLogin]:
     """The demo accounts, for the setup script and the README to print."""
     return list(DEMO_LOGINS)
@@ -138,7 +142,7 @@ def demo_accounts_delete() -> int:
 def _linked_people(first_gen_ids: set[int]) -> dict[str, int]:
     """The people behind trainer.a, trainer.b and trainee."""
     linked = {}
-    for username, centre in (("trainer.a", "TC-BG-01"), ("trainer.b", "TC-BA-01")):
+    for username, centre in zip(TRAINER_LOGINS, ("TC-BG-01", "TC-BA-01"), strict=True):
         leads = (
             SessionTrainer.objects.filter(
                 role=TrainerRole.LEAD, session__kind=SessionKind.CASCADE, session__training_centre__code=centre

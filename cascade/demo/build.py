@@ -138,6 +138,7 @@ class DemoSummary:
     direct_people: int = 0
     direct_women: int = 0
     sessions: Counter = field(default_factory=Counter)
+    refresher_sessions: int = 0
     open_sessions: int = 0
     headcount_sessions: int = 0
     trainer_roles: int = 0

@@ -4,9 +4,10 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from cascade import lineage
-from cascade.demo.accounts import demo_accounts_create, demo_accounts_delete
+from cascade.demo.accounts import TRAINER_LOGINS, demo_accounts_create, demo_accounts_delete
 from cascade.demo.build import DEMO_PREFIX, Builder, DemoSummary
 from cascade.demo.places import delete_unused_places
+from cascade.demo.refresher import refresher_tot_create
 from cascade.demo.rows import delete_rows
 from cascade.models import Participation, SessionTrainer, TrainerQualification, TrainingSession
 from lms.models import Person
@@ -22,27 +23,29 @@ def demo_data_build(*, seed: int = 1, scale: int = 1, reset: bool = False) -> De
     """Build the demo data unless it is already there (then nothing changes and ``created`` is False)."""
     if scale < 1:
         raise ValueError("scale must be a positive whole number")
-    if reset:
-        demo_data_reset()
-    existing = demo_people().count()
+    existing = 0 if reset else demo_people().count()
     if existing:
         return DemoSummary(created=False, seed=seed, scale=scale, people=existing)
-    builder = Builder(seed=seed, scale=scale)
-    summary = builder.run()
-    # The builder writes rows in bulk (no signals): index the whole lineage once at the end.
-    lineage.links_rebuild()
+    # The builder writes rows in bulk: the lineage index and its counts are rebuilt once at the end.
+    with lineage.bulk_writes():
+        if reset:
+            demo_data_reset()
+        builder = Builder(seed=seed, scale=scale)
+        summary = builder.run()
     summary.logins = demo_accounts_create(first_gen_ids=builder.first_gen_ids)
+    # The demo trainers' qualifications lapsed with the years; renew them so they can open a session today.
+    trainer_ids = list(Person.objects.filter(user__username__in=TRAINER_LOGINS).values_list("pk", flat=True))
+    summary.refresher_sessions = len(refresher_tot_create(person_ids=trainer_ids, prefix=DEMO_PREFIX))
     return summary
 
 
-@transaction.atomic
+@lineage.bulk_writes()
 def demo_data_reset() -> None:
     """Delete every demo row: sessions with their trainers, participations and qualifications, people,
-    accounts, and the demo places nothing else uses."""
+    accounts, and the demo places nothing else uses. The lineage index and its counts are rebuilt at the end."""
     sessions = TrainingSession.objects.filter(ref__startswith=DEMO_PREFIX)
     people = demo_people()
     ours = Q(session__in=sessions) | Q(person__in=people)
-    lineage.links_delete_for(people)
     delete_rows(TrainerQualification.objects.filter(Q(source_session__in=sessions) | Q(person__in=people)))
     delete_rows(Participation.objects.filter(ours))
     delete_rows(SessionTrainer.objects.filter(ours))

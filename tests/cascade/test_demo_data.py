@@ -4,7 +4,7 @@ The data is built once for the module (a few seconds at scale 1) and removed aft
 figure is counted here with its own query, not with the builder's counters.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from io import StringIO
 from statistics import mean
 
@@ -13,9 +13,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
 
 from cascade import integrity, lineage, reach
 from cascade.demo import DEMO_PASSWORD, DEMO_PREFIX, demo_data_build, demo_data_reset, demo_logins
+from cascade.integrity import SessionDraft
 from cascade.models import (
     Outcome,
     Participation,
@@ -232,7 +234,11 @@ def test_people_have_unique_demo_service_numbers_and_arabic_names_with_translite
 
 
 def test_sessions_run_2020_to_mid_2024_for_3_to_10_days_and_are_closed_but_a_few_recent_ones(demo):
-    sessions = list(TrainingSession.objects.values_list("start_date", "end_date", "status", "closed_at"))
+    sessions = list(
+        TrainingSession.objects.exclude(ref__contains="REFRESHER").values_list(
+            "start_date", "end_date", "status", "closed_at"
+        )
+    )
     assert min(start for start, *_ in sessions) >= date(2020, 1, 1)
     assert max(start for start, *_ in sessions) <= date(2024, 7, 31)
     assert {(end - start).days + 1 for start, end, *_ in sessions} <= set(range(3, 11))
@@ -248,6 +254,32 @@ def test_qualifications_start_at_the_tot_end_date_and_last_three_years(demo):
     ):
         assert valid_from == tot_end
         assert valid_until.year == valid_from.year + 3
+
+
+def test_a_recent_refresher_tot_lets_the_demo_trainers_open_a_cascade_session_today(demo):
+    today = timezone.localdate()
+    refreshers = TrainingSession.objects.filter(ref__contains="REFRESHER")
+    assert demo.refresher_sessions == refreshers.count() > 0
+    for session in refreshers:
+        assert session.kind == SessionKind.TOT and session.status == SessionStatus.CLOSED
+        assert session.trainers.get(role=TrainerRole.LEAD).person.is_master_trainer
+        assert today - timedelta(weeks=8) < session.start_date < today
+    for username in ("trainer.a", "trainer.b"):
+        trainer = Person.objects.get(user__username=username)
+        course_id = (
+            SessionTrainer.objects.filter(person=trainer, session__kind=SessionKind.CASCADE)
+            .values_list("session__course_id", flat=True)
+            .first()
+        )
+        draft = SessionDraft(
+            ref=f"check-{username}",
+            kind=SessionKind.CASCADE,
+            course_id=course_id,
+            start_date=today,
+            end_date=today + timedelta(days=2),
+            trainer_ids=(trainer.pk,),
+        )
+        assert integrity.check_session(draft) == [], username
 
 
 def test_headcount_only_sessions_name_nobody_new(demo):
