@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history
 
 from cascade.integrity import SESSION_CLOSED, ParticipantDraft, SessionDraft, enforce
 from cascade.models import (
@@ -131,8 +132,12 @@ def session_create(
         created_by=created_by,
     )
     SessionTrainer.objects.create(session=session, person=lead_trainer, role=TrainerRole.LEAD)
-    SessionTrainer.objects.bulk_create(
-        [SessionTrainer(session=session, person=p, role=TrainerRole.CO_TRAINER) for p in co_trainers]
+    # bulk_create skips the signals history relies on: write the historical rows with the rows
+    # (the actor is created_by, else the request's user).
+    bulk_create_with_history(
+        [SessionTrainer(session=session, person=p, role=TrainerRole.CO_TRAINER) for p in co_trainers],
+        SessionTrainer,
+        default_user=created_by,
     )
     return session
 
@@ -401,4 +406,5 @@ def qualification_grant_for_tot(*, session: TrainingSession) -> list[TrainerQual
         for pid in completed
         if pid not in already
     ]
-    return TrainerQualification.objects.bulk_create(new)
+    # With historical rows (bulk_create sends no signal); the actor is the request's user, if any.
+    return bulk_create_with_history(new, TrainerQualification)

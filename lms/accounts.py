@@ -24,11 +24,15 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from simple_history.utils import bulk_update_with_history
 
 from lms import roles
 from lms.models import Person
 
 BATCH = 1000
+# Change reasons on the people's historical rows.
+ACCOUNT_CREATED = "trainee account created"
+ACCOUNT_DELETED = "trainee account deleted"
 
 
 class ServiceNumberBackend(ModelBackend):
@@ -86,12 +90,13 @@ def set_password_url(user) -> str:
 
 
 @transaction.atomic
-def trainee_accounts_create(*, people: QuerySet[Person], password_hash: str = "") -> TraineeAccountsResult:
+def trainee_accounts_create(*, people: QuerySet[Person], password_hash: str = "", actor=None) -> TraineeAccountsResult:
     """Give every person in ``people`` who has no login a trainee account (username = service number).
 
     Without ``password_hash`` the accounts get no usable password and each comes back with a
     set-password link; with it (the demo data) they all share that hashed password. People whose
-    service number is already someone else's username are skipped and reported.
+    service number is already someone else's username are skipped and reported. Each linked
+    person gets a historical row naming ``actor`` (default: the request's user, if any).
     """
     User = get_user_model()
     trainee_group = Group.objects.get(name=roles.TRAINEE)
@@ -121,9 +126,12 @@ def trainee_accounts_create(*, people: QuerySet[Person], password_hash: str = ""
         User.groups.through.objects.bulk_create(
             [User.groups.through(user_id=user.pk, group_id=trainee_group.pk) for user in users]
         )
-        Person.objects.bulk_update(
-            [Person(pk=pk, user_id=user.pk) for (pk, _number, _name), user in zip(chunk, users, strict=True)],
-            ["user"],
+        # Whole rows, not Person(pk=..., user_id=...): the historical row copies every field.
+        linked = Person.objects.in_bulk([pk for pk, _number, _name in chunk])
+        for (pk, _number, _name), user in zip(chunk, users, strict=True):
+            linked[pk].user_id = user.pk
+        bulk_update_with_history(
+            list(linked.values()), Person, ["user"], default_user=actor, default_change_reason=ACCOUNT_CREATED
         )
         for (_pk, number, latin), user in zip(chunk, users, strict=True):
             link = "" if password_hash else set_password_url(user)
@@ -132,13 +140,20 @@ def trainee_accounts_create(*, people: QuerySet[Person], password_hash: str = ""
 
 
 @transaction.atomic
-def trainee_accounts_delete(*, people: QuerySet[Person]) -> int:
+def trainee_accounts_delete(*, people: QuerySet[Person], actor=None) -> int:
     """Delete the trainee-only logins of ``people`` (staff and trainer accounts stay)."""
     User = get_user_model()
     accounts = User.objects.filter(person__in=people, is_staff=False, is_superuser=False).exclude(
         groups__name__in=[role for role in roles.ROLES if role != roles.TRAINEE]
     )
-    deleted, _by_model = User.objects.filter(pk__in=list(accounts.values_list("pk", flat=True))).delete()
+    account_ids = list(accounts.values_list("pk", flat=True))
+    # Deleting a user empties Person.user with one UPDATE (on_delete=SET_NULL), which keeps no
+    # history: unlink the people first, with their historical rows.
+    unlinked = list(Person.objects.filter(user_id__in=account_ids))
+    for person in unlinked:
+        person.user_id = None
+    bulk_update_with_history(unlinked, Person, ["user"], default_user=actor, default_change_reason=ACCOUNT_DELETED)
+    deleted, _by_model = User.objects.filter(pk__in=account_ids).delete()
     return deleted
 
 

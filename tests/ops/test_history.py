@@ -1,7 +1,10 @@
 """History with actor and time on the form, service and bulk paths; read by auditors, written by nobody."""
 
+from datetime import date
+
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
 from wagtail.test.utils.form_data import nested_form_data
 
 from cascade import services
@@ -137,3 +140,82 @@ def test_an_auditor_reads_a_record_history_and_others_may_not(client, django_use
     log_in_verified(client, role_user(django_user_model, roles.CENTRE_MANAGER))
     assert client.get(f"/admin/record-history/lms.person/{person.pk}/").status_code in (302, 403)
     assert client.get("/admin/record-history/").status_code in (302, 403)
+
+
+@pytest.fixture
+def acting_request(django_user_model):
+    """An account acting through a request, as HistoryRequestMiddleware records it for every view."""
+    from django.test import RequestFactory
+    from simple_history.models import HistoricalRecords
+
+    actor = django_user_model.objects.create_user(username="centre.clerk", password=None)
+    request = RequestFactory().post("/")
+    request.user = actor
+    HistoricalRecords.context.request = request
+    yield actor
+    del HistoricalRecords.context.request
+
+
+def test_co_trainers_added_in_bulk_with_a_session_keep_history_with_its_creator(cascade, django_user_model):
+    from cascade.models import SessionTrainer
+
+    creator = django_user_model.objects.create_user(username="session.creator", password=None)
+    co = [cascade.qualified_trainer(), cascade.qualified_trainer()]
+    before = timezone.now()
+    session = services.session_create(
+        ref="HIST-CO",
+        course=cascade.course,
+        kind=SessionKind.CASCADE,
+        training_centre=cascade.centre,
+        start_date=date(2022, 3, 1),
+        end_date=date(2022, 3, 5),
+        lead_trainer=cascade.qualified_trainer(),
+        co_trainers=co,
+        created_by=creator,
+    )
+    rows = SessionTrainer.history.filter(session_id=session.pk, person_id__in=[p.pk for p in co])
+    assert sorted(rows.values_list("person_id", "history_type")) == sorted((p.pk, "+") for p in co)
+    assert {row.history_user for row in rows} == {creator}
+    assert all(row.history_date >= before for row in rows)
+
+
+def test_qualifications_granted_in_bulk_at_a_tot_close_keep_history_with_the_acting_user(cascade, acting_request):
+    from cascade.models import TrainerQualification
+
+    trainees = [PersonFactory(), PersonFactory()]
+    tot = cascade.session(kind=SessionKind.TOT, lead=cascade.master, start=date(2023, 2, 1))
+    for trainee in trainees:
+        services.participation_record(session=tot, person=trainee, outcome="completed")
+    before = timezone.now()
+    services.session_close(session=tot)
+
+    granted = TrainerQualification.objects.filter(source_session=tot)
+    assert granted.count() == 2
+    rows = TrainerQualification.history.filter(source_session_id=tot.pk, history_type="+")
+    assert sorted(rows.values_list("id", flat=True)) == sorted(granted.values_list("pk", flat=True))
+    assert {row.history_user for row in rows} == {acting_request}
+    assert all(row.history_date >= before for row in rows)
+
+
+def test_trainee_accounts_linked_and_unlinked_in_bulk_keep_the_people_s_history(django_user_model):
+    from lms.accounts import ACCOUNT_CREATED, ACCOUNT_DELETED, trainee_accounts_create, trainee_accounts_delete
+
+    actor = django_user_model.objects.create_user(username="accounts.admin", password=None)
+    people = [PersonFactory(name_ar="حسن علي"), PersonFactory()]
+    chosen = Person.objects.filter(pk__in=[p.pk for p in people])
+    before = timezone.now()
+    trainee_accounts_create(people=chosen, actor=actor)
+
+    for person in people:
+        person.refresh_from_db()
+        latest = person.history.latest()
+        assert (latest.history_type, latest.history_change_reason) == ("~", ACCOUNT_CREATED)
+        assert (latest.history_user, latest.user_id) == (actor, person.user_id)
+        assert latest.history_date >= before
+        # The historical row is the whole record, not just the changed column.
+        assert (latest.name_ar, latest.service_number) == (person.name_ar, person.service_number)
+
+    trainee_accounts_delete(people=chosen, actor=actor)
+    for person in people:
+        latest = person.history.latest()
+        assert (latest.history_change_reason, latest.history_user, latest.user_id) == (ACCOUNT_DELETED, actor, None)
