@@ -8,8 +8,17 @@ A backup is a directory holding the database copy and ``manifest.json``:
 - SQLite: the online backup API (``sqlite3.Connection.backup``), then the rows are counted in the
   copy, which nothing else writes.
 
+The files that belong to the records are part of the backup too: the stored certificate PDFs
+(the ``certificates`` storage, ``CERTIFICATE_ROOT``) and uploaded media (``MEDIA_ROOT``) are copied
+under ``files/<certificates|media>/`` with each file's size and SHA-256 in the manifest. They are
+copied *after* the database snapshot: a PDF is stored before its row names it and is never
+replaced, so every file the snapshot refers to is already on disk (files written meanwhile come
+along unreferenced, which is harmless).
+
 ``restore`` loads a backup into an *empty* database (it refuses one that has tables), then counts
-every table again and fails, naming the tables, if any count differs from the manifest.
+every table again and fails, naming the tables, if any count differs from the manifest. It puts
+the files back under the configured roots, refusing beforehand if one of them already holds a
+different file of the same name, and checks every restored file's SHA-256.
 """
 
 import hashlib
@@ -22,11 +31,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from django.conf import settings
+from django.core.files.storage import storages
 from django.db import connections
 
 MANIFEST = "manifest.json"
 POSTGRES_DUMP = "database.dump"
 SQLITE_COPY = "database.sqlite3"
+FILES_DIR = "files"
 
 
 class BackupError(Exception):
@@ -37,6 +49,15 @@ class BackupError(Exception):
 class RestoreReport:
     tables: int
     rows: int
+    files: int = 0
+
+
+def file_roots() -> dict[str, Path]:
+    """The directories whose files are part of the records, by the name used in the backup."""
+    return {
+        "certificates": Path(storages["certificates"].location),
+        "media": Path(settings.MEDIA_ROOT),
+    }
 
 
 def _sha256(path: Path) -> str:
@@ -45,6 +66,36 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _copy_hashing(source: Path, target: Path) -> str:
+    """Copy ``source`` to ``target`` (creating its directory) and return the SHA-256 of the bytes copied."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    with source.open("rb") as reader, target.open("wb") as writer:
+        for block in iter(lambda: reader.read(1 << 20), b""):
+            digest.update(block)
+            writer.write(block)
+    shutil.copystat(source, target)
+    return digest.hexdigest()
+
+
+def _files_backup(out_dir: Path) -> dict[str, dict[str, dict]]:
+    """Copy every regular file under each of ``file_roots()`` into ``out_dir/files/<root>/``."""
+    listed: dict[str, dict[str, dict]] = {}
+    for root_name, root in file_roots().items():
+        entries: dict[str, dict] = {}
+        if root.is_dir():
+            for directory, _dirs, names in os.walk(root):  # symbolic links are not followed
+                for name in sorted(names):
+                    source = Path(directory) / name
+                    if source.is_symlink() or not source.is_file():
+                        continue
+                    relative = source.relative_to(root).as_posix()
+                    target = out_dir / FILES_DIR / root_name / relative
+                    entries[relative] = {"size": source.stat().st_size, "sha256": _copy_hashing(source, target)}
+        listed[root_name] = dict(sorted(entries.items()))
+    return listed
 
 
 def _quote(name: str) -> str:
@@ -118,14 +169,17 @@ def backup(out_dir: Path, alias: str = "default") -> dict:
         filename, counts = _backup_postgresql(out_dir / POSTGRES_DUMP, alias)
     else:
         filename, counts = _backup_sqlite(out_dir / SQLITE_COPY, alias)
+    files = _files_backup(out_dir)  # after the snapshot: see the module docstring
     manifest = {
-        "format": 1,
+        "format": 2,
         "engine": engine,
         "created_at": datetime.now(UTC).isoformat(),
         "file": filename,
         "sha256": _sha256(out_dir / filename),
         "tables": counts,
         "total_rows": sum(counts.values()),
+        "files": files,
+        "total_files": sum(len(entries) for entries in files.values()),
     }
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
     return manifest
@@ -198,7 +252,47 @@ def read_manifest(backup_dir: Path) -> dict:
         raise BackupError(f"The backup file {data} named in the manifest is missing.")
     if _sha256(data) != manifest["sha256"]:
         raise BackupError(f"{data} does not match the manifest's SHA-256: the backup is damaged.")
+    damaged = []
+    for root_name, entries in manifest.get("files", {}).items():
+        for relative, entry in entries.items():
+            copy = Path(backup_dir) / FILES_DIR / root_name / relative
+            if not copy.is_file() or _sha256(copy) != entry["sha256"]:
+                damaged.append(f"{root_name}/{relative}")
+    if damaged:
+        raise BackupError(
+            f"{len(damaged)} file(s) of the backup are missing or do not match the manifest's SHA-256 "
+            f"(e.g. {damaged[0]}): the backup is damaged."
+        )
     return manifest
+
+
+def _files_conflicts(manifest: dict) -> list[str]:
+    """Files of the backup whose place under the configured roots holds different bytes."""
+    roots = file_roots()
+    conflicts = []
+    for root_name, entries in manifest.get("files", {}).items():
+        if root_name not in roots:
+            raise BackupError(f"The backup holds files of an unknown kind ({root_name}).")
+        for relative, entry in entries.items():
+            existing = roots[root_name] / relative
+            if existing.exists() and (not existing.is_file() or _sha256(existing) != entry["sha256"]):
+                conflicts.append(str(existing))
+    return conflicts
+
+
+def _files_restore(backup_dir: Path, manifest: dict) -> int:
+    """Copy the backup's files under the configured roots; return how many the roots now hold."""
+    roots = file_roots()
+    restored = 0
+    for root_name, entries in manifest.get("files", {}).items():
+        for relative, entry in entries.items():
+            target = roots[root_name] / relative
+            if not target.exists():
+                digest = _copy_hashing(Path(backup_dir) / FILES_DIR / root_name / relative, target)
+                if digest != entry["sha256"]:
+                    raise BackupError(f"{target} was restored with the wrong SHA-256.")
+            restored += 1
+    return restored
 
 
 def restore(backup_dir: Path, alias: str = "default") -> RestoreReport:
@@ -212,6 +306,12 @@ def restore(backup_dir: Path, alias: str = "default") -> RestoreReport:
         raise BackupError(
             f"The target database is not empty ({len(existing)} tables, e.g. {sorted(existing)[0]}); "
             "restore only into an empty database."
+        )
+    conflicts = _files_conflicts(manifest)
+    if conflicts:
+        raise BackupError(
+            f"{len(conflicts)} file(s) of the backup would replace different files already there "
+            f"(e.g. {conflicts[0]}); restore into empty certificate and media directories."
         )
     data = Path(backup_dir) / manifest["file"]
     if engine == "postgresql":
@@ -256,4 +356,5 @@ def restore(backup_dir: Path, alias: str = "default") -> RestoreReport:
             f"{t}: {want} in the manifest, {got} restored" for t, (want, got) in sorted(differences.items())
         )
         raise BackupError(f"The restored database differs from the manifest: {listed}.")
-    return RestoreReport(tables=len(restored), rows=sum(restored.values()))
+    files = _files_restore(Path(backup_dir), manifest)
+    return RestoreReport(tables=len(restored), rows=sum(restored.values()), files=files)

@@ -6,13 +6,14 @@ written again. With ``acks_late`` the message stays on the broker until the task
 killed worker's backup is redelivered (after the visibility timeout) and finishes exactly once.
 """
 
+import shutil
 from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from ops.backup import MANIFEST, backup
+from ops.backup import FILES_DIR, MANIFEST, backup
 
 
 def dated_backup_dir() -> Path:
@@ -26,6 +27,7 @@ def database_backup(out_dir: str | None = None) -> dict:
         return {"dir": str(target), "written": False}
     for leftover in target.glob("database.*"):
         leftover.unlink()  # from an attempt that did not finish
+    shutil.rmtree(target / FILES_DIR, ignore_errors=True)
     manifest = backup(target)
     return {"dir": str(target), "written": True, "rows": manifest["total_rows"]}
 

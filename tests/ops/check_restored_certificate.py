@@ -1,6 +1,8 @@
 """Run inside a production-profile process on the restored database: verify one certificate
-through the public verification page. Prints "<status code> <certificate status>"."""
+through the public verification page and read its stored PDF. Prints "<status code> <certificate
+status> <shown|missing> <SHA-256 of the PDF file as read back>"."""
 
+import hashlib
 import sys
 
 
@@ -13,7 +15,9 @@ def main(code: str) -> None:
     response = Client().get(f"/verify/{code}/", HTTP_HOST="127.0.0.1")
     certificate = Certificate.objects.get(code=code)
     shown = code_display(code) in response.content.decode()
-    print(response.status_code, certificate.status, "shown" if shown else "missing")
+    with certificate.pdf.open("rb") as pdf:
+        digest = hashlib.sha256(pdf.read()).hexdigest()
+    print(response.status_code, certificate.status, "shown" if shown else "missing", digest)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,19 @@
 """Run inside a production-profile process: a small cascade with one issued certificate.
 
-Prints the certificate's verification code on the last line.
+Also stores the certificate's PDF and one uploaded media file. Prints the certificate's
+verification code and its PDF's SHA-256 on the last line.
 """
 
 from datetime import date
 
 
 def main() -> None:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
     from cascade import services
     from cascade.models import Outcome, Participation, SessionKind
-    from certificates.services import certificate_issue
+    from certificates.services import certificate_issue, certificate_pdf_ensure
     from tests.factories import MasterTrainerFactory, PersonFactory, TrainingCentreFactory, course
 
     centre = TrainingCentreFactory()
@@ -33,7 +37,9 @@ def main() -> None:
     ]
     services.session_close(session=session)
     certificate = certificate_issue(participation=Participation.objects.get(pk=participations[0].pk))
-    print(certificate.code)
+    certificate = certificate_pdf_ensure(certificate=certificate)
+    default_storage.save("documents/attendance.txt", ContentFile("قائمة الحضور".encode()))
+    print(certificate.code, certificate.pdf_sha256)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ from ops.backup import BackupError, backup
 class Command(BaseCommand):
     help = (
         "Write a consistent backup of the database into OUT_DIR (PostgreSQL: pg_dump -Fc on one snapshot; "
-        "SQLite: the online backup API) with manifest.json listing the rows of every table."
+        "SQLite: the online backup API), the certificate PDFs and uploaded media, with manifest.json listing "
+        "the rows of every table and the SHA-256 of every file."
     )
 
     def add_arguments(self, parser):
@@ -22,5 +23,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"Backup of the {manifest['engine']} database written to {out_dir / manifest['file']}: "
-            f"{len(manifest['tables'])} tables, {manifest['total_rows']:,} rows (manifest.json)."
+            f"{len(manifest['tables'])} tables, {manifest['total_rows']:,} rows, {manifest['total_files']:,} files "
+            "(manifest.json)."
         )
