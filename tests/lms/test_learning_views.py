@@ -130,6 +130,14 @@ def test_a_trainee_signs_in_with_the_service_number(trainee):
     assert client.get(reverse("lms:my_learning")).context["person"] == trainee
 
 
+def test_the_header_offers_sign_out_once_signed_in_and_staff_sign_in_before(trainee):
+    anonymous = Client().get(reverse("lms:login"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Staff sign-in" in anonymous and "Sign out" not in anonymous
+    signed_in = client_for(trainee).get(reverse("lms:my_learning"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert reverse("lms:logout") in signed_in and "Staff sign-in" not in signed_in
+    assert "Staff area" not in signed_in  # a trainee has no admin to go to
+
+
 def test_a_wrong_password_is_refused_at_the_learner_sign_in(trainee):
     response = Client().post(
         reverse("lms:login"), {"username": trainee.service_number, "password": "wrong"}, REMOTE_ADDR="10.0.0.2"
