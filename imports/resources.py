@@ -21,7 +21,7 @@ from functools import cache
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export import resources
@@ -41,6 +41,7 @@ from cascade.models import (
     TrainingSession,
 )
 from imports import matching
+from imports.bulk import records_create, records_update
 from imports.rules import NewSessionRules, session_violations
 from imports.widgets import (
     BoundWidget,
@@ -59,7 +60,7 @@ from imports.widgets import (
 )
 from lms.models import Gender, Person, Rank, person_label
 from lms.text import normalize_arabic
-from ops.history import bulk_create_with_history, bulk_update_with_history
+from ops.history import delete_with_history
 from plans.models import Target
 
 DUPLICATE_ROW = _("The same record is already in row {line} of this file.")
@@ -67,6 +68,11 @@ POSSIBLE_DUPLICATE = _(
     "Possibly the same person as {people}: same name, governorate and rank under another service number."
 )
 OTHER_CENTRE = _("“{centre}” is not your training centre; you can import rows of {own} only.")
+PERSON_OUTSIDE_CENTRE = _(
+    "Service number {number} is already recorded for someone who has not trained or been trained at {own}: "
+    "only an administrator can import changes to their record. Leave the row out; your participations "
+    "and sessions files can still name them."
+)
 SESSION_OF_OTHER_CENTRE = _("Session {session} belongs to another training centre; you can import rows of {own} only.")
 CENTRE_NOT_IN_GOVERNORATE = _("Training centre “{centre}” is in {actual}, not in {given}.")
 UNKNOWN_UNIT = _("No unit called “{value}” in this person's governorate.")
@@ -75,8 +81,8 @@ YEAR_OUT_OF_RANGE = _("{year} is not a plan year (2000–2100).")
 
 CHUNK = 2000
 HISTORY_REASON = "bulk import"
-# Past this many sessions written at once, the lineage index is rebuilt in one pass instead of
-# extended session by session.
+# Past this many sessions written at once, holding at least half of all participations, the lineage
+# index is rebuilt in one pass instead of extended session by session.
 LINKS_REBUILD_OVER = 200
 INVALID = RowResult.IMPORT_TYPE_INVALID
 
@@ -94,24 +100,78 @@ def _descendants(person_ids: set[int]) -> set[int]:
     return found
 
 
+def _index_sessions(session_ids: list[int], *, new_rows: int) -> None:
+    """Tell the lineage index about the participants just written to ``session_ids``.
+
+    Session by session (``links_add_session``: its cost follows the sessions' own people), or by one
+    ``links_rebuild`` when the import is a large part of all participations (a first load): a rebuild
+    costs in proportion to everything stored, so for a few thousand rows added to a national data set
+    it would cost minutes where extending the index costs seconds.
+    """
+    if len(session_ids) > LINKS_REBUILD_OVER and new_rows * 2 >= Participation.objects.count():
+        links_rebuild()
+    else:
+        for session_id in session_ids:
+            links_add_session(session_id)
+
+
+def _people_of_centre(numbers: list[str], centre) -> set[str]:
+    """Those of ``numbers`` who trained, or were trained, in a session of ``centre``."""
+    found: set[str] = set()
+    of_centre = TrainingSession.objects.filter(training_centre=centre).values("pk")
+    for chunk in _chunks(numbers):
+        found.update(
+            Person.objects.filter(service_number__in=chunk)
+            .filter(
+                Exists(Participation.objects.filter(person_id=OuterRef("pk"), session_id__in=of_centre))
+                | Exists(SessionTrainer.objects.filter(person_id=OuterRef("pk"), session_id__in=of_centre))
+            )
+            .values_list("service_number", flat=True)
+        )
+    return found
+
+
 def _label(person: Person) -> str:
     return person_label(person.name_ar, person.service_number)
 
 
+@cache
+def _known_fields(draft_class) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(draft_class))
+
+
 def _draft(**fields) -> SessionDraft:
     """A SessionDraft of the fields this version of ``cascade.integrity`` knows."""
-    known = {f.name for f in dataclasses.fields(SessionDraft)}
+    known = _known_fields(SessionDraft)
     return SessionDraft(**{name: value for name, value in fields.items() if name in known})
 
 
 def _participant(**fields) -> ParticipantDraft:
-    known = {f.name for f in dataclasses.fields(ParticipantDraft)}
+    known = _known_fields(ParticipantDraft)
     return ParticipantDraft(**{name: value for name, value in fields.items() if name in known})
 
 
 @cache
 def _relation_names(model) -> frozenset[str]:
     return frozenset(f.name for f in model._meta.concrete_fields if f.is_relation)
+
+
+@cache
+def _checked_fields(model) -> tuple:
+    """The fields ``Model.clean_fields`` checks, less the automatic primary key (nothing to check)."""
+    pk = model._meta.pk
+    return tuple(
+        f for f in model._meta.fields if not getattr(f, "generated", False) and not (f is pk and f.auto_created)
+    )
+
+
+class ImportRowResult(RowResult):
+    """A row's result naming its record by id only: the report never shows the record's ``str()``,
+    which would cost every row a string built through its relations."""
+
+    def add_instance_info(self, instance):
+        if instance is not None:
+            self.object_id = getattr(instance, "pk", None)
 
 
 class PreloadedInstanceLoader(BaseInstanceLoader):
@@ -140,14 +200,17 @@ class RecordResource(resources.ModelResource):
     # Column of the identity, where a repeated row is reported.
     identity_field = ""
 
+    def get_row_result_class(self):
+        return ImportRowResult
+
     def save_pending(self, pending, update_fields: list[str], *, create_batch=1000, update_batch=1000) -> None:
         """Store ``(row number, instance, is_create)`` triples: new rows created, changed rows updated,
         both with a history row naming the importing user."""
         model = self._meta.model
         created = [instance for _, instance, is_create in pending if is_create]
         changed = [instance for _, instance, is_create in pending if not is_create]
-        bulk_create_with_history(created, model, user=self.acting_user, reason=HISTORY_REASON, batch_size=create_batch)
-        bulk_update_with_history(
+        records_create(created, model, user=self.acting_user, reason=HISTORY_REASON, batch_size=create_batch)
+        records_update(
             changed, update_fields, model, user=self.acting_user, reason=HISTORY_REASON, batch_size=update_batch
         )
 
@@ -179,6 +242,14 @@ class RecordResource(resources.ModelResource):
         for field in self.fields.values():
             if isinstance(field.widget, BoundWidget):
                 field.widget.bind(self)
+        # (field, its readings by cell value — None when a reading depends on the rest of the row)
+        self._import_fields = self.get_import_fields()
+        self._cell_plan = [
+            (field, None if getattr(field.widget, "row_dependent", True) else {})
+            for field in self._import_fields
+            if field.attribute and not field.readonly
+        ]
+        self._field_checks: dict = {}
         self.preload(dataset)
 
     def before_import_row(self, row, **kwargs):
@@ -191,18 +262,69 @@ class RecordResource(resources.ModelResource):
             raise ValidationError({self.identity_field: str(DUPLICATE_ROW.format(line=first + 1))})
 
     def import_instance(self, instance, row, **kwargs):
-        super().import_instance(instance, row, **kwargs)
+        """Each cell through its column's widget, as ``Field.save`` does, but once per distinct value
+        of a column: a widget's reading depends on the cell alone (``CellWidget.row_dependent`` marks
+        the exceptions), so a value repeated down a column (a session reference, a score, an outcome)
+        reuses its first reading, error included."""
+        errors = {}
+        for field, readings in self._cell_plan:
+            raw = row[field.column_name]  # every column is present (services.dataset_prepare)
+            try:
+                key = (raw.__class__, raw)
+                reading = readings.get(key) if readings is not None else None
+            except TypeError:  # an unhashable cell is read every time
+                key, reading = None, None
+            if reading is None:
+                try:
+                    reading = (True, field.widget.clean(raw, row=row))
+                except ValueError as exc:
+                    reading = (False, str(exc))
+                if readings is not None and key is not None:
+                    readings[key] = reading
+            ok, value = reading
+            if ok:
+                setattr(instance, field.attribute, value)
+            else:
+                errors[field.attribute] = ValidationError(value, code="invalid")
+        if errors:
+            raise ValidationError(errors)
         self.prepare(instance)
+
+    def _field_errors(self, instance, exclude: set[str]) -> dict:
+        """``Model.clean_fields`` (length, choices, digits: checks of one value that cost no query),
+        each distinct value of a field checked once per import."""
+        errors = {}
+        for field in _checked_fields(type(instance)):
+            if field.name in exclude:
+                continue
+            raw = getattr(instance, field.attname)
+            if field.blank and raw in field.empty_values:
+                continue
+            try:
+                key = (field.name, raw.__class__, raw)
+                outcome = self._field_checks.get(key)
+            except TypeError:
+                key, outcome = None, None
+            if outcome is None:
+                try:
+                    outcome = (True, field.clean(raw, instance))
+                except ValidationError as exc:
+                    outcome = (False, exc.error_list)
+                if key is not None:
+                    self._field_checks[key] = outcome
+            ok, value = outcome
+            if ok:
+                setattr(instance, field.attname, value)
+            else:
+                errors[field.name] = value
+        return errors
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})
-        # Field checks that cost no query: length, choices, digits. Relations were resolved from
-        # the preloaded tables, and uniqueness is the import's identity, so neither is re-checked.
+        # Relations were resolved from the preloaded tables, and uniqueness is the import's
+        # identity, so neither is re-checked (both would cost a query per row).
         exclude = set(errors) | _relation_names(type(instance))
-        try:
-            instance.clean_fields(exclude=exclude)
-        except ValidationError as exc:
-            errors = exc.update_error_dict(errors)
+        errors.update(self._field_errors(instance, exclude))
         if not errors:
             try:
                 self.check_row(instance)
@@ -218,7 +340,7 @@ class RecordResource(resources.ModelResource):
         return instance
 
     def _values(self, instance) -> list:
-        return [field.get_value(instance) for field in self.get_import_fields()]
+        return [field.get_value(instance) for field in self._import_fields]
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if import_validation_errors:
@@ -312,6 +434,8 @@ class RecordResource(resources.ModelResource):
 class _PlaceWidget(BoundWidget):
     """A unit or station, by English or Arabic name, within the row's governorate."""
 
+    row_dependent = True  # looked up within the row's governorate
+
     def __init__(self, *, place: str, **kwargs) -> None:
         super().__init__(**kwargs)
         self.place = place
@@ -363,6 +487,9 @@ class PersonResource(RecordResource):
                     "governorate", "unit", "station"
                 )
             )
+        self.in_scope: set[str] = set()
+        if self.scope_centre is not None:
+            self.in_scope = _people_of_centre(list(self.existing), self.scope_centre)
         # Stored people who share a normalised name with someone in the file: possible duplicates.
         names = {normalize_arabic(matching.text(row.get("name_ar"))) for row in dataset.dict} - {""}
         self.namesakes: dict[tuple, set[str]] = defaultdict(set)
@@ -374,6 +501,17 @@ class PersonResource(RecordResource):
 
     def identity(self, row):
         return self._number(row)
+
+    def before_import_row(self, row, **kwargs):
+        super().before_import_row(row, **kwargs)
+        # A training-centre manager adds new people, and updates only the people of their centre's
+        # sessions; a row naming anyone else is refused whether or not it would change them, so
+        # the dry run tells a manager nothing about records they may not read.
+        number = self._number(row)
+        if self.scope_centre is not None and number in self.existing and number not in self.in_scope:
+            raise ValidationError(
+                {"service_number": str(PERSON_OUTSIDE_CENTRE.format(number=number, own=self.scope_centre))}
+            )
 
     def find_existing(self, row):
         number = self._number(row)
@@ -394,11 +532,11 @@ class PersonResource(RecordResource):
         now = timezone.now()
         new = [instance for _, instance, is_create in pending if is_create]
         updated = [instance for _, instance, is_create in pending if not is_create]
-        bulk_create_with_history(new, Person, user=self.acting_user, reason=HISTORY_REASON, batch_size=1000)
+        records_create(new, Person, user=self.acting_user, reason=HISTORY_REASON, batch_size=2000)
         for instance in updated:
             instance.updated_at = now
         fields = [*self._meta.fields[1:], "name_ar_normalized", "updated_at"]
-        bulk_update_with_history(updated, fields, Person, user=self.acting_user, reason=HISTORY_REASON, batch_size=1000)
+        records_update(updated, fields, Person, user=self.acting_user, reason=HISTORY_REASON, batch_size=1000)
         self.progress_step(self.total)
 
 
@@ -548,8 +686,8 @@ class TrainingSessionResource(RecordResource):
             done += 1
             if done % 250 == 0:
                 self.progress_step(done)
-        bulk_create_with_history(new, TrainingSession, user=self.acting_user, reason=HISTORY_REASON, batch_size=1000)
-        bulk_create_with_history(
+        records_create(new, TrainingSession, user=self.acting_user, reason=HISTORY_REASON, batch_size=1000)
+        records_create(
             [row for session in new for row in self._trainer_rows(session)],
             SessionTrainer,
             user=self.acting_user,
@@ -567,6 +705,7 @@ class TrainingSessionResource(RecordResource):
         return rows
 
     def _write_update(self, session) -> None:
+        session._history_user, session._change_reason = self.acting_user, HISTORY_REASON
         session.save(
             update_fields=[
                 "course",
@@ -582,10 +721,11 @@ class TrainingSessionResource(RecordResource):
         stored = self.stored_trainers.get(session.pk, [])
         wanted = {(t.person_id, t.role) for t in self._trainer_rows(session)}
         if {(t.person_id, t.role) for t in stored} != wanted:
-            SessionTrainer.objects.filter(session_id=session.pk).delete()  # the index follows (signals)
-            bulk_create_with_history(
-                self._trainer_rows(session), SessionTrainer, user=self.acting_user, reason=HISTORY_REASON
+            # the index follows (signals)
+            delete_with_history(
+                SessionTrainer.objects.filter(session_id=session.pk), user=self.acting_user, reason=HISTORY_REASON
             )
+            records_create(self._trainer_rows(session), SessionTrainer, user=self.acting_user, reason=HISTORY_REASON)
             links_add_session(session.pk)
 
     def _attribute_of(self, violation, session) -> str:
@@ -739,13 +879,11 @@ class ParticipationResource(RecordResource):
             return  # the file is refused and rolled back: writing the rest would be wasted
         if not in_step:
             self._write([item for session_id in passed for item in groups[session_id]])
-            # bulk_create sends no signal: the lineage index learns the new edges here, session by
-            # session, or by one rebuild after a large load (as cascade.lineage advises).
-            if len(passed) > LINKS_REBUILD_OVER:
-                links_rebuild()
-            else:
-                for session_id in passed:
-                    links_add_session(session_id)
+            # bulk_create sends no signal: the lineage index learns the new edges here.
+            _index_sessions(
+                [sid for sid in passed if any(is_create for _, _, is_create in groups[sid])],
+                new_rows=sum(1 for sid in passed for _, _, is_create in groups[sid] if is_create),
+            )
         self._headcounts_cover_named(passed)
 
     def _write(self, items) -> None:
@@ -768,8 +906,7 @@ class ParticipationResource(RecordResource):
             }.get(violation.rule, "person")
             self.mark_invalid(number, attribute, violation.message)
 
-    @staticmethod
-    def _headcounts_cover_named(session_ids: list[int]) -> None:
+    def _headcounts_cover_named(self, session_ids: list[int]) -> None:
         """As ``cascade.services`` does for each recorded participant: a reported headcount below
         the named participants of its gender rises to meet them (they were not counted)."""
         changed = []
@@ -785,8 +922,13 @@ class ParticipationResource(RecordResource):
                 if (men, women) != (session.headcount_male, session.headcount_female):
                     session.headcount_male, session.headcount_female = men, women
                     changed.append(session)
-        bulk_update_with_history(
-            changed, ["headcount_male", "headcount_female"], TrainingSession, reason=HISTORY_REASON, batch_size=1000
+        records_update(
+            changed,
+            ["headcount_male", "headcount_female"],
+            TrainingSession,
+            user=self.acting_user,
+            reason=HISTORY_REASON,
+            batch_size=1000,
         )
 
 

@@ -37,6 +37,10 @@ def _msg(template, **params) -> str:
 class CellWidget(Widget):
     """Text, stripped; '' for an empty cell unless ``required``."""
 
+    # Whether the reading of a cell depends on other cells of its row (the import then reads every
+    # cell; otherwise it reads each distinct value of a column once).
+    row_dependent = False
+
     def __init__(self, *, required: bool = False, max_length: int | None = None) -> None:
         super().__init__()
         self.required = required
@@ -62,9 +66,12 @@ class CellWidget(Widget):
         return "" if value is None else str(value)
 
 
+_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
+
+
 class ServiceNumberWidget(CellWidget):
     def parse(self, raw, row):
-        raw = raw.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
+        raw = raw.translate(_ARABIC_DIGITS)
         if not SERVICE_NUMBER.match(raw):
             raise ValueError(_msg(BAD_SERVICE_NUMBER, value=raw))
         return raw
