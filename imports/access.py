@@ -2,7 +2,9 @@
 
 Administrators import every kind and merge duplicated people. A training-centre manager imports
 people, sessions and participations, limited to the training centre of their ``StaffScope``
-(a manager with no centre imports nothing). The national plan (targets) is the Directorate's:
+(a manager with no centre imports nothing): sessions of that centre, participations in its
+sessions, and people who are new or who trained or were trained in one of its sessions (the rows
+are checked in ``imports.resources``). The national plan (targets) is the Directorate's:
 administrators only.
 """
 

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from imports import files
+from imports import access, files
 from imports.columns import FORMATS, header_key, header_map
 from imports.models import ImportJob, JobStatus
 from imports.resources import RESOURCES
@@ -44,6 +44,10 @@ NO_ROWS = _("The file holds headers but no rows.")
 JOB_NOT_CONFIRMABLE = _("This import cannot be confirmed: its dry run found errors, or it has already run.")
 FILE_GONE = _("The uploaded file is no longer kept; upload it again.")
 UNEXPECTED_FAILURE = _("The import stopped on an unexpected error; nothing was stored.")
+KIND_NOT_FOR_CENTRES = _("Training-centre managers cannot import {kind}; ask an administrator.")
+NO_LONGER_ALLOWED = _(
+    "Your account may no longer run this import (its role or training centre changed); nothing was stored."
+)
 
 
 @dataclass
@@ -128,8 +132,16 @@ def records_import(
     scope_centre: TrainingCentre | None = None,
     progress=None,
 ) -> ImportOutcome:
-    """Validate (and unless ``dry_run``, store) every row of ``dataset``; all rows or none."""
+    """Validate (and unless ``dry_run``, store) every row of ``dataset``; all rows or none.
+
+    ``scope_centre`` limits every row to that training centre (a manager's import); the kinds a
+    manager may not import at all are refused here too, whatever the caller checked.
+    """
     values = [list(row) for row in dataset]
+    if scope_centre is not None and kind not in access.MANAGER_KINDS:
+        return ImportOutcome(
+            kind, list(dataset.headers or []), values, [], [str(KIND_NOT_FOR_CENTRES.format(kind=kind))], dry_run
+        )
     prepared, headers, file_errors = dataset_prepare(kind, dataset)
     if not file_errors and not len(prepared):
         file_errors = [str(NO_ROWS)]
@@ -306,6 +318,15 @@ def import_job_run(*, job_id, language: str | None = None) -> ImportJob | None:
         try:
             if job.file_path is None or not job.file_path.exists():
                 raise ValidationError(FILE_GONE)
+            # The owner's rights are read again: a role or centre taken away after the dry run
+            # must not let the queued job write with the old scope.
+            owner = job.owner
+            if (
+                not owner.is_active
+                or job.kind not in access.import_kinds_for(owner)
+                or access.scope_centre_for(owner) != job.training_centre
+            ):
+                raise ValidationError(NO_LONGER_ALLOWED)
             dataset = dataset_from_path(job.file_path, name=job.original_name)
             outcome = records_import(
                 kind=job.kind,
