@@ -15,7 +15,9 @@ by qualified trainers and 25,000 people, writes a generated ``--rows``-row parti
     person; one query per lookup and a save per row, no integrity rules) and prints rows per
     second (on the first ``--plain-rows`` rows when smaller, since its rate does not depend on
     the file's length);
-then the ratio of the two rates.
+then the ratio of the two rates. Wall time and this process's CPU time are printed for each path
+(the database server's own work shows in the wall time only), with the load average: on a shared
+machine the wall time depends on what else runs.
 """
 
 import argparse
@@ -211,27 +213,40 @@ def main() -> None:
         write_file(path, args.rows)
         print(f"PostgreSQL {connection.pg_version}; {args.rows:,} rows in {path.stat().st_size / 1e6:.1f} MB")
 
-        started = time.perf_counter()
+        print(f"load average before: {load()}")
+        started, cpu = time.perf_counter(), time.process_time()
         dataset = files.read_dataset(path, fmt="csv", name=path.name)
         outcome = records_import(kind="participations", dataset=dataset, dry_run=False)
-        project = time.perf_counter() - started
+        project, project_cpu = time.perf_counter() - started, time.process_time() - cpu
         counts = outcome.counts
         assert counts["new"] == args.rows and counts["error"] == 0, (counts, outcome.error_rows()[:3])
         project_rate = args.rows / project
-        print(f"project path:   {args.rows:,} rows in {project:.1f} s = {project_rate:,.0f} rows/s (counts {counts})")
+        print(
+            f"project path:   {args.rows:,} rows in {project:.1f} s (this process's CPU {project_cpu:.1f} s) "
+            f"= {project_rate:,.0f} rows/s (counts {counts})"
+        )
+        print(f"load average after the project path: {load()}")
 
         remove_participations()
         plain_rows = min(args.plain_rows, args.rows)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         dataset = files.read_dataset(path, fmt="csv", name=path.name)
         sample = dataset.subset(rows=range(plain_rows)) if plain_rows < args.rows else dataset
         result = plain_resource().import_data(sample, dry_run=False)
-        plain = time.perf_counter() - started
+        plain, plain_cpu = time.perf_counter() - started, time.process_time() - cpu
         assert not result.has_errors() and not result.has_validation_errors()
         plain_rate = plain_rows / plain
-        print(f"plain resource: {plain_rows:,} rows in {plain:.1f} s = {plain_rate:,.0f} rows/s")
+        print(
+            f"plain resource: {plain_rows:,} rows in {plain:.1f} s (this process's CPU {plain_cpu:.1f} s) "
+            f"= {plain_rate:,.0f} rows/s"
+        )
         print(f"ratio: the project's path is {project_rate / plain_rate:.1f}× the plain resource")
+        print(f"load average after: {load()}")
         remove_participations()
+
+
+def load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":
