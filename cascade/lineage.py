@@ -24,19 +24,43 @@ through the services, the Wagtail admin's session form, the workspace, an import
 (ancestors of the session's trainers) × (the participant and their descendants): for a new trainee,
 a handful of rows. Removing an edge recomputes the pairs of the people below it. Writers that skip
 signals (``bulk_create``, ``COPY``, ``QuerySet.update``) call ``links_add_session`` for the sessions
-they touched, or ``links_rebuild()`` after a large load (the demo builder does).
+they touched, or ``links_rebuild()`` after a large load, or write inside ``bulk_writes()`` (the demo
+builder does).
+
+Stored counts, so that the figures pages ask for most are reads of a few rows whatever the scale:
+
+- ``ReachCount``: the index pairs counted per (ancestor, depth) — a trainer's reach per generation;
+- ``SessionGeneration``: each session's generation, refreshed here whenever the index or the
+  session's trainers change (for the sessions whose trainers' generation may have moved);
+- ``CourseGenerationPerson`` and ``CourseGenerationCount``: participations and distinct people per
+  course and generation.
+
+Database triggers (migration ``0006``) keep the counts in step with every row of the index, of the
+participations and of the session generations, however written (ORM, ``QuerySet.update``, raw
+SQL); ``links_rebuild`` switches them off and counts everything afresh. ``stale_tables`` checks the
+lot against a full recomputation.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, F, IntegerField, Min, Value
+from django.db.models import Count, F, IntegerField, Min, Sum, Value
 from django.db.models.lookups import LessThan
 from django.db.models.signals import post_delete, post_save, pre_save
 from django_cte import CTE, with_cte
 
-from cascade.models import LineageLink, Participation, SessionTrainer, TrainingSession
+from cascade.models import (
+    CourseGenerationCount,
+    CourseGenerationPerson,
+    LineageLink,
+    Participation,
+    ReachCount,
+    SessionGeneration,
+    SessionTrainer,
+    TrainingSession,
+)
 from lms.models import Person
 
 # Far deeper than any real cascade (the programme has three generations); bounds runaway recursion.
@@ -163,20 +187,29 @@ def ancestors_by_depth(person_id: int) -> dict[int, int]:
 
 
 def descendant_count(person_id: int) -> int:
-    return LineageLink.objects.filter(ancestor_id=person_id).count()
+    return sum(descendants_by_depth(person_id).values())
 
 
 def descendant_counts(person_ids: Iterable[int]) -> dict[int, int]:
-    """How many people are below each of ``person_ids`` (absent: nobody)."""
+    """How many people are below each of ``person_ids`` (absent: nobody), from the stored counts."""
     ids = _ids(person_ids)
     if not ids:
         return {}
-    rows = LineageLink.objects.filter(ancestor_id__in=ids).values("ancestor_id").annotate(n=Count("*"))
+    rows = ReachCount.objects.filter(ancestor_id__in=ids).values("ancestor_id").annotate(n=Sum("people"))
     return {row["ancestor_id"]: row["n"] for row in rows.order_by()}
 
 
 def descendants_by_depth(person_id: int) -> dict[int, int]:
-    """Distinct people below the person at each depth (1 = trained by them), each counted once at their nearest."""
+    """Distinct people below the person at each depth (1 = trained by them), each counted once at their nearest.
+
+    A read of the stored counts (``ReachCount``, a dozen rows), not a count of the index pairs.
+    """
+    rows = ReachCount.objects.filter(ancestor_id=person_id).order_by("depth").values_list("depth", "people")
+    return dict(rows)
+
+
+def descendants_by_depth_counted(person_id: int) -> dict[int, int]:
+    """``descendants_by_depth`` counted from the index pairs themselves (for checks and benchmarks)."""
     rows = (
         LineageLink.objects.filter(ancestor_id=person_id)
         .values("depth")
@@ -224,20 +257,9 @@ def person_generations() -> dict[int, int]:
     return generations
 
 
-def session_generations(generations: dict[int, int] | None = None) -> dict[int, int]:
+def session_generations() -> dict[int, int]:
     """Each session's generation: one below its best-placed trainer. Sessions with no connected trainer are absent."""
-    generations = person_generations() if generations is None else generations
-    result: dict[int, int] = {}
-    for session_id, trainer_id in SessionTrainer.objects.values_list("session_id", "person_id").iterator(
-        chunk_size=5000
-    ):
-        trainer_generation = generations.get(trainer_id)
-        if trainer_generation is None:
-            continue
-        candidate = trainer_generation + 1
-        if candidate < result.get(session_id, MAX_GENERATION + 1):
-            result[session_id] = candidate
-    return result
+    return dict(SessionGeneration.objects.values_list("session_id", "generation").iterator(chunk_size=5000))
 
 
 def participation_generations(participation_ids: Iterable[int] | None = None) -> dict[int, int]:
@@ -260,41 +282,17 @@ class GenerationCount:
     people: int
 
 
-def _trainer_generation_sql() -> str:
-    """SQL for the generation of the trainer ``st.person_id`` (``p`` is that person's row)."""
-    link = connection.ops.quote_name(LineageLink._meta.db_table)
-    person = connection.ops.quote_name(Person._meta.db_table)
-    nearest_master = (
-        f"SELECT MIN(l.depth) FROM {link} l JOIN {person} m ON m.id = l.ancestor_id "  # noqa: S608
-        "WHERE l.descendant_id = st.person_id AND m.is_master_trainer"
-    )
-    return f"CASE WHEN p.is_master_trainer THEN 0 ELSE ({nearest_master}) END"
-
-
 def course_generation_counts(course_id: int) -> list[GenerationCount]:
-    """Participations and distinct people of a course by generation, in one statement.
+    """Participations and distinct people of a course by generation, from the stored counts.
 
     A participation's generation is its session's: one below the best-placed of its trainers.
     """
-    q = connection.ops.quote_name
-    sql = f"""
-        WITH session_generation AS (
-            SELECT st.session_id, MIN({_trainer_generation_sql()}) + 1 AS generation
-            FROM {q(SessionTrainer._meta.db_table)} st
-            JOIN {q(TrainingSession._meta.db_table)} s ON s.id = st.session_id
-            JOIN {q(Person._meta.db_table)} p ON p.id = st.person_id
-            WHERE s.course_id = %s
-            GROUP BY st.session_id
-        )
-        SELECT sg.generation, COUNT(*), COUNT(DISTINCT pa.person_id)
-        FROM {q(Participation._meta.db_table)} pa
-        JOIN session_generation sg ON sg.session_id = pa.session_id
-        WHERE sg.generation IS NOT NULL
-        GROUP BY sg.generation ORDER BY sg.generation
-    """  # noqa: S608 — identifiers from model metadata, values as parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [course_id])
-        return [GenerationCount(int(g), n, people) for g, n, people in cursor.fetchall()]
+    rows = (
+        CourseGenerationCount.objects.filter(course_id=course_id)
+        .order_by("generation")
+        .values_list("generation", "participations", "people")
+    )
+    return [GenerationCount(*row) for row in rows]
 
 
 # --- Keeping the index in step --------------------------------------------------------------
@@ -306,7 +304,133 @@ def _tables() -> dict[str, str]:
         "link": q(LineageLink._meta.db_table),
         "trainer": q(SessionTrainer._meta.db_table),
         "participation": q(Participation._meta.db_table),
+        "session": q(TrainingSession._meta.db_table),
+        "person": q(Person._meta.db_table),
+        "reach": q(ReachCount._meta.db_table),
+        "session_generation": q(SessionGeneration._meta.db_table),
+        "cell_person": q(CourseGenerationPerson._meta.db_table),
+        "cell": q(CourseGenerationCount._meta.db_table),
     }
+
+
+_PAUSED = "_lineage_triggers_off"
+
+
+def _paused() -> bool:
+    return bool(getattr(connection, _PAUSED, 0))
+
+
+def _sqlite_count_triggers(cursor) -> list[tuple[str, str]]:
+    """(name, definition) of the triggers that keep the stored counts in step (migration ``0006``)."""
+    cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'cascade\\_%' ESCAPE '\\'")
+    return cursor.fetchall()
+
+
+@contextmanager
+def _triggers_off() -> Iterator[None]:
+    """Switch off the count triggers for the block, in a transaction (an error restores them with the rest).
+
+    PostgreSQL's obey a setting local to the transaction; SQLite's, which cannot read one, are dropped
+    and created again from the definitions SQLite stored. Nested blocks do nothing more.
+    """
+    depth = getattr(connection, _PAUSED, 0)
+    postgres = connection.vendor == "postgresql"
+    with transaction.atomic():
+        triggers = []
+        if not depth:
+            with connection.cursor() as cursor:
+                if postgres:
+                    cursor.execute("SELECT set_config('cascade.lineage_counts', 'off', true)")
+                else:
+                    triggers = _sqlite_count_triggers(cursor)
+                    for name, _definition in triggers:
+                        cursor.execute(f"DROP TRIGGER {name}")
+        setattr(connection, _PAUSED, depth + 1)
+        try:
+            yield
+        finally:
+            setattr(connection, _PAUSED, depth)
+        if not depth:
+            with connection.cursor() as cursor:
+                if postgres:
+                    cursor.execute("SELECT set_config('cascade.lineage_counts', 'on', true)")
+                for _name, definition in triggers:
+                    cursor.execute(definition)
+
+
+@contextmanager
+def bulk_writes() -> Iterator[None]:
+    """For loads or deletions of many sessions' rows: in one transaction, with the per-row upkeep of the
+    index and its counts switched off (triggers and receivers), and one ``links_rebuild`` at the end."""
+    outermost = not _paused()
+    with transaction.atomic(), _triggers_off():
+        yield
+        if outermost:
+            links_rebuild()
+
+
+def _nearest_master_sql(t: dict[str, str]) -> str:
+    """SQL for the generation of the trainer ``st.person_id`` (``p`` is that person's row)."""
+    nearest_master = (
+        f"SELECT MIN(l.depth) FROM {t['link']} l JOIN {t['person']} m ON m.id = l.ancestor_id "  # noqa: S608
+        "WHERE l.descendant_id = st.person_id AND m.is_master_trainer"
+    )
+    return f"CASE WHEN p.is_master_trainer THEN 0 ELSE ({nearest_master}) END"
+
+
+def _fresh_generations_sql(t: dict[str, str], where: str) -> str:
+    """(session_id, course_id, generation) of the sessions matching ``where`` (on ``s``), generation NULL when
+    none of its trainers is connected to a master trainer."""
+    return f"""
+        SELECT s.id AS session_id, s.course_id, MIN({_nearest_master_sql(t)}) + 1 AS generation
+        FROM {t["trainer"]} st JOIN {t["session"]} s ON s.id = st.session_id JOIN {t["person"]} p ON p.id = st.person_id
+        WHERE {where} GROUP BY s.id, s.course_id
+    """  # noqa: S608
+
+
+def _generations_refresh(targets: str, params: list) -> None:
+    """Store afresh the generation of the sessions that ``targets`` (SQL selecting session ids) selects.
+
+    Rows that do not change are not written, so the count triggers move only what moved.
+    """
+    if _paused():
+        return
+    t = _tables()
+    fresh = _fresh_generations_sql(t, f"s.id IN ({targets})")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH fresh AS ({fresh})
+            INSERT INTO {t["session_generation"]} (session_id, course_id, generation)
+            SELECT session_id, course_id, generation FROM fresh WHERE generation IS NOT NULL
+            ON CONFLICT (session_id) DO UPDATE SET course_id = excluded.course_id, generation = excluded.generation
+            WHERE {t["session_generation"]}.course_id <> excluded.course_id
+            OR {t["session_generation"]}.generation <> excluded.generation
+            """,  # noqa: S608
+            params,
+        )
+        cursor.execute(
+            f"""
+            DELETE FROM {t["session_generation"]} WHERE session_id IN ({targets})
+            AND session_id NOT IN (SELECT session_id FROM ({fresh}) fresh WHERE generation IS NOT NULL)
+            """,  # noqa: S608
+            [*params, *params],
+        )
+
+
+def _sessions_trained_by_sql(t: dict[str, str], people: str) -> str:
+    """SQL selecting the sessions trained by ``people`` (SQL selecting person ids) or by anyone below them."""
+    return (
+        f"SELECT st.session_id FROM {t['trainer']} st WHERE st.person_id IN ({people}) "  # noqa: S608
+        f"UNION SELECT st.session_id FROM {t['trainer']} st JOIN {t['link']} l ON l.descendant_id = st.person_id "
+        f"WHERE l.ancestor_id IN ({people})"
+    )
+
+
+def generations_refresh_below(person_id: int) -> None:
+    """Store afresh the generation of every session the person or anyone below them trained (their own
+    generation changed: they became, or stopped being, a master trainer)."""
+    _generations_refresh(_sessions_trained_by_sql(_tables(), "%s"), [person_id, person_id])
 
 
 def links_add_session(session_id: int, *, trainer_id: int | None = None, participant_id: int | None = None) -> None:
@@ -314,7 +438,9 @@ def links_add_session(session_id: int, *, trainer_id: int | None = None, partici
 
     New pairs are (each trainer and their ancestors) × (each participant and their descendants), at
     depth (trainer's depth above) + 1 + (depth below the participant); a pair already indexed keeps
-    the shorter depth. One statement; idempotent.
+    the shorter depth. One statement; idempotent. Then the stored generations of the sessions whose
+    trainers may have come closer to a master trainer (those trained by the participants or below
+    them), and of this one unless only a participant was added, are refreshed.
     """
     t = _tables()
     trainers = f"SELECT person_id FROM {t['trainer']} WHERE session_id = %s"  # noqa: S608
@@ -352,6 +478,10 @@ def links_add_session(session_id: int, *, trainer_id: int | None = None, partici
     """  # noqa: S608 — identifiers from model metadata, values as parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, params_t + params_p)
+    targets, params = _sessions_trained_by_sql(t, participants), [*params_p, *params_p]
+    if participant_id is None:
+        targets, params = f"SELECT %s UNION {targets}", [session_id, *params]
+    _generations_refresh(targets, params)
 
 
 def _insert_levels(cursor, first_sql: str, next_sql: str, params: list) -> None:
@@ -367,13 +497,45 @@ def _insert_levels(cursor, first_sql: str, next_sql: str, params: list) -> None:
         depth += 1
 
 
-@transaction.atomic
-def links_rebuild() -> None:
-    """Recompute the whole index from the sessions: one statement per level of depth.
+def _counts_rebuild(cursor, t: dict[str, str]) -> None:
+    """Count afresh, in one statement each, what the triggers keep in step (with the triggers off)."""
+    derived = (t["reach"], t["session_generation"], t["cell_person"], t["cell"])
+    if connection.vendor == "postgresql":
+        cursor.execute(f"TRUNCATE {', '.join(derived)}")
+    else:
+        for table in derived:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+    cursor.execute(
+        f"INSERT INTO {t['reach']} (ancestor_id, depth, people) "  # noqa: S608
+        f"SELECT ancestor_id, depth, COUNT(*) FROM {t['link']} GROUP BY ancestor_id, depth"
+    )
+    cursor.execute(
+        f"INSERT INTO {t['session_generation']} (session_id, course_id, generation) "  # noqa: S608
+        f"SELECT session_id, course_id, generation FROM ({_fresh_generations_sql(t, '1 = 1')}) fresh "
+        "WHERE generation IS NOT NULL ORDER BY session_id"
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO {t["cell_person"]} (course_id, generation, person_id, participations)
+        SELECT sg.course_id, sg.generation, pa.person_id, COUNT(*)
+        FROM {t["participation"]} pa JOIN {t["session_generation"]} sg ON sg.session_id = pa.session_id
+        GROUP BY sg.course_id, sg.generation, pa.person_id
+        """  # noqa: S608
+    )
+    cursor.execute(
+        f"INSERT INTO {t['cell']} (course_id, generation, participations, people) "  # noqa: S608
+        f"SELECT course_id, generation, SUM(participations), COUNT(*) FROM {t['cell_person']} "
+        "GROUP BY course_id, generation"
+    )
 
-    On PostgreSQL, for the millions of pairs of a national data set, the table is truncated (readers
-    wait for the rebuild), the secondary indexes are dropped and built again at the end, and rows go
-    in primary-key order: about 2.5 minutes for 8 million pairs instead of tens of minutes.
+
+def links_rebuild() -> None:
+    """Recompute the whole index from the sessions, one statement per level of depth, then the stored counts
+    and generations, one statement each (their triggers are off meanwhile).
+
+    For the millions of pairs of a national data set, the table is emptied (readers wait for the
+    rebuild), the secondary indexes are dropped and built again at the end, and rows go in
+    primary-key order: about 2.5 minutes for 8 million pairs on PostgreSQL instead of tens of minutes.
     """
     t = _tables()
     postgres = connection.vendor == "postgresql"
@@ -386,16 +548,31 @@ def links_rebuild() -> None:
         f"INSERT INTO {t['link']} (ancestor_id, descendant_id, depth) "  # noqa: S608
         f"SELECT trainer_id, participant_id, 1 FROM ({edges}) e ORDER BY 1, 2"
     )
+    # The next level joins the pairs found at the last one with the edges (the pairs of depth 1).
+    # PostgreSQL hashes them; SQLite, which only loops over an index, reads them from a temporary
+    # table keyed by trainer (the index table's own key would scan all of a trainer's pairs).
+    edges_of = f"{t['link']} e ON e.ancestor_id = l.descendant_id AND e.depth = 1"
+    if not postgres:
+        edges_of = "temp.lineage_edges e ON e.ancestor_id = l.descendant_id"
     following = f"""
         INSERT INTO {t["link"]} (ancestor_id, descendant_id, depth)
         SELECT DISTINCT l.ancestor_id, e.descendant_id, l.depth + 1
-        FROM {t["link"]} l JOIN {t["link"]} e ON e.ancestor_id = l.descendant_id AND e.depth = 1
+        FROM {t["link"]} l JOIN {edges_of}
         WHERE l.depth = %s
         ORDER BY 1, 2
         ON CONFLICT (ancestor_id, descendant_id) DO NOTHING
     """  # noqa: S608
-    secondary = list(LineageLink._meta.indexes) if postgres else []
-    with connection.cursor() as cursor:
+    q = connection.ops.quote_name
+    # The secondary indexes go while the rows go in, and are built again, sorted, at the end.
+    secondary = [
+        (
+            f"DROP INDEX {q(index.name)}",
+            f"CREATE INDEX {q(index.name)} ON {t['link']} "
+            f"({', '.join(q(LineageLink._meta.get_field(name).column) for name in index.fields)})",
+        )
+        for index in LineageLink._meta.indexes
+    ]
+    with _triggers_off(), connection.cursor() as cursor:
         if postgres:
             for setting in ("work_mem = '256MB'", "maintenance_work_mem = '512MB'", "jit = off"):
                 cursor.execute(f"SET LOCAL {setting}")
@@ -405,47 +582,41 @@ def links_rebuild() -> None:
             cursor.execute(f"TRUNCATE {t['link']}")
         else:
             cursor.execute(f"DELETE FROM {t['link']}")  # noqa: S608
-        if secondary:
-            with connection.schema_editor() as editor:
-                for index in secondary:
-                    editor.remove_index(LineageLink, index)
+        for drop, _create in secondary:
+            cursor.execute(drop)
         cursor.execute(first)
         added, depth = cursor.rowcount, 1
         if postgres:
             cursor.execute(f"ANALYZE {t['link']}")  # the next levels join the first with itself
+        else:
+            cursor.execute(
+                "CREATE TEMP TABLE lineage_edges (ancestor_id integer, descendant_id integer, "
+                "PRIMARY KEY (ancestor_id, descendant_id)) WITHOUT ROWID"
+            )
+            cursor.execute(
+                f"INSERT INTO temp.lineage_edges SELECT ancestor_id, descendant_id FROM {t['link']} WHERE depth = 1"  # noqa: S608
+            )
         # Breadth first: a pair found at level k is never replaced by a longer path found later, and
         # a cycle ends when a level adds nothing new.
         while added and depth < MAX_GENERATION:
             cursor.execute(following, [depth])
             added, depth = cursor.rowcount, depth + 1
-        if secondary:
-            with connection.schema_editor() as editor:
-                for index in secondary:
-                    editor.add_index(LineageLink, index)
+        if not postgres:
+            cursor.execute("DROP TABLE temp.lineage_edges")
+        for _drop, create in secondary:
+            cursor.execute(create)
         if postgres:
             cursor.execute(f"ANALYZE {t['link']}")
-
-
-def links_delete_for(people) -> int:
-    """Delete every index pair with an ancestor or descendant among ``people`` (a queryset), in one statement.
-
-    For removing people with all their sessions (the demo reset), where recomputing pair by pair
-    would be wasted work.
-    """
-    t = _tables()
-    select, params = people.values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {t['link']} WHERE ancestor_id IN ({select}) OR descendant_id IN ({select})",  # noqa: S608
-            [*params, *params],
-        )
-        return cursor.rowcount
+        _counts_rebuild(cursor, t)
+        if postgres:
+            cursor.execute(f"ANALYZE {t['reach']}, {t['session_generation']}, {t['cell_person']}, {t['cell']}")
 
 
 def links_recompute(person_ids: Iterable[int]) -> None:
-    """Recompute the index pairs of ``person_ids`` and everyone below them, after an edge into them went away."""
+    """Recompute the index pairs of ``person_ids`` and everyone below them, after an edge into them went away;
+    then the stored generation of the sessions they trained."""
     ids = _ids(person_ids)
-    if not ids:
+    if not ids or _paused():
         return
     affected = set(ids) | descendant_ids(ids)
     if len(affected) > RECOMPUTE_LIMIT:
@@ -473,24 +644,45 @@ def links_recompute(person_ids: Iterable[int]) -> None:
             ON CONFLICT (ancestor_id, descendant_id) DO NOTHING
         """  # noqa: S608
         _insert_levels(cursor, first, following, params)
+    _generations_refresh(f"SELECT session_id FROM {t['trainer']} WHERE person_id IN ({marks})", params)  # noqa: S608
 
 
-def links_are_current() -> bool:
-    """Whether the index holds exactly the pairs the sessions imply (a full recomputation: for tests and checks)."""
-    stored = set(LineageLink.objects.values_list("ancestor_id", "descendant_id", "depth"))
-    fresh: set[tuple[int, int, int]] = set()
+def _stored() -> dict[str, set]:
+    return {
+        "lineage links": set(LineageLink.objects.values_list("ancestor_id", "descendant_id", "depth")),
+        "reach counts": set(ReachCount.objects.values_list("ancestor_id", "depth", "people")),
+        "session generations": set(SessionGeneration.objects.values_list("session_id", "course_id", "generation")),
+        "participants of course generations": set(
+            CourseGenerationPerson.objects.values_list("course_id", "generation", "person_id", "participations")
+        ),
+        "course generation counts": set(
+            CourseGenerationCount.objects.values_list("course_id", "generation", "participations", "people")
+        ),
+    }
+
+
+def stale_tables() -> list[str]:
+    """The derived lineage tables whose rows differ from what the sessions imply (a full recomputation,
+    rolled back: for tests and checks). Empty when the index, its counts and the generations are current."""
+    stored = _stored()
+    fresh: dict[str, set] = {}
     try:
         with transaction.atomic():
             links_rebuild()
-            fresh = set(LineageLink.objects.values_list("ancestor_id", "descendant_id", "depth"))
+            fresh = _stored()
             raise _Undo
     except _Undo:
         pass
-    return stored == fresh
+    return [name for name, rows in stored.items() if rows != fresh[name]]
+
+
+def links_are_current() -> bool:
+    """Whether the index, its stored counts and the stored generations are what the sessions imply."""
+    return not stale_tables()
 
 
 class _Undo(Exception):
-    """Rolls back the rebuild ``links_are_current`` compares with."""
+    """Rolls back the rebuild ``stale_tables`` compares with."""
 
 
 # --- Receivers: every trainer or participation row saved or deleted one by one ----------------
@@ -507,7 +699,7 @@ def _remember_previous(sender, instance, raw=False, **kwargs) -> None:
 
 
 def _participation_saved(sender, instance, created, raw=False, **kwargs) -> None:
-    if raw:
+    if raw or _paused():
         return
     previous = getattr(instance, _PREVIOUS, None)
     if not created and previous == (instance.session_id, instance.person_id):
@@ -518,13 +710,14 @@ def _participation_saved(sender, instance, created, raw=False, **kwargs) -> None
 
 
 def _trainer_saved(sender, instance, created, raw=False, **kwargs) -> None:
-    if raw:
+    if raw or _paused():
         return
     previous = getattr(instance, _PREVIOUS, None)
     if not created and previous == (instance.session_id, instance.person_id):
         return  # the role changed: not the lineage
     if previous is not None:
         links_recompute(Participation.objects.filter(session_id=previous[0]).values_list("person_id", flat=True))
+        _generations_refresh("SELECT %s", [previous[0]])
     links_add_session(instance.session_id, trainer_id=instance.person_id)
 
 
@@ -534,6 +727,26 @@ def _participation_deleted(sender, instance, **kwargs) -> None:
 
 def _trainer_deleted(sender, instance, **kwargs) -> None:
     links_recompute(Participation.objects.filter(session_id=instance.session_id).values_list("person_id", flat=True))
+    _generations_refresh("SELECT %s", [instance.session_id])
+
+
+_MASTER_BEFORE = "_lineage_was_master"
+
+
+def _remember_master(sender, instance, raw=False, **kwargs) -> None:
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    before = sender.objects.filter(pk=instance.pk).values_list("is_master_trainer", flat=True).first()
+    setattr(instance, _MASTER_BEFORE, before)
+
+
+def _person_saved(sender, instance, created, raw=False, **kwargs) -> None:
+    """A person who becomes, or stops being, a master trainer moves the generation of everything below them."""
+    if raw or created or _paused():
+        return
+    before = getattr(instance, _MASTER_BEFORE, None)
+    if before is not None and before != instance.is_master_trainer:
+        generations_refresh_below(instance.pk)
 
 
 def connect_receivers() -> None:
@@ -546,6 +759,8 @@ def connect_receivers() -> None:
         pre_save.connect(_remember_previous, sender=model, dispatch_uid=f"{uid}-pre")
         post_save.connect(saved, sender=model, dispatch_uid=f"{uid}-saved")
         post_delete.connect(deleted, sender=model, dispatch_uid=f"{uid}-deleted")
+    pre_save.connect(_remember_master, sender=Person, dispatch_uid="lineage-generation-person-pre")
+    post_save.connect(_person_saved, sender=Person, dispatch_uid="lineage-generation-person-saved")
 
 
 # --- For the lineage pages: the chain above a person, and the sessions below, a page at a time ---

@@ -327,3 +327,103 @@ class LineageLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ancestor_id} → {self.descendant_id} ({self.depth})"
+
+
+def _derived_person(**kwargs) -> models.ForeignKey:
+    """A person column of a derived table: no constraint, and nothing done on delete (the triggers that
+    keep the table in step follow the deletion of the rows it is derived from; a merge leaves it alone)."""
+    return models.ForeignKey(
+        Person, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False, **kwargs
+    )
+
+
+class ReachCount(models.Model):
+    """How many people are ``depth`` steps below ``ancestor`` in the lineage index (``people`` > 0).
+
+    Derived data: the ``LineageLink`` rows grouped by (ancestor, depth). Database triggers on the index
+    table (migration ``0005``) keep it in step with every pair inserted, moved to another depth or
+    deleted; ``lineage.links_rebuild`` switches them off and counts afresh. As each pair keeps its
+    shortest depth, these are the distinct people per generation below the ancestor.
+    """
+
+    pk = models.CompositePrimaryKey("ancestor", "depth")
+    ancestor = _derived_person()
+    depth = models.PositiveSmallIntegerField()
+    people = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("reach count")
+        verbose_name_plural = _("reach counts")
+
+    def __str__(self) -> str:
+        return f"{self.ancestor_id} · {self.depth}: {self.people}"
+
+
+class SessionGeneration(models.Model):
+    """A session's generation: one below the best-placed of its trainers (master trainers are generation 0).
+
+    Derived data, one row per session with a trainer connected to a master trainer (no row: no
+    generation). ``course`` repeats the session's course (a trigger follows a change of course) so
+    that the per-course counts need no join. Written by ``lineage.generations_refresh`` whenever the
+    index or a session's trainers change, and in bulk by ``lineage.links_rebuild``.
+    """
+
+    session = models.OneToOneField(
+        TrainingSession, on_delete=models.CASCADE, primary_key=True, related_name="+", db_constraint=False
+    )
+    course = models.ForeignKey(
+        Course, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
+    generation = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("session generation")
+        verbose_name_plural = _("session generations")
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.generation}"
+
+
+class CourseGenerationPerson(models.Model):
+    """How many participations ``person`` has in sessions of ``course`` of ``generation`` (> 0).
+
+    Derived data, kept by triggers on participations and session generations: it lets
+    ``CourseGenerationCount`` count distinct people without reading the participations.
+    """
+
+    pk = models.CompositePrimaryKey("course", "generation", "person")
+    course = models.ForeignKey(
+        Course, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
+    generation = models.PositiveSmallIntegerField()
+    person = _derived_person()
+    participations = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("participant of a course generation")
+        verbose_name_plural = _("participants of course generations")
+
+    def __str__(self) -> str:
+        return f"{self.course_id} · {self.generation} · {self.person_id}: {self.participations}"
+
+
+class CourseGenerationCount(models.Model):
+    """Participations and distinct people of a course, by generation of their session (both > 0).
+
+    Derived data: ``CourseGenerationPerson`` summed per (course, generation), by triggers.
+    """
+
+    pk = models.CompositePrimaryKey("course", "generation")
+    course = models.ForeignKey(
+        Course, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
+    generation = models.PositiveSmallIntegerField()
+    participations = models.PositiveIntegerField()
+    people = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("course generation count")
+        verbose_name_plural = _("course generation counts")
+
+    def __str__(self) -> str:
+        return f"{self.course_id} · {self.generation}: {self.participations} / {self.people}"

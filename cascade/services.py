@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
+from cascade import lineage
 from cascade.integrity import SESSION_CLOSED, ParticipantDraft, SessionDraft, enforce
 from cascade.models import (
     AttendanceDay,
@@ -139,6 +140,8 @@ def session_create(
         SessionTrainer,
         default_user=created_by,
     )
+    if co_trainers:
+        lineage.links_add_session(session.pk)  # bulk_create sends no signal: the session's generation may change
     return session
 
 

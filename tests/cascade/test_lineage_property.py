@@ -1,7 +1,10 @@
 """Property: on random cascades of thousands of sessions over five generations, with several trainers
 per session, the lineage queries — the recursive CTEs and the lineage index, whether rebuilt in bulk
-or kept in step row by row — give what a brute-force walk in Python gives; and writes that would
-make a cycle or have someone train themselves are refused with nothing saved.
+or kept in step row by row — give what a brute-force walk in Python gives, and so do the stored
+counts (reach per depth, each session's generation, participations and people per course and
+generation), also after rows are deleted one by one, a session changes course and a master trainer
+stops being one; and writes that would make a cycle or have someone train themselves are refused
+with nothing saved.
 """
 
 import random
@@ -25,20 +28,60 @@ GENERATIONS = 5
 
 
 class Graph:
-    """The cascade as plain Python: sessions as (trainers, participants), walked breadth first."""
+    """The cascade as plain Python: sessions as (trainers, participants, course), walked breadth first."""
 
     def __init__(self) -> None:
+        self.sessions: list[tuple[list[int], list[int], int]] = []
+        self._edges()
+
+    def add(self, trainers: list[int], participants: list[int], course_id: int) -> None:
+        self.sessions.append((trainers, participants, course_id))
+        self._edges()
+
+    def remove(self, n: int, *, trainer: int | None = None, participant: int | None = None) -> None:
+        trainers, participants, course_id = self.sessions[n]
+        self.sessions[n] = (
+            [t for t in trainers if t != trainer],
+            [p for p in participants if p != participant],
+            course_id,
+        )
+        self._edges()
+
+    def move(self, n: int, course_id: int) -> None:
+        trainers, participants, _old = self.sessions[n]
+        self.sessions[n] = (trainers, participants, course_id)
+
+    def _edges(self) -> None:
         self.down: dict[int, set[int]] = defaultdict(set)
         self.up: dict[int, set[int]] = defaultdict(set)
-        self.sessions: list[tuple[list[int], list[int]]] = []
+        for trainers, participants, _course in self.sessions:
+            for t in trainers:
+                for p in participants:
+                    if t != p:
+                        self.down[t].add(p)
+                        self.up[p].add(t)
 
-    def add(self, trainers: list[int], participants: list[int]) -> None:
-        self.sessions.append((trainers, participants))
-        for t in trainers:
-            for p in participants:
-                if t != p:
-                    self.down[t].add(p)
-                    self.up[p].add(t)
+    def session_generations(self, masters: list[int]) -> dict[int, int]:
+        """Session number → generation: one below its best-placed trainer (absent: no trainer has one)."""
+        people = self.generations(masters)
+        result = {}
+        for n, (trainers, _participants, _course) in enumerate(self.sessions):
+            placed = [people[t] for t in trainers if t in people]
+            if placed:
+                result[n] = min(placed) + 1
+        return result
+
+    def course_counts(self, masters: list[int]) -> dict[int, dict[int, tuple[int, int]]]:
+        """Course → generation → (participations, distinct people)."""
+        cells: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for n, generation in self.session_generations(masters).items():
+            _trainers, participants, course_id = self.sessions[n]
+            cells[course_id, generation].extend(participants)
+        result: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+        for (course_id, generation), people in cells.items():
+            if people:
+                result[course_id][generation] = (len(people), len(set(people)))
+        return result
 
     @staticmethod
     def distances(edges: dict[int, set[int]], start: int) -> dict[int, int]:
@@ -112,8 +155,9 @@ def build(
         pool = by_generation[trainer_level][:trainer_pool]
         trainers = rng.sample(pool, min(len(pool), rng.randint(1, max_trainers)))
         participants = rng.sample(by_generation[level], min(len(by_generation[level]), rng.randint(2, 8)))
-        plans.append((trainers, participants, rng.choice(courses)))
-        graph.add(trainers, participants)
+        course_obj = rng.choice(courses)
+        plans.append((trainers, participants, course_obj))
+        graph.add(trainers, participants, course_obj.pk)
 
     bulk, one_by_one = plans[: len(plans) - incremental], plans[len(plans) - incremental :]
     session_rows = [
@@ -150,7 +194,7 @@ def build(
             SessionTrainer.objects.create(session_id=sid, person_id=t, role=TrainerRole.LEAD if i == 0 else "co")
         for p in participants:
             Participation.objects.create(session_id=sid, person_id=p)
-    return graph, by_generation, sessions_by_ref
+    return graph, by_generation, sessions_by_ref, courses
 
 
 def check_queries(rng: random.Random, graph: Graph, by_generation: list[list[int]]) -> None:
@@ -176,10 +220,48 @@ def check_queries(rng: random.Random, graph: Graph, by_generation: list[list[int
     assert lineage.descendant_ids(group) == together
     assert reach.reach_of(group).total == len(together)
 
-    expected = graph.generations(by_generation[0])
+    masters = [pk for pk in by_generation[0] if Person.objects.get(pk=pk).is_master_trainer]
+    expected = graph.generations(masters)
     assert lineage.person_generations() == expected
     assert lineage.walk_person_generations() == expected
-    assert lineage.links_are_current()
+    check_stored_generations(graph, masters)
+    assert lineage.stale_tables() == []
+
+
+def check_stored_generations(graph: Graph, masters: list[int]) -> None:
+    """The stored session generations and per-course counts equal the brute force's."""
+    by_ref = dict(TrainingSession.objects.filter(ref__startswith="H-").values_list("id", "ref"))
+    stored = {int(by_ref[sid][2:]): generation for sid, generation in lineage.session_generations().items()}
+    assert stored == graph.session_generations(masters)
+    for course_id, cells in graph.course_counts(masters).items():
+        counted = {
+            row.generation: (row.participations, row.people) for row in lineage.course_generation_counts(course_id)
+        }
+        assert counted == cells, course_id
+
+
+def change_row_by_row(rng: random.Random, graph: Graph, by_generation: list[list[int]], sessions_by_ref, courses):
+    """Deletions, a change of course and a master trainer who stops being one, each through the ORM one row
+    at a time, as the admin or a service would: the index, its counts and the generations follow."""
+    for n in rng.sample(range(len(graph.sessions)), 12):
+        trainers, participants, _course = graph.sessions[n]
+        sid = sessions_by_ref[f"H-{n}"]
+        if participants and rng.random() < 0.6:
+            person = rng.choice(participants)
+            Participation.objects.get(session_id=sid, person_id=person).delete()
+            graph.remove(n, participant=person)
+        elif trainers:
+            person = rng.choice(trainers)
+            SessionTrainer.objects.get(session_id=sid, person_id=person).delete()
+            graph.remove(n, trainer=person)
+    for n in rng.sample(range(len(graph.sessions)), 3):
+        other = rng.choice(courses)
+        TrainingSession.objects.filter(pk=sessions_by_ref[f"H-{n}"]).update(course=other)  # no signal: a trigger
+        graph.move(n, other.pk)
+    if len(by_generation[0]) > 1:
+        demoted = Person.objects.get(pk=by_generation[0][0])
+        demoted.is_master_trainer = False
+        demoted.save()
 
 
 def try_cycles_and_self_training(rng: random.Random, graph: Graph, sessions_by_ref: dict[str, int]) -> None:
@@ -187,7 +269,7 @@ def try_cycles_and_self_training(rng: random.Random, graph: Graph, sessions_by_r
     itself, is refused by the services; a trainer who is below a participant too. Nothing changes."""
     attempts = 0
     for n in rng.sample(range(len(graph.sessions)), len(graph.sessions)):
-        trainers, participants = graph.sessions[n]
+        trainers, participants, _course = graph.sessions[n]
         above = set().union(*(Graph.distances(graph.up, t) for t in trainers))
         below = set().union(*(Graph.distances(graph.down, p) for p in participants))
         if not above or not below:
@@ -231,7 +313,9 @@ def cascade_shapes(draw):
 def test_lineage_of_large_random_cascades_matches_a_brute_force_walk(db, shape):
     rng = random.Random(shape.pop("seed"))
     with transaction.atomic():
-        graph, by_generation, sessions_by_ref = build(rng, **shape)
+        graph, by_generation, sessions_by_ref, courses = build(rng, **shape)
+        check_queries(rng, graph, by_generation)
+        change_row_by_row(rng, graph, by_generation, sessions_by_ref, courses)
         check_queries(rng, graph, by_generation)
         try_cycles_and_self_training(rng, graph, sessions_by_ref)
         transaction.set_rollback(True)
