@@ -242,14 +242,22 @@ class RecordResource(resources.ModelResource):
         for field in self.fields.values():
             if isinstance(field.widget, BoundWidget):
                 field.widget.bind(self)
-        # (field, its readings by cell value — None when a reading depends on the rest of the row)
         self._import_fields = self.get_import_fields()
+        # (field, its readings by cell value — None when a reading depends on the rest of the row,
+        # the model field the cell sets when it is a plain one, checked with the cell)
+        checked = {f.name: f for f in _checked_fields(self._meta.model) if not f.is_relation}
         self._cell_plan = [
-            (field, None if getattr(field.widget, "row_dependent", True) else {})
+            (
+                field,
+                None if getattr(field.widget, "row_dependent", True) else {},
+                checked.get(field.attribute),
+            )
             for field in self._import_fields
             if field.attribute and not field.readonly
         ]
+        self._cell_fields = {model_field.name for _, _, model_field in self._cell_plan if model_field is not None}
         self._field_checks: dict = {}
+        self._cell_field_errors: dict = {}
         self.preload(dataset)
 
     def before_import_row(self, row, **kwargs):
@@ -262,12 +270,14 @@ class RecordResource(resources.ModelResource):
             raise ValidationError({self.identity_field: str(DUPLICATE_ROW.format(line=first + 1))})
 
     def import_instance(self, instance, row, **kwargs):
-        """Each cell through its column's widget, as ``Field.save`` does, but once per distinct value
-        of a column: a widget's reading depends on the cell alone (``CellWidget.row_dependent`` marks
-        the exceptions), so a value repeated down a column (a session reference, a score, an outcome)
-        reuses its first reading, error included."""
-        errors = {}
-        for field, readings in self._cell_plan:
+        """Each cell through its column's widget, as ``Field.save`` does, then through the model
+        field's own checks (length, choices, digits, as ``Model.clean_fields``) — but once per
+        distinct value of a column: a reading depends on the cell alone (``CellWidget.row_dependent``
+        marks the exceptions), so a value repeated down a column (a session reference, a score, an
+        outcome) reuses its first reading, errors included. A widget's error makes the row invalid
+        here; a model field's error is raised with the row's other checks (``validate_instance``)."""
+        errors, field_errors = {}, {}
+        for field, readings, model_field in self._cell_plan:
             raw = row[field.column_name]  # every column is present (services.dataset_prepare)
             try:
                 key = (raw.__class__, raw)
@@ -275,27 +285,41 @@ class RecordResource(resources.ModelResource):
             except TypeError:  # an unhashable cell is read every time
                 key, reading = None, None
             if reading is None:
-                try:
-                    reading = (True, field.widget.clean(raw, row=row))
-                except ValueError as exc:
-                    reading = (False, str(exc))
+                reading = self._read_cell(field, model_field, raw, row, instance)
                 if readings is not None and key is not None:
                     readings[key] = reading
-            ok, value = reading
-            if ok:
-                setattr(instance, field.attribute, value)
-            else:
-                errors[field.attribute] = ValidationError(value, code="invalid")
+            widget_error, value, field_error = reading
+            if widget_error is not None:
+                errors[field.attribute] = ValidationError(widget_error, code="invalid")
+                continue
+            setattr(instance, field.attribute, value)
+            if field_error is not None:
+                field_errors[model_field.name] = field_error
+        self._cell_field_errors = field_errors
         if errors:
             raise ValidationError(errors)
         self.prepare(instance)
 
+    @staticmethod
+    def _read_cell(field, model_field, raw, row, instance) -> tuple:
+        """(widget's error, value, model field's errors) of one cell."""
+        try:
+            value = field.widget.clean(raw, row=row)
+        except ValueError as exc:
+            return str(exc), None, None
+        if model_field is None or (model_field.blank and value in model_field.empty_values):
+            return None, value, None
+        try:
+            return None, model_field.clean(value, instance), None
+        except ValidationError as exc:
+            return None, value, exc.error_list
+
     def _field_errors(self, instance, exclude: set[str]) -> dict:
-        """``Model.clean_fields`` (length, choices, digits: checks of one value that cost no query),
-        each distinct value of a field checked once per import."""
+        """``Model.clean_fields`` for the fields no cell set (the cells' fields were checked as they
+        were read), each distinct value of a field checked once per import."""
         errors = {}
         for field in _checked_fields(type(instance)):
-            if field.name in exclude:
+            if field.name in exclude or field.name in self._cell_fields:
                 continue
             raw = getattr(instance, field.attname)
             if field.blank and raw in field.empty_values:
@@ -324,6 +348,7 @@ class RecordResource(resources.ModelResource):
         # Relations were resolved from the preloaded tables, and uniqueness is the import's
         # identity, so neither is re-checked (both would cost a query per row).
         exclude = set(errors) | _relation_names(type(instance))
+        errors.update({name: e for name, e in self._cell_field_errors.items() if name not in exclude})
         errors.update(self._field_errors(instance, exclude))
         if not errors:
             try:
