@@ -14,11 +14,15 @@ factor passed; API probes use a token of the same account.
 
 import re
 from dataclasses import dataclass, field
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import URLResolver, get_resolver
 from wagtail.models import APIToken
 
+from certificates.models import CertificateDesign
+from courses.models import CoursePage
 from lms import roles
 from tests.cascade.personas import build_world, login, trainer_login
 from tests.conftest import log_in_verified
@@ -49,6 +53,7 @@ IN_MANAGER_AND_OFFICER_SCOPE = answers(
     directorate_auditor="ok",
     administrator="ok",
 )
+COURSE_PAGES = answers("deny", anonymous="login", content_reviewer="ok")
 API_NEEDS_TOKEN = {role: ("login" if role == ANON else "ok") for role in ROLES}
 
 
@@ -64,7 +69,7 @@ MATRIX: list[Row] = [
     Row(r"^i18n/setlang/$", not_probed="POST-only language switch, same for every role"),
     Row(r"^verify/", {"/verify/": EVERYONE}),
     Row(r"^search/$", {"/search/": EVERYONE}),
-    Row(r"^\^\(\(\?:", {"/": EVERYONE}),  # Wagtail pages
+    Row(r"^\^\(\(\?:", {"/ar/": EVERYONE}),  # Wagtail pages ("/" redirects to the language's home)
     Row(r"^documents/", not_probed="Wagtail document serving: by the document's collection privacy, not by role"),
     Row(r"^_util/", not_probed="Wagtail page-privacy password and login forms"),
     Row(r"^\^media/", not_probed="media files, served by the web server in production"),
@@ -171,22 +176,122 @@ MATRIX: list[Row] = [
     Row(r"^admin/(certificates|certificate-verifications)/", not_probed="certificate screens: certificates app tests"),
     Row(r"^admin/imports/", not_probed="import screens: imports app tests"),
     Row(r"^admin/courses/", not_probed="course records: lms admin tests (administrators write, staff read)"),
+    # Objects outside a scope: own_person / own_session are trainer A's, in Baghdad, outside the
+    # Basra centre manager's centre and the Basra officer's governorate.
+    Row(
+        r"^admin/(people|sessions)/(edit|inspect)/",
+        {
+            "/admin/people/inspect/{own_person}/": answers(
+                "deny", anonymous="login", directorate_auditor="ok", administrator="ok"
+            ),
+            "/admin/people/edit/{own_person}/": ADMINISTRATORS,
+            "/admin/sessions/edit/{own_session}/": ADMINISTRATORS,
+            "/admin/sessions/edit/{foreign_session}/": answers(
+                "deny", anonymous="login", centre_manager="ok", administrator="ok"
+            ),
+        },
+    ),
     # --- admin: Wagtail's own screens -----------------------------------------------------------
     Row(r"^admin/users/", {"/admin/users/": ADMINISTRATORS}),
     Row(r"^admin/groups/", {"/admin/groups/": answers("deny", anonymous="login")}),
+    # Course pages: the content reviewers hold the page rights (load_courses, courses.authoring);
+    # administrators manage people and records, not page content.
     Row(
-        r"^admin/pages/",
-        not_probed="page permissions are granted on the course pages load_courses creates (courses app); "
-        "the test database has none, so the explorer answer would not show the roles' real access",
+        r"^admin/(pages|api/main/\^pages)/",
+        {
+            "/admin/pages/{course_page}/": COURSE_PAGES,
+            "/admin/pages/{course_page}/edit/": COURSE_PAGES,
+            "/admin/pages/{course_page}/history/": COURSE_PAGES,
+            "/admin/pages/search/": COURSE_PAGES,
+            "/admin/api/main/pages/{course_page}/": COURSE_PAGES,
+        },
+    ),
+    Row(r"^admin/api/main/\^(images|documents)/", {"/admin/api/main/images/": STAFF_ONLY}),
+    Row(
+        r"^admin/(choose-|tag-autocomplete|account/|embeds/|images/chooser|documents/chooser)",
+        {
+            "/admin/choose-page/": STAFF_ONLY,
+            "/admin/choose-external-link/": STAFF_ONLY,
+            "/admin/tag-autocomplete/": STAFF_ONLY,
+            "/admin/account/": STAFF_ONLY,
+            "/admin/embeds/chooser/": STAFF_ONLY,
+            "/admin/images/chooser/": STAFF_ONLY,
+            "/admin/documents/chooser/": STAFF_ONLY,
+        },
+    ),
+    Row(r"^admin/logout/$", not_probed="POST-only sign-out (a GET is refused with 405 and ends the session)"),
+    Row(
+        r"^admin/snippets/choose/",
+        {
+            # The roster search finds anyone by name or number (cascade.permissions.can_add_people);
+            # officers and auditors read people records; reviewers hold no person permission.
+            "/admin/snippets/choose/lms/person/": answers(
+                "ok", anonymous="login", trainee="deny", trainer="deny", content_reviewer="deny"
+            ),
+            "/admin/snippets/choose/lms/person/chosen/{own_person}/": answers(
+                "ok", anonymous="login", trainee="deny", trainer="deny", content_reviewer="deny"
+            ),
+        },
+    ),
+    Row(r"^admin/snippets/$", {"/admin/snippets/": answers("deny", anonymous="login")}),
+    Row(
+        r"^admin/(images|documents)/",
+        # Only course authors' groups hold image and document rights (courses.authoring).
+        {"/admin/images/": answers("deny", anonymous="login"), "/admin/documents/": answers("deny", anonymous="login")},
     ),
     Row(
-        r"^admin/(images|documents|collections|snippets|workflows|reports|settings|sites|locales|redirects|forms|"
-        r"translation|embeds|editing-sessions|block-preview|bulk|choose-|tag-autocomplete|dismissibles|api/|"
-        r"account|sprite|jsi18n|failwhale|test404|\^\.\*)",
-        not_probed="Wagtail's own screens: behind access_admin (staff roles only, as /admin/ above) and "
-        "Wagtail's model permissions, which the roles grant only as lms.roles lists",
+        r"^admin/(collections|workflows/(list|add|enable|disable|edit|usage|remove|tasks)|sites|locales|redirects)/",
+        {
+            path: answers("deny", anonymous="login")
+            for path in (
+                "/admin/collections/",
+                "/admin/workflows/list/",
+                "/admin/sites/",
+                "/admin/locales/",
+                "/admin/redirects/",
+            )
+        },
     ),
+    Row(r"^admin/workflows/task_chooser/", {"/admin/workflows/task_chooser/": STAFF_ONLY}),
+    Row(
+        r"^admin/(reports|forms)/",
+        {
+            "/admin/reports/site-history/": STAFF_ONLY,
+            "/admin/reports/workflow/": COURSE_PAGES,
+            "/admin/reports/locked/": answers("deny", anonymous="login", content_reviewer="ok"),
+            "/admin/forms/": COURSE_PAGES,
+        },
+    ),
+    Row(
+        r"^admin/settings/",
+        {"/admin/settings/certificates/certificatedesign/{design}/": ADMINISTRATORS},
+    ),
+    Row(r"^admin/translation/", not_probed="POST-only translation submission, behind the page rights above"),
+    Row(
+        r"^admin/(bulk|editing-sessions|dismissibles|block-preview)/",
+        not_probed="POST-only or per-object helpers of the editor, behind the page and model rights above",
+    ),
+    Row(r"^admin/(sprite|jsi18n)/$", not_probed="the admin's icon sprite and JavaScript catalogue: static"),
+    Row(r"^admin/(failwhale|test404)/$", not_probed="Wagtail's deliberate error and not-found pages"),
+    Row(r"^admin/\^\.\*/\$", not_probed="the admin's catch-all 404"),
 ]
+
+
+# Answers that differ from the table today, with the answer given now. Each is a defect of the
+# admin screens' scoping (Wagtail viewsets in lms/ and cascade/ list and open every record to
+# anyone holding the model permission); the table keeps the right answer. A gap that closes fails
+# test_every_probe_gives_the_declared_answer until it is removed here.
+KNOWN_GAPS: dict[tuple[str, str], str] = {
+    # A centre manager opens and edits people and sessions of another centre and governorate.
+    (MANAGER, "/admin/people/inspect/{own_person}/"): "ok",
+    (MANAGER, "/admin/people/edit/{own_person}/"): "ok",
+    (MANAGER, "/admin/sessions/edit/{own_session}/"): "ok",
+    # A governorate officer reads a person of another governorate.
+    (OFFICER, "/admin/people/inspect/{own_person}/"): "ok",
+    # A content reviewer (no person permission) lists every person through the person chooser.
+    (REVIEWER, "/admin/snippets/choose/lms/person/"): "ok",
+    (REVIEWER, "/admin/snippets/choose/lms/person/chosen/{own_person}/"): "ok",
+}
 
 
 def routes() -> list[str]:
@@ -251,7 +356,11 @@ def test_every_probe_gives_the_declared_answer(client, cascade):
         "foreign_person": world.participant_b.pk,
     }
     PersonFactory()
-    unexpected = []
+    # The course pages (and the reviewers' page rights) exist as load_courses makes them.
+    call_command("load_courses", "--course", "MPS-01", stdout=StringIO())
+    values["design"] = CertificateDesign.load().pk
+    values["course_page"] = CoursePage.objects.get(course__code="MPS-01", locale__language_code="ar").pk
+    unexpected, gaps_closed = [], []
     for role in ROLES:
         user = _user(role, world)
         client.logout()
@@ -265,6 +374,20 @@ def test_every_probe_gives_the_declared_answer(client, cascade):
                 path = template.format(**values)
                 extra = headers if path.startswith("/api/") else {}
                 got = _answer(client.get(path, **extra), signed_in=user is not None)
-                if got != expected[role]:
+                gap = KNOWN_GAPS.get((role, template))
+                if gap is not None and got == expected[role]:
+                    gaps_closed.append(f"{role:20} {path:45} now {got}: remove it from KNOWN_GAPS")
+                elif got != (gap or expected[role]):
                     unexpected.append(f"{role:20} {path:45} expected {expected[role]:6} got {got}")
     assert not unexpected, "Unexpected answers:\n" + "\n".join(unexpected)
+    assert not gaps_closed, "Known gaps now closed:\n" + "\n".join(gaps_closed)
+
+
+def test_every_known_gap_is_a_probe_of_the_table():
+    probes = {(role, template) for row in MATRIX for template, by_role in row.probes.items() for role in by_role}
+    assert set(KNOWN_GAPS) <= probes
+
+
+@pytest.mark.xfail(strict=True, reason="admin screens not yet scoped: see KNOWN_GAPS")
+def test_no_known_gaps_remain():
+    assert not KNOWN_GAPS
