@@ -1,4 +1,9 @@
-"""One function from template + context to PDF bytes, with fonts configured once per process.
+"""From certificate sheets (rendered templates) to PDF bytes, with fonts configured once per process.
+
+- Certificates are laid out together: the sheets of a batch chunk (or one certificate alone) form
+  one document, one sheet per page, parsed, styled and laid out once; each page is then written
+  as its own PDF with its own title. A batch pays for the style sheet, the fonts' set-up and the
+  layout's fixed costs once per chunk instead of once per certificate.
 
 - Fonts come from local files only (``@font-face`` with ``file://`` URLs, see ``FONT_FILES``),
   under family names of our own, and the style sheet gives every element an explicit stack of
@@ -14,12 +19,14 @@
 
 import hashlib
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.template.loader import render_to_string
 from weasyprint import CSS, HTML
+from weasyprint.pdf.metadata import DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
@@ -40,6 +47,12 @@ FONT_FILES: dict[str, list[tuple[int, str]]] = {
     ],
 }
 MAX_CACHED_STYLESHEETS = 8
+# The document around the sheets; lang and dir as the certificates' first language.
+LANGUAGE = "ar"
+DOCUMENT_HTML = (
+    f'<!doctype html><html lang="{LANGUAGE}" dir="rtl"><head><meta charset="utf-8"></head>'
+    "<body>{sheets}</body></html>"
+)
 # The elements certificate templates use, and bidi by the dir attribute. Nothing else is styled
 # by default: a template author adds rules to the certificate's own style sheet.
 PDF_UA_CSS = """
@@ -137,11 +150,39 @@ def reset_renderer() -> None:
     _renderer = None
 
 
-def render_pdf(*, template_name: str, context: dict, css: str) -> bytes:
-    """Render the Django template ``template_name`` with ``context`` and style sheet ``css`` to PDF."""
+@dataclass(frozen=True)
+class Sheet:
+    """One certificate's page: its HTML (one ``.sheet`` element) and its PDF's document information."""
+
+    html: str
+    title: str
+    author: str
+    subject: str
+
+
+def render_pdfs(*, sheets: Sequence[Sheet], css: str) -> list[bytes]:
+    """The PDF of each sheet, styled by ``css``: laid out as one document, written page by page.
+
+    Each sheet must fill exactly one page; a style that splits or merges sheets would attach a
+    page to the wrong certificate, so a page count that differs from the sheet count is an error.
+    """
+    if not sheets:
+        return []
     state = renderer()
-    html = render_to_string(template_name, context)
-    document = CertificateHTML(string=html, base_url=Path(__file__).parent.as_uri() + "/", url_fetcher=state.fetcher)
-    return document.write_pdf(
-        stylesheets=[state.stylesheet(css)], font_config=state.font_config, cache=state.image_cache
-    )
+    html = DOCUMENT_HTML.format(sheets="".join(sheet.html for sheet in sheets))
+    document = CertificateHTML(
+        string=html, base_url=Path(__file__).parent.as_uri() + "/", url_fetcher=state.fetcher
+    ).render(stylesheets=[state.stylesheet(css)], font_config=state.font_config, cache=state.image_cache)
+    if len(document.pages) != len(sheets):
+        raise ValueError(
+            f"{len(sheets)} certificates were laid out on {len(document.pages)} pages: "
+            "each certificate must fill exactly one page (check the design's extra CSS)"
+        )
+    pdfs = []
+    for page, sheet in zip(document.pages, sheets, strict=True):
+        single = document.copy([page])
+        single.metadata = DocumentMetadata(
+            title=sheet.title, authors=[sheet.author], description=sheet.subject, lang=LANGUAGE
+        )
+        pdfs.append(single.write_pdf())
+    return pdfs

@@ -6,6 +6,8 @@ its wording lives in the templates (``certificates/pdf/*.html``, overridable fro
 ``CertificateDesign`` setting that an administrator edits in the Wagtail admin.
 """
 
+import functools
+from collections.abc import Sequence
 from datetime import date
 
 import segno
@@ -16,7 +18,8 @@ from django.utils import timezone, translation
 
 from certificates.codes import code_display
 from certificates.models import Certificate, CertificateDesign, CertificateKind
-from certificates.pdf import font_face_css, render_pdf
+from certificates.pdf import Sheet, font_face_css, render_pdfs
+from lms.models import Rank
 
 TEMPLATES = {
     CertificateKind.PARTICIPANT: "certificates/pdf/participant.html",
@@ -74,20 +77,31 @@ def verification_url(code: str) -> str:
     return settings.SITE_BASE_URL + reverse("certificates:verify_code", args=[code_display(code)])
 
 
+# Any of the eight QR masks decodes the same; letting segno score all eight for the "best" one
+# was about a twentieth of a certificate's rendering time.
+QR_MASK = 0
+
+
 def qr_svg(url: str) -> str:
     """The QR code as inline SVG without a fixed size (the style sheet sizes it in millimetres)."""
-    return segno.make(url, error="m").svg_inline(border=0, omitsize=True, dark="#14213d", svgclass="qr-code")
+    return segno.make(url, error="m", mask=QR_MASK).svg_inline(
+        border=0, omitsize=True, dark="#14213d", svgclass="qr-code"
+    )
+
+
+@functools.cache
+def _rank_label_pair(rank: str) -> tuple[str, str]:
+    label = dict(Rank.choices).get(rank, rank)  # as get_rank_display: an unknown value prints as stored
+    with translation.override("ar"):
+        rank_ar = str(label)
+    with translation.override("en"):
+        rank_en = str(label)
+    return rank_ar, rank_en
 
 
 def _rank_labels(certificate: Certificate) -> tuple[str, str]:
-    person = certificate.person
-    if not person.rank:
-        return "", ""
-    with translation.override("ar"):
-        rank_ar = str(person.get_rank_display())
-    with translation.override("en"):
-        rank_en = str(person.get_rank_display())
-    return rank_ar, rank_en
+    rank = certificate.person.rank
+    return _rank_label_pair(rank) if rank else ("", "")
 
 
 def certificate_context(certificate: Certificate, design: CertificateDesign) -> dict:
@@ -141,8 +155,19 @@ def certificate_css(design: CertificateDesign) -> str:
     return "\n".join([font_face_css(), render_to_string(STYLESHEET), design.extra_css])
 
 
-def certificate_pdf_bytes(certificate: Certificate, design: CertificateDesign | None = None) -> bytes:
-    """The certificate as PDF bytes (not stored; see ``services.certificate_pdf_ensure``)."""
-    design = design or CertificateDesign.load()
+def certificate_sheet(certificate: Certificate, design: CertificateDesign) -> Sheet:
     context = certificate_context(certificate, design)
-    return render_pdf(template_name=TEMPLATES[certificate.kind], context=context, css=certificate_css(design))
+    return Sheet(
+        html=render_to_string(TEMPLATES[certificate.kind], context),
+        title=f"{certificate.serial} — {certificate.name_latin or certificate.name_ar}",
+        author=design.directorate_en,
+        subject=f"{context['course_code']} {context['course_title_en']}",
+    )
+
+
+def certificate_pdfs(certificates: Sequence[Certificate], design: CertificateDesign | None = None) -> list[bytes]:
+    """Each certificate's PDF bytes, in order, laid out as one document (not stored; see
+    ``services.certificate_pdfs_ensure``)."""
+    design = design or CertificateDesign.load()
+    sheets = [certificate_sheet(certificate, design) for certificate in certificates]
+    return render_pdfs(sheets=sheets, css=certificate_css(design))

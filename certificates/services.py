@@ -34,7 +34,7 @@ from certificates.models import (
     CertificateKind,
     private_storage,
 )
-from certificates.rendering import certificate_pdf_bytes
+from certificates.rendering import certificate_pdfs
 from certificates.selectors import batch_centre_limit, eligible_participations
 from courses.models import Course
 from lms.models import Person, TrainingCentre
@@ -146,9 +146,25 @@ def certificate_pdf_ensure(*, certificate: Certificate, design: CertificateDesig
 
     The stored file is what every later download returns, byte for byte.
     """
-    if certificate.pdf:
-        return certificate
-    pdf = certificate_pdf_bytes(certificate, design)
+    return certificate_pdfs_ensure(certificates=[certificate], design=design)[0]
+
+
+def certificate_pdfs_ensure(
+    *, certificates: list[Certificate], design: CertificateDesign | None = None
+) -> list[Certificate]:
+    """``certificate_pdf_ensure`` for several certificates, rendered together as one document.
+
+    Each certificate still gets its own PDF file; the ones already stored are left as they are.
+    """
+    pending = [certificate for certificate in certificates if not certificate.pdf]
+    if pending:
+        for certificate, pdf in zip(pending, certificate_pdfs(pending, design), strict=True):
+            _pdf_store(certificate, pdf)
+    return certificates
+
+
+def _pdf_store(certificate: Certificate, pdf: bytes) -> None:
+    """Store ``pdf`` as the certificate's PDF unless another render stored one first (that one stays)."""
     digest = hashlib.sha256(pdf).hexdigest()
     storage = private_storage()
     issued = timezone.localtime(certificate.issued_at)
@@ -162,7 +178,6 @@ def certificate_pdf_ensure(*, certificate: Certificate, design: CertificateDesig
     else:
         storage.delete(name)
         certificate.refresh_from_db(fields=["pdf", "pdf_sha256"])
-    return certificate
 
 
 def certificate_pdf_read(*, certificate: Certificate) -> bytes:
@@ -300,8 +315,15 @@ def batch_chunk_run(*, batch: CertificateBatch, participation_ids: list[int]) ->
         .select_related("person", "session__course", "session__training_centre")
         .order_by("pk")
     )
-    for participation in participations:
-        certificate_pdf_ensure(certificate=certificate_issue(participation=participation), design=design)
+    issued = [certificate_issue(participation=participation) for participation in participations]
+    # One query for what every certificate prints (person, course, session, centre), then one
+    # document for the whole chunk.
+    certificates = list(
+        Certificate.objects.filter(pk__in=[certificate.pk for certificate in issued])
+        .select_related("person", "course", "session__training_centre", "replaces")
+        .order_by("pk")
+    )
+    certificate_pdfs_ensure(certificates=certificates, design=design)
     return batch_progress_refresh(batch=batch)
 
 

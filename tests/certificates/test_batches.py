@@ -66,22 +66,24 @@ def test_a_batch_interrupted_by_a_crash_and_run_again_ends_with_one_certificate_
     closed = closed_session(cascade, kind=SessionKind.DIRECT, extra_completers=6)
     batch = services.batch_start(user=staff["auditor"], scope=BatchScope.SESSION, session=closed.session)
     assert batch.total == 7
-    real_ensure = services.certificate_pdf_ensure
-    rendered = {"n": 0}
+    real_store = services._pdf_store
+    stored = {"n": 0}
 
-    def crash_after_three(**kwargs):
-        if rendered["n"] == 3:
+    def crash_after_three(certificate, pdf):
+        if stored["n"] == 3:
             raise SystemExit("worker killed")
-        rendered["n"] += 1
-        return real_ensure(**kwargs)
+        stored["n"] += 1
+        return real_store(certificate, pdf)
 
     with (
-        mock.patch.object(services, "certificate_pdf_ensure", side_effect=crash_after_three),
+        mock.patch.object(services, "_pdf_store", side_effect=crash_after_three),
         pytest.raises(SystemExit),
         django_capture_on_commit_callbacks(execute=True),  # the chunk task runs when the dispatch commits
     ):
         tasks.certificate_batch_run(batch.pk)
-    assert Certificate.objects.count() == 4  # three stored, the fourth issued but not yet rendered
+    # The chunk issued all seven, rendered them as one document and stored three PDFs.
+    assert Certificate.objects.count() == 7
+    assert Certificate.objects.with_pdf().count() == 3
     batch.refresh_from_db()
     assert batch.status == BatchStatus.RUNNING and batch.done < batch.total
 
