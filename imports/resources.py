@@ -30,7 +30,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import InvalidRow, RowResult
 
 from cascade.integrity import ParticipantDraft, SessionDraft
-from cascade.lineage import descendant_ids, links_add_session, links_rebuild
+from cascade.lineage import bulk_writes, descendant_ids, links_add_session
 from cascade.models import (
     Outcome,
     Participation,
@@ -81,8 +81,8 @@ YEAR_OUT_OF_RANGE = _("{year} is not a plan year (2000–2100).")
 
 CHUNK = 2000
 HISTORY_REASON = "bulk import"
-# Past this many sessions written at once, holding at least half of all participations, the lineage
-# index is rebuilt in one pass instead of extended session by session.
+# Past this many sessions written at once, and at least as many new participations as were stored,
+# the lineage index is rebuilt in one pass instead of extended session by session.
 LINKS_REBUILD_OVER = 200
 INVALID = RowResult.IMPORT_TYPE_INVALID
 
@@ -100,19 +100,15 @@ def _descendants(person_ids: set[int]) -> set[int]:
     return found
 
 
-def _index_sessions(session_ids: list[int], *, new_rows: int) -> None:
-    """Tell the lineage index about the participants just written to ``session_ids``.
+def _large_load(session_count: int, new_rows: int) -> bool:
+    """Whether a write of ``new_rows`` participations in ``session_count`` sessions is better followed by
+    one rebuild of the lineage index than by extending it session by session.
 
-    Session by session (``links_add_session``: its cost follows the sessions' own people), or by one
-    ``links_rebuild`` when the import is a large part of all participations (a first load): a rebuild
-    costs in proportion to everything stored, so for a few thousand rows added to a national data set
-    it would cost minutes where extending the index costs seconds.
+    Extending costs in proportion to the sessions' own people; a rebuild, in proportion to everything
+    stored. So a rebuild only when the import at least doubles the participations (a first load):
+    for a few thousand rows added to a national data set it would cost minutes instead of seconds.
     """
-    if len(session_ids) > LINKS_REBUILD_OVER and new_rows * 2 >= Participation.objects.count():
-        links_rebuild()
-    else:
-        for session_id in session_ids:
-            links_add_session(session_id)
+    return session_count > LINKS_REBUILD_OVER and new_rows >= Participation.objects.count()
 
 
 def _people_of_centre(numbers: list[str], centre) -> set[str]:
@@ -903,12 +899,16 @@ class ParticipationResource(RecordResource):
         if self._result.has_validation_errors():
             return  # the file is refused and rolled back: writing the rest would be wasted
         if not in_step:
-            self._write([item for session_id in passed for item in groups[session_id]])
+            items = [item for session_id in passed for item in groups[session_id]]
             # bulk_create sends no signal: the lineage index learns the new edges here.
-            _index_sessions(
-                [sid for sid in passed if any(is_create for _, _, is_create in groups[sid])],
-                new_rows=sum(1 for sid in passed for _, _, is_create in groups[sid] if is_create),
-            )
+            extended = [sid for sid in passed if any(is_create for _, _, is_create in groups[sid])]
+            if _large_load(len(extended), sum(1 for _, _, is_create in items if is_create)):
+                with bulk_writes():  # the index's per-row upkeep off, one links_rebuild at the end
+                    self._write(items)
+            else:
+                self._write(items)
+                for session_id in extended:
+                    links_add_session(session_id)
         self._headcounts_cover_named(passed)
 
     def _write(self, items) -> None:

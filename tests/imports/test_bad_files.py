@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from cascade.lineage import stale_tables
 from cascade.models import Participation, SessionKind, SessionTrainer, TrainerRole, TrainingSession
 from imports import files
 from imports.columns import PARTICIPATIONS, SESSIONS
@@ -181,6 +182,7 @@ def test_a_participations_file_with_150_bad_rows_is_refused_row_by_row_then_stor
     stored = records_import(kind="participations", dataset=read(corrected), dry_run=False)
     assert stored.counts == {"new": ROWS, "updated": 0, "unchanged": 0, "error": 0}
     assert Participation.objects.count() == before + ROWS
+    assert stale_tables() == []  # the lineage index and its stored counts know every new participant
 
     again = records_import(kind="participations", dataset=read(corrected), dry_run=False)
     assert again.counts == {"new": 0, "updated": 0, "unchanged": ROWS, "error": 0}

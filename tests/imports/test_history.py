@@ -3,8 +3,9 @@ index knows every participant it adds."""
 
 import pytest
 
-from cascade.lineage import links_are_current
+from cascade.lineage import links_are_current, stale_tables
 from cascade.models import Participation, SessionKind
+from imports import resources
 from imports.columns import PARTICIPATIONS, PEOPLE
 from imports.resources import HISTORY_REASON
 from imports.services import records_import
@@ -46,7 +47,12 @@ def test_a_dry_run_leaves_no_history(django_user_model):
     assert not Person.history.filter(service_number__startswith="61").exists()
 
 
-def test_imported_participations_have_history_rows_and_the_lineage_index_follows(cascade, django_user_model):
+@pytest.mark.parametrize("first_load", [False, True], ids=["extended per session", "rebuilt once"])
+def test_imported_participations_have_history_rows_and_the_lineage_index_follows(
+    cascade, django_user_model, monkeypatch, first_load
+):
+    if first_load:  # three sessions count as a large first load: bulk_writes() and one rebuild
+        monkeypatch.setattr(resources, "LINKS_REBUILD_OVER", 0)
     user = django_user_model.objects.create_user(username="importer", password=None)
     trainer = cascade.qualified_trainer()
     sessions = [cascade.session(kind=SessionKind.CASCADE, lead=trainer) for _ in range(3)]
@@ -61,7 +67,7 @@ def test_imported_participations_have_history_rows_and_the_lineage_index_follows
     assert history.count() == 12
     assert set(history.values_list("history_type", "history_user_id")) == {("+", user.pk)}
     assert {h.id: h.post_score for h in history} == {p.pk: p.post_score for p in written}
-    assert links_are_current()
+    assert links_are_current() and stale_tables() == []
 
     rows[0][4] = 99
     again = records_import(
