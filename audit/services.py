@@ -10,6 +10,7 @@ recorded late) reaches them at the next full rebuild, which the Celery beat runs
 dashboard figures.
 """
 
+import re
 import time
 from collections.abc import Iterable
 from datetime import datetime
@@ -33,7 +34,7 @@ from django.db.models.functions import ExtractYear, TruncQuarter
 from django.utils import timezone
 
 from audit.models import ExportLog, FactsState, ParticipationFact
-from cascade.lineage import participation_generations
+from cascade.lineage import session_generations
 from cascade.models import (
     Outcome,
     Participation,
@@ -43,6 +44,9 @@ from cascade.models import (
     TrainerRole,
 )
 from lms.models import Person
+
+# What pg_get_indexdef gives: CREATE [UNIQUE] INDEX name ON table USING method (columns) ...
+INDEX_DEFINITION = re.compile(r"^CREATE (?P<unique>UNIQUE )?INDEX \S+ ON \S+ (?P<rest>USING .*)$")
 
 # Fact columns, in the order the SELECT below produces them.
 FACT_COLUMNS = (
@@ -124,26 +128,27 @@ def _insert_facts(participations: QuerySet[Participation], *, generations_loaded
 
 
 def _load_generations(pairs: Iterable[tuple[int, int]]) -> None:
-    """Put (participation id, generation) pairs in a temporary table the fact SELECT reads from
-    (one join while inserting instead of rewriting two million rows afterwards)."""
+    """Put (session id, generation) pairs in a temporary table the fact SELECT reads from: one
+    row per session (a participation's generation is its session's), looked up by key while
+    inserting instead of rewriting two million rows afterwards."""
     rows = list(pairs)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS audit_generation_load")
-        cursor.execute("CREATE TEMPORARY TABLE audit_generation_load (participation_id bigint PRIMARY KEY, g smallint)")
+        cursor.execute("CREATE TEMPORARY TABLE audit_generation_load (session_id bigint PRIMARY KEY, g smallint)")
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy("COPY audit_generation_load (participation_id, g) FROM STDIN") as copy:
+            with cursor.cursor.copy("COPY audit_generation_load (session_id, g) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             cursor.execute("ANALYZE audit_generation_load")
         else:
-            cursor.executemany("INSERT INTO audit_generation_load (participation_id, g) VALUES (%s, %s)", rows)
+            cursor.executemany("INSERT INTO audit_generation_load (session_id, g) VALUES (%s, %s)", rows)
 
 
 def _loaded_generation() -> RawSQL:
     participation = connection.ops.quote_name(Participation._meta.db_table)
     # Identifiers only (the model's table name); no value is interpolated.
     return RawSQL(  # noqa: S611
-        f"SELECT g FROM audit_generation_load WHERE audit_generation_load.participation_id = {participation}.id",  # noqa: S608
+        f"SELECT g FROM audit_generation_load WHERE audit_generation_load.session_id = {participation}.session_id",  # noqa: S608
         [],
         output_field=IntegerField(),
     )
@@ -162,24 +167,80 @@ def _bump(*, rebuilt: bool, seconds: float = 0.0) -> FactsState:
     return state
 
 
+def _state_locked() -> FactsState:
+    """The state row, locked until the transaction ends: a full rebuild and a session refresh
+    never interleave (a refresh waits for the rebuild and then writes to the new facts)."""
+    FactsState.objects.get_or_create(pk=1)
+    return FactsState.objects.select_for_update().get(pk=1)
+
+
 @transaction.atomic
 def facts_rebuild() -> FactsState:
-    """Recompute every participation fact from the cascade records."""
+    """Recompute every participation fact from the cascade records.
+
+    On PostgreSQL the facts are written into a fresh table without indexes, indexed once, and
+    swapped in for the old table (readers keep the old facts until the commit and are never
+    blocked by the load); elsewhere the rows are deleted and inserted again.
+    """
     started = time.monotonic()
-    ParticipationFact.objects.all().delete()
-    _load_generations(participation_generations().items())
-    _insert_facts(Participation.objects.all(), generations_loaded=True)
+    _state_locked()
+    _load_generations(session_generations().items())
+    if connection.vendor == "postgresql":
+        _facts_swap_in()
+    else:
+        ParticipationFact.objects.all().delete()
+        _insert_facts(Participation.objects.all(), generations_loaded=True)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE audit_generation_load")
-        if connection.vendor == "postgresql":
-            # Fresh statistics, so the dashboard's first queries after a rebuild get good plans.
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(ParticipationFact._meta.db_table)}")
     return _bump(rebuilt=True, seconds=time.monotonic() - started)
+
+
+def _facts_swap_in() -> None:
+    """Load every fact into a new table, give it the facts table's indexes and constraints, and
+    put it in the facts table's place (PostgreSQL; inside the caller's transaction)."""
+    quote = connection.ops.quote_name
+    table = quote(ParticipationFact._meta.db_table)
+    loading = quote(f"{ParticipationFact._meta.db_table}_load")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname, c.contype "
+            "FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
+            "WHERE i.indrelid = %s::regclass ORDER BY 1",
+            [table],
+        )
+        indexes = cursor.fetchall()
+    select, params = _fact_rows(Participation.objects.all(), generations_loaded=True).query.sql_with_params()
+    columns = ", ".join(quote(c) for c in FACT_COLUMNS)
+    renames = []
+    with connection.cursor() as cursor:
+        # Identifiers come from the model's metadata and the catalogue; values go as parameters.
+        cursor.execute(f"DROP TABLE IF EXISTS {loading}")
+        cursor.execute(f"CREATE TABLE {loading} (LIKE {table} INCLUDING DEFAULTS)")
+        cursor.execute(f"INSERT INTO {loading} ({columns}) {select}", params)  # noqa: S608
+        for n, (name, definition, constraint, kind) in enumerate(indexes):
+            match = INDEX_DEFINITION.match(definition)
+            if match is None:
+                raise RuntimeError(f"Cannot copy the index {name} of the facts table: {definition}")
+            temporary = quote(f"audit_fact_load_{n}")
+            cursor.execute(f"CREATE {match['unique'] or ''}INDEX {temporary} ON {loading} {match['rest']}")
+            if constraint:  # the primary key: the constraint takes over the index
+                clause = {"p": "PRIMARY KEY", "u": "UNIQUE"}[kind]
+                cursor.execute(f"ALTER TABLE {loading} ADD CONSTRAINT {temporary} {clause} USING INDEX {temporary}")
+                renames.append(f"ALTER TABLE {table} RENAME CONSTRAINT {temporary} TO {quote(constraint)}")
+            else:
+                renames.append(f"ALTER INDEX {temporary} RENAME TO {quote(name.split('.')[-1].strip(chr(34)))}")
+        cursor.execute(f"DROP TABLE {table}")
+        cursor.execute(f"ALTER TABLE {loading} RENAME TO {table}")
+        for statement in renames:
+            cursor.execute(statement)
+        # Fresh statistics, so the dashboard's first queries after a rebuild get good plans.
+        cursor.execute(f"ANALYZE {table}")
 
 
 @transaction.atomic
 def session_facts_refresh(*, session_id: int) -> int:
     """Recompute the facts of one session; return how many it has now."""
+    _state_locked()
     ParticipationFact.objects.filter(session_id=session_id).delete()
     count = _insert_facts(Participation.objects.filter(session_id=session_id))
     trainers = list(SessionTrainer.objects.filter(session_id=session_id).values_list("person_id", flat=True))
