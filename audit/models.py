@@ -11,6 +11,8 @@ Nouns:
   to the facts bumps the version, which retires the stored dashboard figures.
 - ``DashboardSnapshot``: the dashboard's figures for one scope and set of filters at one facts
   version (a summary of the summary, so that a page answers from one row).
+- ``DashboardPage``: the dashboard's rendered body for one scope, query, language and facts
+  version (``audit.pages``): a request for a stored dashboard renders only the site's layout.
 - ``ExportLog``: who exported what, when, with which filters; the directorate reads it.
 """
 
@@ -109,6 +111,20 @@ class DashboardSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"dashboard {self.key[:12]} at version {self.version}"
+
+
+class DashboardPage(models.Model):
+    key = models.CharField(max_length=64, unique=True)
+    version = models.PositiveBigIntegerField()
+    html = models.TextField()
+    rendered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("stored dashboard page")
+        verbose_name_plural = _("stored dashboard pages")
+
+    def __str__(self) -> str:
+        return f"dashboard page {self.key[:12]} at version {self.version}"
 
 
 class ExportFormat(models.TextChoices):

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from audit.models import DashboardSnapshot, ParticipationFact
@@ -196,9 +197,36 @@ COUNTS = {
 # --- the dashboard ---------------------------------------------------------------------------
 
 
-def _grouped(facts: QuerySet, by: str, counts: dict | None = None) -> list[dict]:
-    rows = facts.values(by).annotate(**(counts or COUNTS)).order_by(by)
-    return [{"key": row.pop(by), **row} for row in rows]
+def _columns(split: str | None, *grouped: str) -> list[str]:
+    """The columns to group by: the split column (if any) and ``grouped``, each once."""
+    return list(dict.fromkeys([split, *grouped] if split else grouped))
+
+
+def _split(rows, split: str | None, drop: tuple[str, ...] = ()) -> dict:
+    """Rows of a query grouped by ``split`` (and more), by their ``split`` value (all under None
+    when there is no split), without the split column unless it is one of the grouped ones."""
+    result: dict = defaultdict(list)
+    for row in rows:
+        value = row[split] if split else None
+        if split and split not in drop:
+            del row[split]
+        result[value].append(row)
+    return result
+
+
+def _grouped(facts: QuerySet, split: str | None, by: str, counts: dict | None = None) -> dict:
+    columns = _columns(split, by)
+    rows = facts.values(*columns).annotate(**(counts or COUNTS)).order_by(*columns)
+    return {
+        value: [{"key": row.pop(by), **row} for row in found]
+        for value, found in _split(rows, split, drop=(by,)).items()
+    }
+
+
+def _totals(facts: QuerySet, split: str | None, counts: dict) -> dict:
+    if split is None:
+        return {None: facts.aggregate(**counts)}
+    return {row.pop(split): row for row in facts.values(split).annotate(**counts).order_by(split)}
 
 
 def _json_number(value) -> float | int | None:
@@ -217,50 +245,74 @@ def _json_default(value):
     raise TypeError(f"Cannot store {type(value).__name__} in a dashboard snapshot: {value!r}")
 
 
+PROGRAMME = ("direct_people", "direct_women", "tot_trainers", "cascade_people")
+
+
 def dashboard_figures(scope: AuditScope, facts: QuerySet[ParticipationFact], filters: dict) -> dict:
     """Every figure of the dashboard: ``facts`` are the scope's facts under the cleaned ``filters``."""
-    figures: dict = {}
-    figures["totals"] = facts.aggregate(**COUNTS)
-    figures["programme"] = facts.aggregate(
-        **{
-            name: _people(MEASURES[name].q)
-            for name in ("direct_people", "direct_women", "tot_trainers", "cascade_people")
+    return dashboard_figures_split(scope, facts, None, {None: filters})[None]
+
+
+def dashboard_figures_split(
+    scope: AuditScope, facts: QuerySet[ParticipationFact], split: str | None, filters: dict
+) -> dict:
+    """The dashboard's figures for each value of the facts column ``split`` at once: ``filters``
+    maps each wanted value to the cleaned filters that select it, and the figures of value ``v``
+    are those of ``facts.filter(<split>=v)`` under ``filters[v]``. Every query groups by the
+    column as well, so all single-filter dashboards of one kind cost a few passes over the facts
+    instead of a full computation each. With ``split`` None, one dashboard (``filters[None]``)."""
+    zero = dict.fromkeys(COUNTS, 0)
+    totals = _totals(facts, split, COUNTS)
+    programme = _totals(facts, split, {name: _people(MEASURES[name].q) for name in PROGRAMME})
+    by_governorate = _grouped(facts, split, "governorate_id")
+    by_centre = _grouped(facts, split, "training_centre_id")
+    by_course = _grouped(facts, split, "course_id")
+    by_quarter = _grouped(facts, split, "quarter", {"people": _people(), "participations": _rows()})
+    by_station = _grouped(
+        facts.filter(station_id__isnull=False), split, "station_id", {"people": _people(), "women": _people(WOMEN)}
+    )
+    generations = _generations(facts, split)
+    trainers = _trainer_gains(facts, split)
+    targets = _targets(facts, scope, split, filters)
+    never_reached = _never_reached(facts, scope, split, filters)
+    return {
+        value: {
+            "totals": totals.get(value, zero),
+            "programme": programme.get(value, dict.fromkeys(PROGRAMME, 0)),
+            "by_governorate": by_governorate.get(value, []),
+            "by_centre": by_centre.get(value, []),
+            "by_course": by_course.get(value, []),
+            "by_quarter": [{**row, "key": row["key"].isoformat()} for row in by_quarter.get(value, [])],
+            "by_station": by_station.get(value, []),
+            "generations": generations.get(value, []),
+            "trainers": trainers(value),
+            "targets": targets[value],
+            "never_reached": never_reached[value],
         }
-    )
-    figures["by_governorate"] = _grouped(facts, "governorate_id")
-    figures["by_centre"] = _grouped(facts, "training_centre_id")
-    figures["by_course"] = _grouped(facts, "course_id")
-    figures["by_quarter"] = [
-        {**row, "key": row["key"].isoformat()}
-        for row in _grouped(facts, "quarter", {"people": _people(), "participations": _rows()})
-    ]
-    figures["by_station"] = _grouped(
-        facts.filter(station_id__isnull=False), "station_id", {"people": _people(), "women": _people(WOMEN)}
-    )
-    figures["generations"] = _generations(facts)
-    figures["trainers"] = _trainer_gains(facts, scope)
-    figures["targets"] = _targets(facts, scope, filters)
-    figures["never_reached"] = _never_reached(facts, scope, filters)
-    return figures
+        for value in filters
+    }
 
 
-def _generations(facts: QuerySet) -> list[dict]:
+def _generations(facts: QuerySet, split: str | None) -> dict:
     """Per generation: people reached, their trainers, the reach multiplier and the mean gain."""
     cascade = facts.filter(kind__in=CASCADE_KINDS, generation__isnull=False)
-    rows = cascade.values("generation").annotate(
-        people=_people(),
-        scored=_rows(SCORED),
-        mean_gain=Avg("gain", filter=SCORED),
+    columns = _columns(split, "generation")
+    rows = (
+        cascade.values(*columns)
+        .annotate(people=_people(), scored=_rows(SCORED), mean_gain=Avg("gain", filter=SCORED))
+        .order_by(*columns)
     )
-    result = []
-    for row in rows.order_by("generation"):
-        trainers = trainers_of(cascade.filter(generation=row["generation"])).count()
-        result.append(
+    trainers = _trainer_counts(cascade, split)
+    result = defaultdict(list)
+    for row in rows:
+        value = row[split] if split else None
+        count = trainers.get((value, row["generation"]), 0)
+        result[value].append(
             {
                 "key": row["generation"],
                 "people": row["people"],
-                "trainers": trainers,
-                "reach": round(row["people"] / trainers, 2) if trainers else None,
+                "trainers": count,
+                "reach": round(row["people"] / count, 2) if count else None,
                 "scored": row["scored"],
                 "mean_gain": _json_number(row["mean_gain"]),
             }
@@ -268,23 +320,42 @@ def _generations(facts: QuerySet) -> list[dict]:
     return result
 
 
-def _trainer_gains(facts: QuerySet, scope: AuditScope) -> dict:
+def _trainer_counts(cascade: QuerySet, split: str | None) -> dict:
+    """Distinct trainers (``trainers_of``) of the facts' sessions per (split value or None, generation)."""
+    columns = _columns(split, "generation", "session_id")
+    inner, params = cascade.values(*columns).distinct().order_by().query.sql_with_params()
+    quote = connection.ops.quote_name
+    value = f"f.{quote(ParticipationFact._meta.get_field(split).column)}" if split else "NULL"
+    group = f"{value}, f.generation" if split else "f.generation"
+    trainer_table = quote(SessionTrainer._meta.db_table)
+    sql = (
+        f"SELECT {value}, f.generation, COUNT(DISTINCT st.person_id) FROM ({inner}) f "  # noqa: S608 — identifiers only
+        f"JOIN {trainer_table} st ON st.session_id = f.session_id GROUP BY {group}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(row[0], row[1]): row[2] for row in cursor.fetchall()}
+
+
+def _trainer_gains(facts: QuerySet, split: str | None):
     """Mean gain of each lead trainer's cascade participants, per course, against the mean gain of
     the ToT cohort that qualified the trainer for that course; low ratios are flagged for mentoring.
 
     The cohort's gain is read across all facts (it describes the ToT session, not the audited
     slice), but only trainers whose cascade sessions lie in the scope and filters are listed.
+    Returns a function from the split value to that slice's figures.
     """
     minimum, ratio_limit = mentoring_min_scored(), mentoring_gain_ratio()
     own = (
         facts.filter(kind=SessionKind.CASCADE, lead_trainer_id__isnull=False)
         .filter(SCORED)
-        .values("lead_trainer_id", "course_id")
+        .values(*_columns(split, "lead_trainer_id", "course_id"))
         .annotate(scored=Count("pk"), mean_gain=Avg("gain"))
         .filter(scored__gte=minimum)
+        .order_by()
     )
-    own_rows = list(own)
-    trainer_ids = {row["lead_trainer_id"] for row in own_rows}
+    own_rows = _split(own, split, drop=("lead_trainer_id", "course_id"))
+    trainer_ids = {row["lead_trainer_id"] for rows in own_rows.values() for row in rows}
     cohort_sessions = defaultdict(set)
     for person_id, course_id, session_id in ParticipationFact.objects.filter(
         kind=SessionKind.TOT, qualified=True, person_id__in=trainer_ids
@@ -298,33 +369,42 @@ def _trainer_gains(facts: QuerySet, scope: AuditScope) -> dict:
         .values("session_id")
         .annotate(total=Sum("gain"), n=Count("pk"))
     }
-    rows = []
-    for row in own_rows:
-        sessions = cohort_sessions.get((row["lead_trainer_id"], row["course_id"]), set())
-        total = sum(session_gain[s][0] for s in sessions if s in session_gain)
-        n = sum(session_gain[s][1] for s in sessions if s in session_gain)
-        cohort = float(total) / n if n else None
-        mean = float(row["mean_gain"])
-        ratio = mean / cohort if cohort and cohort > 0 else None
-        rows.append(
-            {
-                "trainer": row["lead_trainer_id"],
-                "course": row["course_id"],
-                "scored": row["scored"],
-                "mean_gain": round(mean, 2),
-                "cohort_gain": round(cohort, 2) if cohort is not None else None,
-                "ratio": round(ratio, 2) if ratio is not None else None,
-                "flagged": ratio is not None and ratio < ratio_limit,
-            }
-        )
-    rows.sort(key=lambda r: (r["ratio"] if r["ratio"] is not None else 99, r["trainer"], r["course"]))
-    flagged = [r for r in rows if r["flagged"]]
-    shown = flagged + [r for r in rows if not r["flagged"]][: max(0, TRAINERS_SHOWN - len(flagged))]
-    return {"judged": len(rows), "flagged": len(flagged), "rows": shown, "ratio_limit": ratio_limit, "minimum": minimum}
+
+    def figures(value) -> dict:
+        rows = []
+        for row in own_rows.get(value, []):
+            sessions = cohort_sessions.get((row["lead_trainer_id"], row["course_id"]), set())
+            total = sum(session_gain[s][0] for s in sessions if s in session_gain)
+            n = sum(session_gain[s][1] for s in sessions if s in session_gain)
+            cohort = float(total) / n if n else None
+            mean = float(row["mean_gain"])
+            ratio = mean / cohort if cohort and cohort > 0 else None
+            rows.append(
+                {
+                    "trainer": row["lead_trainer_id"],
+                    "course": row["course_id"],
+                    "scored": row["scored"],
+                    "mean_gain": round(mean, 2),
+                    "cohort_gain": round(cohort, 2) if cohort is not None else None,
+                    "ratio": round(ratio, 2) if ratio is not None else None,
+                    "flagged": ratio is not None and ratio < ratio_limit,
+                }
+            )
+        rows.sort(key=lambda r: (r["ratio"] if r["ratio"] is not None else 99, r["trainer"], r["course"]))
+        flagged = [r for r in rows if r["flagged"]]
+        shown = flagged + [r for r in rows if not r["flagged"]][: max(0, TRAINERS_SHOWN - len(flagged))]
+        return {
+            "judged": len(rows),
+            "flagged": len(flagged),
+            "rows": shown,
+            "ratio_limit": ratio_limit,
+            "minimum": minimum,
+        }
+
+    return figures
 
 
-def _targets(facts: QuerySet, scope: AuditScope, filters: dict) -> dict:
-    """Target lines in scope and filters, with the distinct people trained toward each."""
+def _target_lines(scope: AuditScope, filters: dict) -> QuerySet[Target]:
     lines = scope.targets()
     if filters.get("governorate"):
         lines = lines.filter(governorate=filters["governorate"])
@@ -339,52 +419,72 @@ def _targets(facts: QuerySet, scope: AuditScope, filters: dict) -> dict:
         lines = lines.filter(year__lte=period.stop.year)
     if filters.get("year"):
         lines = lines.filter(year=filters["year"])
+    return lines.order_by("year", "governorate_id", "training_centre_id", "course_id")
+
+
+def _targets(facts: QuerySet, scope: AuditScope, split: str | None, filters: dict) -> dict:
+    """Target lines in scope and filters, with the distinct people trained toward each."""
     plan = facts.filter(kind__in=PLAN_KINDS)
-    by_gov = {
-        (r["year"], r["governorate_id"], r["course_id"]): r
-        for r in plan.values("year", "governorate_id", "course_id").annotate(people=_people(), women=_people(WOMEN))
-    }
-    by_centre = {
-        (r["year"], r["training_centre_id"], r["course_id"]): r
-        for r in plan.values("year", "training_centre_id", "course_id").annotate(people=_people(), women=_people(WOMEN))
-    }
-    result = []
-    for line in lines.order_by("year", "governorate_id", "training_centre_id", "course_id"):
-        if line.training_centre_id:
-            got = by_centre.get((line.year, line.training_centre_id, line.course_id), {})
-        else:
-            got = by_gov.get((line.year, line.governorate_id, line.course_id), {})
-        result.append(
-            {
-                "year": line.year,
-                "governorate": line.governorate_id,
-                "centre": line.training_centre_id,
-                "course": line.course_id,
-                "target": line.target_participants,
-                "target_women": line.target_women,
-                "achieved": got.get("people", 0),
-                "achieved_women": got.get("women", 0),
-            }
+    achieved = {}
+    for place in ("governorate_id", "training_centre_id"):
+        rows = plan.values(*_columns(split, "year", place, "course_id")).annotate(
+            people=_people(), women=_people(WOMEN)
         )
-    return {"lines": result}
+        achieved[place] = {
+            (row[split] if split else None, row["year"], row[place], row["course_id"]): row for row in rows.order_by()
+        }
+    result = {}
+    for value, value_filters in filters.items():
+        lines = []
+        for line in _target_lines(scope, value_filters):
+            if line.training_centre_id:
+                got = achieved["training_centre_id"].get(
+                    (value, line.year, line.training_centre_id, line.course_id), {}
+                )
+            else:
+                got = achieved["governorate_id"].get((value, line.year, line.governorate_id, line.course_id), {})
+            lines.append(
+                {
+                    "year": line.year,
+                    "governorate": line.governorate_id,
+                    "centre": line.training_centre_id,
+                    "course": line.course_id,
+                    "target": line.target_participants,
+                    "target_women": line.target_women,
+                    "achieved": got.get("people", 0),
+                    "achieved_women": got.get("women", 0),
+                }
+            )
+        result[value] = {"lines": lines}
+    return result
 
 
-def _never_reached(facts: QuerySet, scope: AuditScope, filters: dict) -> dict:
+def _never_reached(facts: QuerySet, scope: AuditScope, split: str | None, filters: dict) -> dict:
     """Stations and units in scope where nobody was trained in a course (under the current filters)."""
-    governorates = scope.governorates()
-    if filters.get("governorate"):
-        governorates = governorates.filter(pk=filters["governorate"].pk)
-    if filters.get("training_centre"):
-        governorates = governorates.filter(pk=filters["training_centre"].governorate_id)
-    courses = [filters["course"].pk] if filters.get("course") else list(Course.objects.values_list("id", flat=True))
-    stations = list(Station.objects.filter(governorate__in=governorates).values_list("id", flat=True))
-    units = list(PoliceUnit.objects.filter(governorate__in=governorates).values_list("id", flat=True))
-    reached_stations = set(facts.filter(station_id__isnull=False).values_list("station_id", "course_id").distinct())
-    reached_units = set(facts.filter(unit_id__isnull=False).values_list("unit_id", "course_id").distinct())
-    return {
-        "stations": [[s, c] for s in stations for c in courses if (s, c) not in reached_stations],
-        "units": [[u, c] for u in units for c in courses if (u, c) not in reached_units],
-    }
+    reached = {}
+    for place in ("station_id", "unit_id"):
+        pairs = facts.filter(**{f"{place}__isnull": False}).values(*_columns(split, place, "course_id")).distinct()
+        found = defaultdict(set)
+        for row in pairs.order_by():
+            found[row[split] if split else None].add((row[place], row["course_id"]))
+        reached[place] = found
+    all_courses = list(Course.objects.values_list("id", flat=True))
+    result = {}
+    for value, value_filters in filters.items():
+        governorates = scope.governorates()
+        if value_filters.get("governorate"):
+            governorates = governorates.filter(pk=value_filters["governorate"].pk)
+        if value_filters.get("training_centre"):
+            governorates = governorates.filter(pk=value_filters["training_centre"].governorate_id)
+        courses = [value_filters["course"].pk] if value_filters.get("course") else all_courses
+        stations = list(Station.objects.filter(governorate__in=governorates).values_list("id", flat=True))
+        units = list(PoliceUnit.objects.filter(governorate__in=governorates).values_list("id", flat=True))
+        reached_stations, reached_units = reached["station_id"][value], reached["unit_id"][value]
+        result[value] = {
+            "stations": [[s, c] for s in stations for c in courses if (s, c) not in reached_stations],
+            "units": [[u, c] for u in units for c in courses if (u, c) not in reached_units],
+        }
+    return result
 
 
 # --- filters and snapshots -------------------------------------------------------------------
@@ -429,19 +529,25 @@ def snapshot_key(scope: AuditScope, filters: dict) -> str:
     return hashlib.sha256(json.dumps([scope.key, filters_key(filters)], sort_keys=True).encode()).hexdigest()
 
 
-def dashboard_for(scope: AuditScope, facts: QuerySet[ParticipationFact], filters: dict) -> Dashboard:
-    """The dashboard's figures from the stored snapshot for the current facts version, computing
-    and storing them when there is none yet."""
-    version = facts_state().version
+def dashboard_for(
+    scope: AuditScope, facts: QuerySet[ParticipationFact], filters: dict, *, version: int | None = None
+) -> Dashboard:
+    """The dashboard's figures from the stored snapshot for the current facts version (or
+    ``version``, read by the caller), computing and storing them when there is none yet."""
+    version = facts_state().version if version is None else version
     key = snapshot_key(scope, filters)
     stored = DashboardSnapshot.objects.filter(key=key, version=version).first()
     if stored is not None:
         return Dashboard(stored.payload, version, stored.compute_ms, True)
     started = time.monotonic()
     figures = dashboard_figures(scope, facts, filters)
-    elapsed = int((time.monotonic() - started) * 1000)
+    return snapshot_store(scope, filters, figures, version=version, ms=int((time.monotonic() - started) * 1000))
+
+
+def snapshot_store(scope: AuditScope, filters: dict, figures: dict, *, version: int, ms: int) -> Dashboard:
+    """Store one dashboard's figures (as JSON) for a facts version."""
     payload = json.loads(json.dumps(figures, default=_json_default))
     DashboardSnapshot.objects.update_or_create(
-        key=key, defaults={"version": version, "payload": payload, "compute_ms": elapsed}
+        key=snapshot_key(scope, filters), defaults={"version": version, "payload": payload, "compute_ms": ms}
     )
-    return Dashboard(payload, version, elapsed, False)
+    return Dashboard(payload, version, ms, False)

@@ -1,35 +1,29 @@
 """Pages and files of the directorate audit. Each view: scope from the user (403 outside the
 audit roles), filters through ``FactFilter`` (400 on a bad value), one selector, render."""
 
-import hashlib
-import json
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from audit import records as record_lists
 from audit.charts import dashboard_charts
 from audit.exports import file_response, spreadsheet
-from audit.filters import DRILL_FIELDS, FORM_FIELDS, FactFilter
+from audit.filters import FORM_FIELDS, FactFilter
 from audit.models import ExportLog
+from audit.pages import page_key, page_render, page_store, stored_page, stored_pages_enabled
 from audit.pdf import render_pdf
 from audit.selectors import MEASURES, audit_scope_for, dashboard_for, filters_key
 from audit.services import as_of, export_log_record, facts_state
-from audit.tables import build_tables, querystring, small_group_threshold, suppress_small_groups
+from audit.tables import build_tables, querystring
 from cascade import permissions
 
 RECORDS_PER_PAGE = 50
-# Long tables the dashboard links to instead of showing (``table_view``).
-ON_THEIR_OWN_PAGES = frozenset({"target_lines", "never_reached"})
 
 
 def _filtered(request: HttpRequest) -> tuple[FactFilter, dict]:
@@ -57,50 +51,25 @@ def _dashboard(request: HttpRequest, *, export: bool, skip: frozenset[str] = fro
     return filterset, plain, dashboard, tables
 
 
-def page_cache_seconds() -> int:
-    """How long a rendered dashboard is kept (``AUDIT_PAGE_CACHE_SECONDS``; 0 turns the cache off).
-    Its key holds the facts version, so a rebuild or a session refresh retires it at once."""
-    return int(getattr(settings, "AUDIT_PAGE_CACHE_SECONDS", 3600))
-
-
-def _page_key(scope, plain: dict, version: int) -> str:
-    parts = [scope.key, plain, version, get_language(), suppress_small_groups(export=False), small_group_threshold()]
-    return "audit:dashboard:" + hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-
-
 @login_required
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    try:
-        filterset, plain = _filtered(request)
-    except _BadFilters as error:
-        return _bad_filters(request, error)
-    state = facts_state()
-    seconds = page_cache_seconds()
-    key = _page_key(filterset.scope, plain, state.version)
-    body = cache.get(key) if seconds else None
-    context: dict = {"body": body}
+    """The stored page when there is one for the current facts; else the figures (stored or
+    computed), rendered and stored for the next request."""
+    scope = audit_scope_for(request.user)
+    key = page_key(scope, request.GET) if stored_pages_enabled() else None
+    body = stored_page(key) if key else None
     if body is None:
+        try:
+            filterset, plain = _filtered(request)
+        except _BadFilters as error:
+            return _bad_filters(request, error)
+        state = facts_state()
         cleaned = filterset.cleaned if filterset.is_bound else {}
-        dashboard = dashboard_for(filterset.scope, filterset.qs, cleaned)
-        tables = build_tables(dashboard.figures, plain, skip=ON_THEIR_OWN_PAGES)
-        context |= {
-            "filter": filterset,
-            "form_fields": [filterset.form[name] for name in FORM_FIELDS],
-            "drill_fields": {name: plain[name] for name in DRILL_FIELDS if name in plain},
-            "tables": tables,
-            "charts": dashboard_charts(dashboard.figures, tables),
-            "as_of": as_of(state),
-            "rebuilt_at": state.rebuilt_at,
-            "query": querystring(plain),
-            "never_reached": len(dashboard.figures["never_reached"]["stations"])
-            + len(dashboard.figures["never_reached"]["units"]),
-            "can_read_log": permissions.sees_everything(request.user),
-            "plan_lines": len(dashboard.figures["targets"]["lines"]),
-        }
-        context["body"] = render_to_string("audit/_dashboard_body.html", context, request=request)
-        if seconds:
-            cache.set(key, context["body"], seconds)
-    return render(request, "audit/dashboard.html", context)
+        dashboard = dashboard_for(filterset.scope, filterset.qs, cleaned, version=state.version)
+        body = page_render(filterset=filterset, plain=plain, dashboard=dashboard, state=state, request=request)
+        if key:
+            page_store(key, version=state.version, html=body)
+    return render(request, "audit/dashboard.html", {"body": body})
 
 
 @login_required

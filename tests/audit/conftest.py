@@ -2,6 +2,6 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def no_page_cache(settings):
-    """Tests read the dashboard's context, which a cached page does not have; the cache has its own test."""
-    settings.AUDIT_PAGE_CACHE_SECONDS = 0
+def no_stored_pages(settings):
+    """Tests read the dashboard's context, which a stored page does not have; stored pages have their own tests."""
+    settings.AUDIT_STORED_PAGES = False

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from audit.models import DashboardSnapshot, ExportLog, FactsState, ParticipationFact
+from audit.models import DashboardPage, DashboardSnapshot, ExportLog, FactsState, ParticipationFact
 from audit.selectors import AuditScope
 from audit.services import facts_rebuild
 from cascade.demo import demo_data_build, demo_data_reset
@@ -16,7 +16,7 @@ from plans.demo import demo_plan_delete
 
 
 def _clear_audit_tables() -> None:
-    for model in (ParticipationFact, DashboardSnapshot, FactsState, ExportLog):
+    for model in (ParticipationFact, DashboardSnapshot, DashboardPage, FactsState, ExportLog):
         model.objects.all().delete()
 
 

@@ -1,0 +1,121 @@
+"""Stored dashboards on the demo data: the single-filter dashboards computed together equal each
+dashboard computed on its own; a stored page is served as it was rendered, retired by a rebuild,
+and never served to a user of another scope."""
+
+import json
+
+import pytest
+from django.http import QueryDict
+
+from audit import pages
+from audit.filters import FactFilter
+from audit.models import DashboardPage, DashboardSnapshot, FactsState
+from audit.selectors import _json_default, dashboard_figures, snapshot_key
+from audit.services import facts_rebuild, facts_version_bump
+from audit.warm import single_filter_slices, snapshots_warm
+from lms.models import Governorate, TrainingCentre
+
+pytestmark = pytest.mark.django_db
+
+
+def as_stored(figures: dict) -> dict:
+    return json.loads(json.dumps(figures, default=_json_default))
+
+
+@pytest.fixture
+def stored_pages(settings):
+    settings.AUDIT_STORED_PAGES = True
+
+
+def test_every_single_filter_dashboard_computed_together_equals_its_own_computation(demo, everything):
+    assert snapshots_warm() == len(single_filter_slices())
+    version = FactsState.objects.get().version
+    kinds = set()
+    national = DashboardSnapshot.objects.get(key=snapshot_key(everything, {}), version=version).payload
+    for piece in single_filter_slices():
+        filterset = FactFilter(piece.query or None, scope=everything)
+        assert not filterset.is_bound or filterset.is_valid(), filterset.errors
+        cleaned = filterset.cleaned if filterset.is_bound else {}
+        stored = DashboardSnapshot.objects.get(key=snapshot_key(everything, cleaned), version=version)
+        alone = as_stored(dashboard_figures(everything, filterset.qs, cleaned))
+        assert stored.payload == alone, piece.query
+        kinds.add(piece.column)
+        if piece.column and stored.payload["totals"]["participations"]:
+            assert stored.payload["totals"] != national["totals"], piece.query  # the filter did select
+    assert kinds == {None, "governorate_id", "training_centre_id", "course_id", "kind", "generation", "gender"} | {
+        "year",
+        "quarter",
+    }
+
+
+def test_a_warmed_dashboard_is_served_without_computing_and_shows_when_it_was_computed(
+    demo, demo_user, verified_login, client, stored_pages, monkeypatch
+):
+    snapshots_warm()
+    verified_login(demo_user("auditor"))
+    basra = Governorate.objects.get(code="BA")
+    rendered = []
+    monkeypatch.setattr("audit.views.page_render", lambda **kwargs: rendered.append(kwargs))
+    for query in (
+        "",
+        f"governorate={basra.pk}",
+        "gender=F&course=",
+        "period_after=2022-04-01&period_before=2022-06-30",
+    ):
+        response = client.get(f"/audit/?{query}")
+        assert response.status_code == 200, query
+        assert 'class="freshness"' in response.content.decode()
+    assert rendered == []
+    assert 'name="csrfmiddlewaretoken"' in response.content.decode()  # the layout is still per request
+
+
+def test_a_stored_page_is_retired_when_the_facts_change(demo, demo_user, verified_login, client, stored_pages):
+    verified_login(demo_user("auditor"))
+    assert client.get("/audit/").status_code == 200
+    page = DashboardPage.objects.get()
+    assert page.version == FactsState.objects.get().version
+    DashboardPage.objects.filter(pk=page.pk).update(html=page.html + "<!-- stored -->")
+    assert "<!-- stored -->" in client.get("/audit/").content.decode()
+
+    facts_rebuild()
+    fresh = client.get("/audit/").content.decode()
+    assert "<!-- stored -->" not in fresh
+    assert DashboardPage.objects.get().version == FactsState.objects.get().version
+
+    DashboardPage.objects.update(html="<!-- stale -->")
+    facts_version_bump()  # e.g. a plan target changed
+    assert "<!-- stale -->" not in client.get("/audit/").content.decode()
+
+
+def test_a_centre_manager_never_gets_the_national_stored_page(
+    demo, demo_user, verified_login, client, english_client, stored_pages
+):
+    snapshots_warm(languages=["ar", "en"])
+    national = set(DashboardPage.objects.values_list("html", flat=True))
+    verified_login(demo_user("manager.baghdad"))
+    academy = TrainingCentre.objects.get(code="TC-BG-01")
+    page = client.get("/audit/").content.decode()
+    assert not any(html in page for html in national)
+    assert "Baghdad Police Academy" in page
+    others = TrainingCentre.objects.exclude(pk=academy.pk).values_list("name_en", flat=True)
+    assert not [name for name in others if name in page]
+    # The same query again comes from the manager's own stored page, still only their centre.
+    assert client.get("/audit/").content.decode().count("Baghdad Police Academy") == page.count(
+        "Baghdad Police Academy"
+    )
+    assert client.get(f"/audit/?training_centre={academy.pk + 1000}").status_code == 400
+
+
+def test_a_governorate_officer_cannot_reach_a_stored_page_of_another_governorate(
+    demo, everything, demo_user, verified_login, client, stored_pages
+):
+    snapshots_warm()
+    verified_login(demo_user("officer.ninewa"))
+    baghdad = Governorate.objects.get(code="BG")
+    assert client.get(f"/audit/?governorate={baghdad.pk}").status_code == 400
+    ninewa = Governorate.objects.get(code="NI")
+    assert client.get(f"/audit/?governorate={ninewa.pk}").status_code == 200
+    stored_for_query = pages.page_key(everything, QueryDict(f"governorate={ninewa.pk}"), "ar")
+    assert DashboardPage.objects.filter(key=stored_for_query).exists()
+    assert DashboardPage.objects.filter(key=stored_for_query).count() == 1
+    assert DashboardPage.objects.count() == len(single_filter_slices()) + 1  # the officer's page is their own
