@@ -12,6 +12,9 @@ build: 500,000 people, 2,000,000 participations). Steps, each timed and printed:
    and programme year), keep-alive, no think time;
 4. print p50/p95/p99 and requests per second, overall and per filter, and the errors.
 
+The load prints the CPU time the gunicorn processes and the database's PostgreSQL backends
+spent per request (read from /proc) and the load average before and after.
+
 ``--cold`` also times each single-filter dashboard computed from the facts without its stored
 figures (what the first request after a rebuild would cost without the warm-up).
 
@@ -73,14 +76,37 @@ def auditor_cookie() -> str:
 
 
 def queries() -> list[tuple[str, str]]:
-    """(filter name, query string) of every single-filter dashboard."""
-    from audit.warm import single_filters
+    """(filter kind, query string) of every single-filter dashboard."""
+    from audit.warm import single_filter_slices
 
-    named = []
-    for query in single_filters():
-        name = "none" if not query else "period" if "period_after" in query else next(iter(query))
-        named.append((name, urlencode(query)))
-    return named
+    names = {None: "none", "governorate_id": "governorate", "training_centre_id": "training_centre"}
+    names |= {"course_id": "course", "year": "period: year", "quarter": "period: quarter"}
+    return [(names.get(piece.column, piece.column), urlencode(piece.query)) for piece in single_filter_slices()]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(server: subprocess.Popen) -> tuple[list[int], list[int]]:
+    """The gunicorn master and workers, and the PostgreSQL backends serving this database."""
+    from django.db import connection
+
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        backends = [row[0] for row in cursor.fetchall()]
+    return [server.pid, *map(int, children)], backends
 
 
 def stored(named: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -103,15 +129,23 @@ def stored(named: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def rebuild() -> None:
+    """Rebuild the facts, then warm every single-filter dashboard, as the beat task does; print the
+    wall time and this process's CPU time of each step (the rest of the work is PostgreSQL's)."""
     from audit.services import facts_rebuild
     from audit.warm import snapshots_warm
 
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     state = facts_rebuild()
-    print(f"facts rebuilt: {state.rows:,} rows in {state.rebuild_seconds:.1f} s")
-    started = time.monotonic()
+    print(
+        f"facts rebuilt: {state.rows:,} rows in {time.monotonic() - started:.1f} s "
+        f"(this process's CPU {time.process_time() - cpu:.1f} s)"
+    )
+    started, cpu = time.monotonic(), time.process_time()
     count = snapshots_warm()
-    print(f"stored dashboards: {count} single-filter dashboards computed in {time.monotonic() - started:.1f} s")
+    print(
+        f"warm-up: {count} single-filter dashboards computed, stored and rendered in "
+        f"{time.monotonic() - started:.1f} s (this process's CPU {time.process_time() - cpu:.1f} s)"
+    )
 
 
 def cold(named: list[tuple[str, str]]) -> None:
@@ -164,7 +198,7 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-def load(port: int, cookie: str, named: list[tuple[str, str]], users: int, seconds: float) -> None:
+def load(port: int, cookie: str, named: list[tuple[str, str]], users: int, seconds: float, pids) -> None:
     results: list[tuple[str, float, int]] = []
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
@@ -194,12 +228,15 @@ def load(port: int, cookie: str, named: list[tuple[str, str]], users: int, secon
             results.extend(mine)
 
     threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
+    app_pids, db_pids = pids
+    app_cpu, db_cpu, load_before = cpu_seconds(app_pids), cpu_seconds(db_pids), os.getloadavg()
     started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
+    app_cpu, db_cpu = cpu_seconds(app_pids) - app_cpu, cpu_seconds(db_pids) - db_cpu
 
     ok = [r for r in results if r[2] == 200]
     errors = len(results) - len(ok)
@@ -213,6 +250,12 @@ def load(port: int, cookie: str, named: list[tuple[str, str]], users: int, secon
         f"  all filters: p50 {pct(times, 0.50):.0f} ms  p95 {pct(times, 0.95):.0f} ms  p99 {pct(times, 0.99):.0f} ms  "
         f"{len(ok) / elapsed:.1f} requests/s"
     )
+    if results:
+        print(
+            f"  CPU per request: {app_cpu / len(results) * 1000:.1f} ms in gunicorn, "
+            f"{db_cpu / len(results) * 1000:.1f} ms in PostgreSQL"
+        )
+    print(f"  load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")
     by_name = defaultdict(list)
     for name, seconds_taken, _status in ok:
         by_name[name].append(seconds_taken)
@@ -258,7 +301,10 @@ def main() -> None:
     cookie = auditor_cookie()
     server = start_server(args.port, args.workers)
     try:
-        load(args.port, cookie, named, args.users, args.seconds)
+        # One request per dashboard first: the connections and workers are up, as in service.
+        load(args.port, cookie, named, min(args.users, 5), 3, server_pids(server))
+        print("measured:")
+        load(args.port, cookie, named, args.users, args.seconds, server_pids(server))
     finally:
         server.terminate()
         server.wait(timeout=30)
