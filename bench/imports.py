@@ -76,16 +76,16 @@ def setup_django(url: str, var_dir: str) -> None:
 
 def remove_participations() -> None:
     """The benchmark's participations, their history rows and lineage pairs, removed in plain SQL
-    (deleting 50,000 tracked rows through the ORM would time the signals, not the imports)."""
+    (deleting 50,000 tracked rows through the ORM would time the signals, not the imports), inside
+    ``bulk_writes()``: the per-row upkeep of the lineage counts is off and one rebuild follows."""
     from django.db import connection
 
-    from cascade.lineage import links_rebuild
+    from cascade.lineage import bulk_writes
 
-    with connection.cursor() as cursor:
+    with bulk_writes(), connection.cursor() as cursor:
         sessions = "SELECT id FROM cascade_trainingsession WHERE ref LIKE 'BENCH-%%'"
         cursor.execute(f"DELETE FROM cascade_participation WHERE session_id IN ({sessions})")
         cursor.execute(f"DELETE FROM ops_historicalparticipation WHERE session_id IN ({sessions})")
-    links_rebuild()
 
 
 def build_records():
