@@ -96,3 +96,40 @@ def test_extra_css_from_the_design_setting_restyles_without_fetching(closed, tmp
     participation = Participation.objects.get(session=closed.session, person=closed.completer)
     certificate = services.certificate_pdf_ensure(certificate=services.certificate_issue(participation=participation))
     assert services.certificate_pdf_read(certificate=certificate).startswith(b"%PDF")
+
+
+def test_certificates_rendered_together_get_one_page_pdf_each_with_their_own_name_and_title(cascade, closed, tmp_path):
+    from certificates.models import Certificate
+    from tests.certificates.conftest import closed_session
+
+    group = closed_session(cascade, extra_completers=2)
+    certificates = [
+        services.certificate_issue(participation=participation)
+        for participation in Participation.objects.filter(session=group.session, outcome="completed")
+    ]
+    assert len(certificates) == 3
+    services.certificate_pdfs_ensure(certificates=certificates)
+    for certificate in Certificate.objects.filter(pk__in=[c.pk for c in certificates]).select_related("person"):
+        path = tmp_path / f"{certificate.serial}.pdf"
+        path.write_bytes(services.certificate_pdf_read(certificate=certificate))
+        info = run("pdfinfo", str(path))
+        assert re.search(r"^Pages:\s+1$", info, flags=re.MULTILINE), info
+        assert re.search(rf"^Title:\s+{re.escape(certificate.serial)} — ", info, flags=re.MULTILINE), info
+        text = run("pdftotext", "-layout", str(path), "-")
+        assert certificate.serial in text and code_display(certificate.code) in text
+        others = [c for c in certificates if c.pk != certificate.pk]
+        assert all(other.serial not in text for other in others)
+
+
+def test_a_certificate_template_that_makes_two_pages_is_refused_rather_than_misfiled():
+    """Pages are matched to certificates by position: one sheet must give exactly one page."""
+    from certificates.pdf import Sheet, render_pdfs
+
+    two_pages = Sheet(
+        html='<div class="sheet">one</div><div class="sheet">two</div>', title="t", author="a", subject="s"
+    )
+    one_page = Sheet(html='<div class="sheet">three</div>', title="t", author="a", subject="s")
+    css = ".sheet { height: 20mm; } .sheet + .sheet { break-before: page; }"
+    assert len(render_pdfs(sheets=[one_page], css=css)) == 1
+    with pytest.raises(ValueError, match="exactly one page"):
+        render_pdfs(sheets=[two_pages, one_page], css=css)
