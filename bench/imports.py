@@ -214,10 +214,13 @@ def main() -> None:
         print(f"PostgreSQL {connection.pg_version}; {args.rows:,} rows in {path.stat().st_size / 1e6:.1f} MB")
 
         print(f"load average before: {load()}")
+        server_cpu = server_cpu_seconds()
         started, cpu = time.perf_counter(), time.process_time()
         dataset = files.read_dataset(path, fmt="csv", name=path.name)
         outcome = records_import(kind="participations", dataset=dataset, dry_run=False)
         project, project_cpu = time.perf_counter() - started, time.process_time() - cpu
+        if server_cpu is not None:
+            print(f"database server process's CPU during the project path: {server_cpu_seconds() - server_cpu:.1f} s")
         counts = outcome.counts
         assert counts["new"] == args.rows and counts["error"] == 0, (counts, outcome.error_rows()[:3])
         project_rate = args.rows / project
@@ -243,6 +246,19 @@ def main() -> None:
         print(f"ratio: the project's path is {project_rate / plain_rate:.1f}× the plain resource")
         print(f"load average after: {load()}")
         remove_participations()
+
+
+def server_cpu_seconds() -> float | None:
+    """CPU time of this connection's PostgreSQL server process, when it runs on this machine."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def load() -> str:
