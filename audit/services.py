@@ -213,6 +213,8 @@ def _facts_swap_in() -> None:
     columns = ", ".join(quote(c) for c in FACT_COLUMNS)
     renames = []
     with connection.cursor() as cursor:
+        for setting in ("work_mem = '256MB'", "maintenance_work_mem = '512MB'", "jit = off"):
+            cursor.execute(f"SET LOCAL {setting}")  # one large load and eleven index builds
         # Identifiers come from the model's metadata and the catalogue; values go as parameters.
         cursor.execute(f"DROP TABLE IF EXISTS {loading}")
         cursor.execute(f"CREATE TABLE {loading} (LIKE {table} INCLUDING DEFAULTS)")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.utils import translation
 
 from audit.filters import GENERATION_CHOICES, FactFilter
@@ -73,9 +74,15 @@ def single_filters() -> list[dict]:
     return [piece.query for piece in single_filter_slices()]
 
 
+@transaction.atomic
 def snapshots_warm(scope: AuditScope | None = None, *, languages: list[str] | None = None) -> int:
     """Compute, store and render every single-filter dashboard of ``scope`` (default: national);
-    return how many were stored."""
+    return how many were stored. One transaction: the new pages appear together."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # The distinct-people counts sort millions of rows: in memory rather than on disk.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL jit = off")
     scope = scope or AuditScope(everything=True)
     languages = languages or [settings.LANGUAGE_CODE]
     state = facts_state()
