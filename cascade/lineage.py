@@ -388,49 +388,59 @@ def _fresh_generations_sql(t: dict[str, str], where: str) -> str:
     """  # noqa: S608
 
 
-def _generations_refresh(targets: str, params: list) -> None:
-    """Store afresh the generation of the sessions that ``targets`` (SQL selecting session ids) selects.
+def _generations_refresh(session_ids: Iterable[int]) -> None:
+    """Store afresh the generation of ``session_ids``, a batch of ids at a time.
 
-    Rows that do not change are not written, so the count triggers move only what moved.
+    The ids go as values (none, for a new trainee): a planner given a subquery instead may join it
+    with the whole trainer table. Rows that do not change are not written, so the count triggers
+    move only what moved.
     """
-    if _paused():
+    ids = sorted(set(session_ids))
+    if _paused() or not ids:
         return
     t = _tables()
-    fresh = _fresh_generations_sql(t, f"s.id IN ({targets})")
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            WITH fresh AS ({fresh})
-            INSERT INTO {t["session_generation"]} (session_id, course_id, generation)
-            SELECT session_id, course_id, generation FROM fresh WHERE generation IS NOT NULL
-            ON CONFLICT (session_id) DO UPDATE SET course_id = excluded.course_id, generation = excluded.generation
-            WHERE {t["session_generation"]}.course_id <> excluded.course_id
-            OR {t["session_generation"]}.generation <> excluded.generation
-            """,  # noqa: S608
-            params,
-        )
-        cursor.execute(
-            f"""
-            DELETE FROM {t["session_generation"]} WHERE session_id IN ({targets})
-            AND session_id NOT IN (SELECT session_id FROM ({fresh}) fresh WHERE generation IS NOT NULL)
-            """,  # noqa: S608
-            [*params, *params],
-        )
+        for start in range(0, len(ids), RECOMPUTE_LIMIT):
+            chunk = ids[start : start + RECOMPUTE_LIMIT]
+            marks = ", ".join(["%s"] * len(chunk))
+            fresh = _fresh_generations_sql(t, f"s.id IN ({marks})")
+            cursor.execute(
+                f"""
+                WITH fresh AS ({fresh})
+                INSERT INTO {t["session_generation"]} (session_id, course_id, generation)
+                SELECT session_id, course_id, generation FROM fresh WHERE generation IS NOT NULL
+                ON CONFLICT (session_id) DO UPDATE SET course_id = excluded.course_id, generation = excluded.generation
+                WHERE {t["session_generation"]}.course_id <> excluded.course_id
+                OR {t["session_generation"]}.generation <> excluded.generation
+                """,  # noqa: S608
+                chunk,
+            )
+            cursor.execute(
+                f"""
+                DELETE FROM {t["session_generation"]} WHERE session_id IN ({marks})
+                AND session_id NOT IN (SELECT session_id FROM ({fresh}) fresh WHERE generation IS NOT NULL)
+                """,  # noqa: S608
+                [*chunk, *chunk],
+            )
 
 
-def _sessions_trained_by_sql(t: dict[str, str], people: str) -> str:
-    """SQL selecting the sessions trained by ``people`` (SQL selecting person ids) or by anyone below them."""
-    return (
-        f"SELECT st.session_id FROM {t['trainer']} st WHERE st.person_id IN ({people}) "  # noqa: S608
-        f"UNION SELECT st.session_id FROM {t['trainer']} st JOIN {t['link']} l ON l.descendant_id = st.person_id "
-        f"WHERE l.ancestor_id IN ({people})"
-    )
+def _sessions_trained_by(person_ids: Iterable[int], *, below: bool = True) -> set[int]:
+    """The sessions trained by ``person_ids`` (and, with ``below``, by anyone below them), by index lookups."""
+    people = set(person_ids)
+    if below and people:
+        people |= descendant_ids(people)
+    everyone = sorted(people)
+    found: set[int] = set()
+    for start in range(0, len(everyone), RECOMPUTE_LIMIT):
+        chunk = everyone[start : start + RECOMPUTE_LIMIT]
+        found.update(SessionTrainer.objects.filter(person_id__in=chunk).values_list("session_id", flat=True))
+    return found
 
 
 def generations_refresh_below(person_id: int) -> None:
     """Store afresh the generation of every session the person or anyone below them trained (their own
     generation changed: they became, or stopped being, a master trainer)."""
-    _generations_refresh(_sessions_trained_by_sql(_tables(), "%s"), [person_id, person_id])
+    _generations_refresh(_sessions_trained_by([person_id]))
 
 
 def links_add_session(session_id: int, *, trainer_id: int | None = None, participant_id: int | None = None) -> None:
@@ -478,10 +488,11 @@ def links_add_session(session_id: int, *, trainer_id: int | None = None, partici
     """  # noqa: S608 — identifiers from model metadata, values as parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, params_t + params_p)
-    targets, params = _sessions_trained_by_sql(t, participants), [*params_p, *params_p]
     if participant_id is None:
-        targets, params = f"SELECT %s UNION {targets}", [session_id, *params]
-    _generations_refresh(targets, params)
+        people = Participation.objects.filter(session_id=session_id).values_list("person_id", flat=True)
+        _generations_refresh({session_id} | _sessions_trained_by(people))
+    else:
+        _generations_refresh(_sessions_trained_by([participant_id]))
 
 
 def _insert_levels(cursor, first_sql: str, next_sql: str, params: list) -> None:
@@ -644,7 +655,7 @@ def links_recompute(person_ids: Iterable[int]) -> None:
             ON CONFLICT (ancestor_id, descendant_id) DO NOTHING
         """  # noqa: S608
         _insert_levels(cursor, first, following, params)
-    _generations_refresh(f"SELECT session_id FROM {t['trainer']} WHERE person_id IN ({marks})", params)  # noqa: S608
+    _generations_refresh(_sessions_trained_by(affected, below=False))
 
 
 def _stored() -> dict[str, set]:
@@ -717,7 +728,7 @@ def _trainer_saved(sender, instance, created, raw=False, **kwargs) -> None:
         return  # the role changed: not the lineage
     if previous is not None:
         links_recompute(Participation.objects.filter(session_id=previous[0]).values_list("person_id", flat=True))
-        _generations_refresh("SELECT %s", [previous[0]])
+        _generations_refresh([previous[0]])
     links_add_session(instance.session_id, trainer_id=instance.person_id)
 
 
@@ -727,7 +738,7 @@ def _participation_deleted(sender, instance, **kwargs) -> None:
 
 def _trainer_deleted(sender, instance, **kwargs) -> None:
     links_recompute(Participation.objects.filter(session_id=instance.session_id).values_list("person_id", flat=True))
-    _generations_refresh("SELECT %s", [instance.session_id])
+    _generations_refresh([instance.session_id])
 
 
 _MASTER_BEFORE = "_lineage_was_master"

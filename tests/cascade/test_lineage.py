@@ -41,6 +41,30 @@ def test_each_participation_is_one_generation_below_its_trainers(cascade):
     assert by_participation[Participation.objects.get(session=third, person=gen3).pk] == 3
 
 
+def test_course_generation_counts_follow_writes_and_a_rebuild(cascade):
+    gen1 = cascade.qualified_trainer()  # one participation at generation 1 (the ToT)
+    first = cascade.session(kind=SessionKind.CASCADE, lead=gen1, start=date(2022, 3, 1))
+    second = cascade.session(kind=SessionKind.CASCADE, lead=gen1, start=date(2022, 4, 1))
+    twice, once = PersonFactory(), PersonFactory()
+    for session, person in ((first, twice), (second, twice), (second, once)):
+        services.participation_record(session=session, person=person)
+    counts = {
+        row.generation: (row.participations, row.people) for row in lineage.course_generation_counts(cascade.course.pk)
+    }
+    assert counts == {1: (1, 1), 2: (3, 2)}  # three participations of two people at generation 2
+    services.participation_remove(session=second, person=twice)
+    counts = {
+        row.generation: (row.participations, row.people) for row in lineage.course_generation_counts(cascade.course.pk)
+    }
+    assert counts == {1: (1, 1), 2: (2, 2)}
+    assert lineage.descendants_by_depth(cascade.master.pk) == {1: 1, 2: 2}
+    assert lineage.stale_tables() == []
+    with lineage.bulk_writes():  # rows written without the per-row upkeep: counted once at the end
+        Participation.objects.bulk_create([Participation(session=first, person=PersonFactory())])
+    assert lineage.descendants_by_depth(cascade.master.pk) == {1: 1, 2: 3}
+    assert lineage.stale_tables() == []
+
+
 def test_a_generation_is_the_shortest_distance_from_a_master_trainer(cascade):
     gen1 = cascade.qualified_trainer()
     late_trainee = PersonFactory()
