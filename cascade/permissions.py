@@ -18,7 +18,7 @@ outside them) or booleans (for writes, answered with a 403); they never raise.
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from cascade.models import Participation, SessionTrainer, TrainingSession
+from cascade.models import Participation, SessionTrainer, TrainerQualification, TrainingSession
 from lms import roles
 from lms.models import Person, StaffScope
 
@@ -180,6 +180,47 @@ def people_visible_to(user) -> QuerySet[Person]:
     if (person := person_of(user)) is not None:
         allowed |= Q(pk=person.pk)
     return people.filter(allowed)
+
+
+def people_editable_by(user) -> QuerySet[Person]:
+    """The people whose records ``user`` may change: everyone for administrators; otherwise the
+    trainers and participants of the sessions ``user`` may change (a manager: their centre's)."""
+    people = Person.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return people.none()
+    if is_administrator(user):
+        return people
+    editable_sessions = sessions_editable_by(user).values("pk")
+    return people.filter(
+        Q(Exists(Participation.objects.filter(person_id=OuterRef("pk"), session__in=editable_sessions)))
+        | Q(Exists(SessionTrainer.objects.filter(person_id=OuterRef("pk"), session__in=editable_sessions)))
+    )
+
+
+def qualifications_visible_to(user) -> QuerySet[TrainerQualification]:
+    """The trainer qualifications ``user`` may read: those of the people they may read."""
+    qualifications = TrainerQualification.objects.all()
+    if sees_everything(user):
+        return qualifications
+    return qualifications.filter(person__in=people_visible_to(user).values("pk"))
+
+
+def qualifications_editable_by(user) -> QuerySet[TrainerQualification]:
+    """The trainer qualifications ``user`` may change: those of the people they may change."""
+    qualifications = TrainerQualification.objects.all()
+    if is_administrator(user):
+        return qualifications
+    return qualifications.filter(person__in=people_editable_by(user).values("pk"))
+
+
+def reads_beyond_own_sessions(user) -> bool:
+    """Whether a role of ``user`` reaches records beyond the sessions they train in.
+
+    Administrators, auditors, and centre managers and governorate officers with a scope; these
+    are the roles the admin's people, session and qualification screens are for. A trainer works
+    in the workspace, even with admin access for authoring course pages.
+    """
+    return sees_everything(user) or managed_centre_id(user) is not None or officer_governorate_id(user) is not None
 
 
 def can_add_people(user) -> bool:

@@ -4,19 +4,73 @@ A session is edited with its trainers and participants on one page; ``cascade.fo
 integrity rules on the whole page as submitted, so a save either passes every rule or stores
 nothing. The status is shown but not edited here: closing goes through ``session_close``.
 Sessions are a snippet so that a qualification's ToT session is picked with a searchable chooser.
+
+Every list, object URL and chooser here keeps to ``cascade.permissions`` (``lms.admin_scope``):
+centre managers reach their centre's sessions and the people in them, governorate officers read
+their governorate's, auditors read everything, administrators change everything; anything else
+answers 404. The same rules scope the people screens of ``lms`` through its person-scope hook.
+These screens are for those roles only: a trainer (even one with admin access for authoring
+course pages) works on their sessions in the workspace.
 """
 
 import django_filters
+from django.db.models import QuerySet
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
+from cascade import permissions
 from cascade.forms import TrainingSessionForm
 from cascade.models import TrainerQualification, TrainingSession
+from lms.admin_scope import (
+    PERSON_SCOPE_HOOK,
+    READ_ACTIONS,
+    ScopedChooserViewSet,
+    ScopedPermissionPolicy,
+    ScopedSnippetViewSet,
+)
+from lms.models import Person
+
+
+def session_admin_scope(user, action: str) -> QuerySet[TrainingSession] | None:
+    if not permissions.reads_beyond_own_sessions(user):
+        return None
+    if action in READ_ACTIONS:
+        return permissions.sessions_visible_to(user)
+    return permissions.sessions_editable_by(user)
+
+
+def qualification_admin_scope(user, action: str) -> QuerySet[TrainerQualification] | None:
+    if not permissions.reads_beyond_own_sessions(user):
+        return None
+    if action in READ_ACTIONS:
+        return permissions.qualifications_visible_to(user)
+    return permissions.qualifications_editable_by(user)
+
+
+@hooks.register(PERSON_SCOPE_HOOK)
+def person_admin_scope(user, action: str) -> QuerySet[Person] | None:
+    if not permissions.reads_beyond_own_sessions(user):
+        return None
+    if action == "choose" and permissions.can_add_people(user):
+        # Rosters take people from any unit: the chooser finds anyone by number or name.
+        return Person.objects.all()
+    if action in READ_ACTIONS:
+        return permissions.people_visible_to(user)
+    return permissions.people_editable_by(user)
+
+
+# Registered before any screen asks for the models' policies (Wagtail refuses a later registration).
+register_permission_policy(TrainingSession, ScopedPermissionPolicy(TrainingSession, scope=session_admin_scope))
+register_permission_policy(
+    TrainerQualification, ScopedPermissionPolicy(TrainerQualification, scope=qualification_admin_scope)
+)
 
 
 class TrainingSessionFilterSet(WagtailFilterSet):
@@ -27,10 +81,11 @@ class TrainingSessionFilterSet(WagtailFilterSet):
         fields = ["kind", "course", "governorate", "status", "start_date"]
 
 
-class TrainingSessionViewSet(SnippetViewSet):
+class TrainingSessionViewSet(ScopedSnippetViewSet):
     model = TrainingSession
     icon = "calendar-alt"
     base_url_path = "sessions"
+    chooser_viewset_class = ScopedChooserViewSet
     inspect_view_enabled = True
     copy_view_enabled = False
     list_display = [
@@ -87,13 +142,14 @@ class TrainingSessionViewSet(SnippetViewSet):
     )
 
     def get_queryset(self, request):
-        return TrainingSession.objects.select_related("course", "training_centre", "governorate")
+        return super().get_queryset(request).select_related("course", "training_centre", "governorate")
 
 
-class TrainerQualificationViewSet(SnippetViewSet):
+class TrainerQualificationViewSet(ScopedSnippetViewSet):
     model = TrainerQualification
     icon = "tick-inverse"
     base_url_path = "qualifications"
+    chooser_viewset_class = ScopedChooserViewSet
     inspect_view_enabled = True
     copy_view_enabled = False
     list_display = ["person", "course", "valid_from", "valid_until", "source_session"]
@@ -107,7 +163,7 @@ class TrainerQualificationViewSet(SnippetViewSet):
     ]
 
     def get_queryset(self, request):
-        return TrainerQualification.objects.select_related("person", "course", "source_session__course")
+        return super().get_queryset(request).select_related("person", "course", "source_session__course")
 
 
 class CascadeTrainingGroup(SnippetViewSetGroup):

@@ -5,6 +5,12 @@ role may view, only administrators may change governorates and staff scopes. Peo
 snippet so that every form pointing at a person (session trainers, participants, qualifications)
 gets a searchable chooser instead of a drop-down of thousands of names; the search, in the list
 and in the chooser, is ``PersonQuerySet.search_name``, which matches Arabic spelling variants.
+
+Which people a user reaches is the cascade's rule (a centre manager: the people of their centre's
+sessions, ...), and ``cascade`` sits above ``lms``: the people screens ask for it through the
+``lms_person_admin_scope`` hook, a function ``(user, action) -> QuerySet[Person] | None`` (None:
+the people screens are not for this user). Every list, object URL and chooser of the people
+screens keeps to it (``lms.admin_scope``); with no such hook only superusers reach them.
 """
 
 from django import forms
@@ -17,12 +23,23 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views import chooser as snippet_chooser
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
+from lms.admin_scope import (
+    ScopedChooseResultsView,
+    ScopedChooserViewSet,
+    ScopedChooseView,
+    ScopedPermissionPolicy,
+    ScopedSnippetViewSet,
+    person_admin_scope,
+)
 from lms.models import CompletionRule, Governorate, Person, PoliceUnit, StaffScope, Station, TrainingCentre
+
+# Registered before any screen asks for the model's policy (Wagtail refuses a later registration).
+register_permission_policy(Person, ScopedPermissionPolicy(Person, scope=person_admin_scope))
 
 
 class GovernorateViewSet(ModelViewSet):
@@ -111,15 +128,15 @@ class PersonSearchForm(BaseFilterForm):
         return objects
 
 
-class PersonChooseView(snippet_chooser.ChooseView):
+class PersonChooseView(ScopedChooseView):
     filter_form_class = PersonSearchForm
 
 
-class PersonChooseResultsView(snippet_chooser.ChooseResultsView):
+class PersonChooseResultsView(ScopedChooseResultsView):
     filter_form_class = PersonSearchForm
 
 
-class PersonChooserViewSet(snippet_chooser.SnippetChooserViewSet):
+class PersonChooserViewSet(ScopedChooserViewSet):
     choose_view_class = PersonChooseView
     choose_results_view_class = PersonChooseResultsView
 
@@ -131,7 +148,7 @@ class PersonIndexView(SnippetIndexView):
         return queryset.search_name(self.search_query)
 
 
-class PersonViewSet(SnippetViewSet):
+class PersonViewSet(ScopedSnippetViewSet):
     model = Person
     icon = "user"
     base_url_path = "people"
@@ -161,7 +178,7 @@ class PersonViewSet(SnippetViewSet):
     ]
 
     def get_queryset(self, request):
-        return Person.objects.select_related("governorate")
+        return super().get_queryset(request).select_related("governorate")
 
 
 class StaffScopeViewSet(ModelViewSet):
