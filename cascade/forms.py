@@ -4,13 +4,15 @@ The form only parses: it reads the session as submitted (its fields, and the tra
 participant rows that are not marked for deletion), describes it as a ``SessionDraft`` and asks
 ``cascade.integrity.check_session`` for every broken rule. Each one becomes a form error, so the
 admin saves nothing — neither the session nor any row — while a rule fails. A closed session is
-refused outright.
+refused outright. A centre manager can only place a session in their own centre, so a session
+they create or change stays in their scope (``cascade.permissions``).
 """
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from cascade import permissions
 from cascade.integrity import SESSION_CLOSED, ParticipantDraft, SessionDraft, check_session
 from cascade.models import TrainerRole
 
@@ -34,6 +36,12 @@ class TrainingSessionForm(WagtailAdminModelForm):
         # Read before the submitted data is applied to the instance.
         self.was_closed = bool(self.instance.pk) and self.instance.is_closed
         self.rules_failed = False
+        centre_field = self.fields.get("training_centre")
+        if centre_field is not None and not permissions.is_administrator(self.for_user):
+            centre_id = permissions.managed_centre_id(self.for_user)
+            centre_field.queryset = (
+                centre_field.queryset.filter(pk=centre_id) if centre_id else centre_field.queryset.none()
+            )
 
     def clean(self) -> dict:
         cleaned = super().clean()

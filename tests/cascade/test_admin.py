@@ -9,8 +9,10 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from cascade import forms, integrity, services
 from cascade.models import SessionKind, SessionStatus, TrainerRole, TrainingSession
+from lms import roles
+from tests.cascade.personas import login
 from tests.conftest import log_in_verified
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, TrainingCentreFactory, governorate
 
 pytestmark = pytest.mark.django_db
 
@@ -226,3 +228,20 @@ def test_it_refuses_two_lead_trainers_instead_of_failing_in_the_database(admin_c
     assert response.status_code == 200
     assert message(forms.MORE_THAN_ONE_LEAD, session="ADM-001") in page_text(response)
     assert not TrainingSession.objects.filter(ref="ADM-001").exists()
+
+
+def test_a_centre_manager_creates_sessions_in_their_own_centre_only(client, cascade):
+    own = login("centre-manager", roles.CENTRE_MANAGER, centre=cascade.centre)
+    other = login("other-manager", roles.CENTRE_MANAGER, centre=TrainingCentreFactory(governorate=governorate("BA")))
+    data = session_form(cascade, trainers=[{"person": cascade.master.pk, "role": TrainerRole.LEAD}])
+
+    log_in_verified(client, other)
+    response = client.post("/admin/sessions/add/", data)
+    assert response.status_code == 200  # the form again, with the centre refused
+    assert "training_centre" in response.context["form"].errors
+    assert not TrainingSession.objects.filter(ref="ADM-001").exists()
+
+    log_in_verified(client, own)
+    response = client.post("/admin/sessions/add/", data)
+    assert response.status_code == 302, page_text(response)
+    assert TrainingSession.objects.get(ref="ADM-001").training_centre == cascade.centre
