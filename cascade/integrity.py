@@ -31,8 +31,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from cascade.lineage import ancestor_ids, descendant_ids
 from cascade.models import (
+    LineageLink,
     Participation,
     SessionKind,
     SessionStatus,
@@ -118,14 +118,112 @@ def check_session(draft: SessionDraft) -> list[str]:
     return [breach.message for breach in session_breaches(draft)]
 
 
+def check_sessions(drafts: Sequence[SessionDraft]) -> list[list[str]]:
+    """``check_session`` of each draft, each judged alone against what is stored, in a few shared queries."""
+    return [[breach.message for breach in breaches] for breaches in sessions_breaches(drafts)]
+
+
 def session_breaches(draft: SessionDraft) -> list[RuleBreach]:
     """Every rule the draft breaks, each naming the participant row and field it concerns, if any."""
+    return _breaches(draft, _StoredFacts.load([draft]))
+
+
+def sessions_breaches(drafts: Sequence[SessionDraft]) -> list[list[RuleBreach]]:
+    """``session_breaches`` of each draft, in order, with the stored facts every rule reads (people's
+    names and genders, the lineage index above the trainers, qualifications, course codes) loaded
+    for all drafts at once: a handful of queries whatever their number. Each draft is judged alone
+    against the stored records, as if checked by itself; drafts do not see one another (a writer
+    whose sessions depend on each other's new edges checks and writes them one by one).
+    """
+    drafts = list(drafts)
+    facts = _StoredFacts.load(drafts)
+    return [_breaches(draft, facts) for draft in drafts]
+
+
+# Ids per query, well within SQLite's parameter limit; PostgreSQL takes them as they come.
+_IDS_PER_QUERY = 900
+
+
+def _in_chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), _IDS_PER_QUERY):
+        yield ordered[start : start + _IDS_PER_QUERY]
+
+
+@dataclass
+class _StoredFacts:
+    """What the rules read from the database for a set of drafts, loaded once."""
+
+    people: dict[int, tuple[str, str]]  # id → (label, gender)
+    ancestors: dict[int, set[int]]  # trainer id → the stored ancestors of that trainer (lineage index)
+    qualifications: dict[tuple[int, int], list[tuple[date, date | None]]]  # (person, course) → validities
+    course_codes: dict[int, str]
+
+    @classmethod
+    def load(cls, drafts: Sequence[SessionDraft]) -> "_StoredFacts":
+        person_ids: set[int] = set()
+        trainer_ids: set[int] = set()
+        cascade_trainers: set[int] = set()
+        cascade_courses: set[int] = set()
+        for draft in drafts:
+            person_ids.update(draft.trainer_ids)
+            person_ids.update(p.person_id for p in draft.participants)
+            if draft.participants:
+                trainer_ids.update(draft.trainer_ids)
+            if draft.kind == SessionKind.CASCADE and draft.trainer_ids:
+                cascade_trainers.update(draft.trainer_ids)
+                cascade_courses.add(draft.course_id)
+        people: dict[int, tuple[str, str]] = {}
+        for chunk in _in_chunks(person_ids):
+            for pk, name, number, gender in Person.objects.filter(id__in=chunk).values_list(
+                "id", "name_ar", "service_number", "gender"
+            ):
+                people[pk] = (person_label(name, number), gender)
+        ancestors: dict[int, set[int]] = {}
+        for chunk in _in_chunks(trainer_ids):
+            for ancestor, descendant in LineageLink.objects.filter(descendant_id__in=chunk).values_list(
+                "ancestor_id", "descendant_id"
+            ):
+                ancestors.setdefault(descendant, set()).add(ancestor)
+        qualifications: dict[tuple[int, int], list[tuple[date, date | None]]] = {}
+        if cascade_courses:
+            for chunk in _in_chunks(cascade_trainers):
+                for person_id, course_id, valid_from, valid_until in TrainerQualification.objects.filter(
+                    person_id__in=chunk, course_id__in=sorted(cascade_courses)
+                ).values_list("person_id", "course_id", "valid_from", "valid_until"):
+                    qualifications.setdefault((person_id, course_id), []).append((valid_from, valid_until))
+        facts = cls(people, ancestors, qualifications, {})
+        # Course codes only name the course in a message: read for the drafts that will state one.
+        wanted = {
+            draft.course_id
+            for draft in drafts
+            if draft.kind == SessionKind.CASCADE
+            and any(not facts.qualified_on(t, draft.course_id, draft.start_date) for t in draft.trainer_ids)
+        }
+        if wanted:
+            facts.course_codes = dict(Course.objects.filter(id__in=sorted(wanted)).values_list("id", "code"))
+        return facts
+
+    def ancestors_of(self, trainer_ids: Iterable[int]) -> set[int]:
+        found: set[int] = set()
+        for trainer_id in trainer_ids:
+            found |= self.ancestors.get(trainer_id, set())
+        return found
+
+    def qualified_on(self, person_id: int, course_id: int, day: date) -> bool:
+        """As ``TrainerQualification.objects.valid_on(day)``: from ≤ day and (no end or end ≥ day)."""
+        return any(
+            valid_from <= day and (valid_until is None or valid_until >= day)
+            for valid_from, valid_until in self.qualifications.get((person_id, course_id), ())
+        )
+
+
+def _breaches(draft: SessionDraft, facts: _StoredFacts) -> list[RuleBreach]:
     errors: list[RuleBreach] = []
     add = lambda message, person_id=None, field=None: errors.append(RuleBreach(message, person_id, field))  # noqa: E731
     ref = draft.ref or "—"
     participant_ids = [p.person_id for p in draft.participants]
-    labels = _labels([*draft.trainer_ids, *participant_ids])
-    label = lambda pk: labels.get(pk, f"#{pk}")  # noqa: E731
+    label = lambda pk: facts.people[pk][0] if pk in facts.people else f"#{pk}"  # noqa: E731
 
     if draft.was_closed:
         add(SESSION_CLOSED.format(session=ref))
@@ -180,29 +278,26 @@ def session_breaches(draft: SessionDraft) -> list[RuleBreach]:
     # new edge T'→P' (or T itself) through stored edges only, so P is already a stored ancestor of
     # a trainer T'. Checking "no participant is a stored ancestor of a trainer" is therefore enough.
     if trainers and participants:
-        for person_id in sorted((participants - trainers) & ancestor_ids(trainers)):
-            trainer_id = _a_trainer_below(person_id, trainers)
+        for person_id in sorted((participants - trainers) & facts.ancestors_of(trainers)):
+            # One of the trainers that descends from the participant (to name it in the message).
+            below = {t for t in trainers if person_id in facts.ancestors.get(t, ())}
+            trainer_id = min(below) if below else min(trainers)
             add(LINEAGE_CYCLE.format(session=ref, person=label(person_id), trainer=label(trainer_id)), person_id)
 
     if draft.kind == SessionKind.CASCADE and trainers:
-        qualified = set(
-            TrainerQualification.objects.filter(person_id__in=trainers, course_id=draft.course_id)
-            .valid_on(draft.start_date)
-            .values_list("person_id", flat=True)
-        )
-        if trainers - qualified:
-            course_code = Course.objects.filter(id=draft.course_id).values_list("code", flat=True).first()
-            for person_id in sorted(trainers - qualified):
-                add(
-                    TRAINER_NOT_QUALIFIED.format(
-                        session=ref, person=label(person_id), course=course_code, day=draft.start_date
-                    ),
-                    person_id,
-                    "start_date",  # the qualification must be valid on the start date
-                )
+        unqualified = sorted(t for t in trainers if not facts.qualified_on(t, draft.course_id, draft.start_date))
+        course_code = facts.course_codes.get(draft.course_id)
+        for person_id in unqualified:
+            add(
+                TRAINER_NOT_QUALIFIED.format(
+                    session=ref, person=label(person_id), course=course_code, day=draft.start_date
+                ),
+                person_id,
+                "start_date",  # the qualification must be valid on the start date
+            )
 
     if (draft.headcount_male is not None or draft.headcount_female is not None) and participants:
-        named = Counter(Person.objects.filter(id__in=participants).values_list("gender", flat=True))
+        named = Counter(facts.people[pk][1] for pk in participants if pk in facts.people)
         for gender, field_name, reported in (
             (Gender.MALE, "headcount_male", draft.headcount_male),
             (Gender.FEMALE, "headcount_female", draft.headcount_female),
@@ -215,12 +310,6 @@ def session_breaches(draft: SessionDraft) -> list[RuleBreach]:
                     field=field_name,
                 )
     return errors
-
-
-def _a_trainer_below(ancestor_id: int, trainer_ids: set[int]) -> int:
-    """One of ``trainer_ids`` that descends from ``ancestor_id`` (to name it in the message)."""
-    below = descendant_ids([ancestor_id]) & trainer_ids
-    return min(below) if below else min(trainer_ids)
 
 
 class RulesBroken(ValidationError):

@@ -42,7 +42,7 @@ from cascade.models import (
 )
 from imports import matching
 from imports.bulk import records_create, records_update
-from imports.rules import NewSessionRules, session_violations
+from imports.rules import session_violations, sessions_violations
 from imports.widgets import (
     BoundWidget,
     CellWidget,
@@ -677,24 +677,33 @@ class TrainingSessionResource(RecordResource):
             self.scope_error("training_centre", centre)
 
     def apply(self, pending):
-        new, done, rules = [], 0, NewSessionRules()
-        for number, session, is_create in pending:
+        drafts = []
+        for _number, session, is_create in pending:
             trainers = [session.import_lead, *session.import_co_trainers]
             participants = () if is_create else tuple(self.stored_participants.get(session.pk, ()))
-            draft = _draft(
-                ref=session.ref,
-                kind=session.kind,
-                course_id=session.course_id,
-                start_date=session.start_date,
-                end_date=session.end_date,
-                trainer_ids=tuple(p.pk for p in trainers),
-                participants=participants,
-                status=session.status,
-                was_closed=bool(session.import_stored and session.import_stored[1] == SessionStatus.CLOSED),
-                headcount_male=session.headcount_male if participants else None,
-                headcount_female=session.headcount_female if participants else None,
+            drafts.append(
+                _draft(
+                    ref=session.ref,
+                    kind=session.kind,
+                    course_id=session.course_id,
+                    start_date=session.start_date,
+                    end_date=session.end_date,
+                    trainer_ids=tuple(p.pk for p in trainers),
+                    participants=participants,
+                    status=session.status,
+                    was_closed=bool(session.import_stored and session.import_stored[1] == SessionStatus.CLOSED),
+                    headcount_male=session.headcount_male if participants else None,
+                    headcount_female=session.headcount_female if participants else None,
+                )
             )
-            violations = rules.violations(draft)
+        # A session without participants has no lineage edge, so the rows written before it cannot
+        # change its verdict: all of them are checked together. A session with participants is
+        # checked after the trainer changes of the rows above it are written and indexed.
+        alone = [i for i, draft in enumerate(drafts) if not draft.participants]
+        verdicts = dict(zip(alone, sessions_violations([drafts[i] for i in alone]), strict=True))
+        new, done = [], 0
+        for index, (number, session, is_create) in enumerate(pending):
+            violations = verdicts[index] if index in verdicts else session_violations(drafts[index])
             for violation in violations:
                 self.mark_invalid(number, self._attribute_of(violation, session), violation.message)
             if violations:
@@ -866,26 +875,13 @@ class ParticipationResource(RecordResource):
         added = {p.person_id for _, p, _ in pending}
         below_added = added | _descendants(added)
         in_step = any(t in below_added for sid in groups for t in self.trainer_ids.get(sid, ()))
+        drafts = {session_id: self._session_draft(session_id, items) for session_id, items in groups.items()}
+        # Checked alone against the stored lineage, the sessions need no write between them: their
+        # stored facts are read for all of them at once.
+        verdicts = {} if in_step else dict(zip(drafts, sessions_violations(list(drafts.values())), strict=True))
         done, passed = 0, []
         for session_id, items in groups.items():
-            session = items[0][1].session
-            participants = dict(self.stored[session_id])
-            for _number, p, _is_create in items:
-                participants[p.person_id] = _participant(
-                    person_id=p.person_id, pre_score=p.pre_score, post_score=p.post_score, days_attended=p.days_attended
-                )
-            draft = _draft(
-                ref=session.ref,
-                kind=session.kind,
-                course_id=session.course_id,
-                start_date=session.start_date,
-                end_date=session.end_date,
-                trainer_ids=tuple(self.trainer_ids.get(session_id, ())),
-                participants=tuple(participants.values()),
-                status=session.status,
-                was_closed=session.status == SessionStatus.CLOSED,
-            )
-            violations = session_violations(draft)
+            violations = session_violations(drafts[session_id]) if in_step else verdicts[session_id]
             if violations:
                 self._attribute(violations, items)
             else:
@@ -910,6 +906,26 @@ class ParticipationResource(RecordResource):
                 for session_id in extended:
                     links_add_session(session_id)
         self._headcounts_cover_named(passed)
+
+    def _session_draft(self, session_id: int, items) -> SessionDraft:
+        """The session as the file leaves it: its stored participants, changed or joined by the rows."""
+        session = items[0][1].session
+        participants = dict(self.stored[session_id])
+        for _number, p, _is_create in items:
+            participants[p.person_id] = _participant(
+                person_id=p.person_id, pre_score=p.pre_score, post_score=p.post_score, days_attended=p.days_attended
+            )
+        return _draft(
+            ref=session.ref,
+            kind=session.kind,
+            course_id=session.course_id,
+            start_date=session.start_date,
+            end_date=session.end_date,
+            trainer_ids=tuple(self.trainer_ids.get(session_id, ())),
+            participants=tuple(participants.values()),
+            status=session.status,
+            was_closed=session.status == SessionStatus.CLOSED,
+        )
 
     def _write(self, items) -> None:
         self.save_pending(

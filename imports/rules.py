@@ -1,20 +1,22 @@
 """The cascade's integrity rules applied to a batch of imported rows, and each broken rule traced
 back to the row and column that broke it.
 
-The rules themselves are ``cascade.integrity.check_session`` — one call per session the file
-touches, never re-implemented here. It returns finished messages; ``parse_violation`` reads back
-which rule a message states and whom it names (each message template is turned into a pattern
-in the active language), so that an importer can put the reason on the right row and column.
+The rules themselves are ``cascade.integrity.check_session`` and ``check_sessions`` (many sessions
+in a few shared queries), never re-implemented here. They return finished messages;
+``parse_violation`` reads back which rule a message states and whom it names (each message template
+is turned into a pattern in the active language), so that an importer can put the reason on the
+right row and column.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
 from django.utils.translation import get_language
 
 from cascade import integrity
-from cascade.integrity import SessionDraft, check_session
+from cascade.integrity import SessionDraft, check_session, check_sessions
 
 RULE_TEMPLATES = {
     "dates": integrity.DATES_OUT_OF_ORDER,
@@ -67,40 +69,9 @@ def session_violations(draft: SessionDraft) -> list[Violation]:
     return [parse_violation(message) for message in check_session(draft)]
 
 
-class NewSessionRules:
-    """``session_violations`` for many sessions of one file, asking the rules once per distinct case.
-
-    A session with no participants yet is judged on its kind, course, dates and trainers alone
-    (no lineage edge runs through it), so two such sessions that differ only by reference break
-    the same rules: the rules run for the first, and the second gets the same violations, stated
-    for its own reference. Sessions with participants always go to the rules themselves.
+def sessions_violations(drafts: Sequence[SessionDraft]) -> list[list[Violation]]:
+    """``session_violations`` of each draft, judged alone against the stored records, in a few shared
+    queries (``cascade.integrity.check_sessions``). Drafts that must see one another's writes (a
+    session whose trainers a participant of an earlier one trained) are checked one by one instead.
     """
-
-    def __init__(self) -> None:
-        self._known: dict[tuple, list[Violation]] = {}
-
-    def violations(self, draft: SessionDraft) -> list[Violation]:
-        if draft.participants:
-            return session_violations(draft)
-        case = (
-            draft.kind,
-            draft.course_id,
-            draft.start_date,
-            draft.end_date,
-            tuple(draft.trainer_ids),
-            draft.was_closed,
-        )
-        known = self._known.get(case)
-        if known is None:
-            known = session_violations(draft)
-            if any(v.rule == "other" for v in known):
-                return known  # a message we cannot restate: never reused
-            self._known[case] = known
-        return [_restated(v, draft.ref) for v in known]
-
-
-def _restated(violation: Violation, ref: str) -> Violation:
-    if violation.params.get("session") == ref:
-        return violation
-    params = {**violation.params, "session": ref}
-    return Violation(violation.rule, params, str(RULE_TEMPLATES[violation.rule].format(**params)))
+    return [[parse_violation(message) for message in messages] for messages in check_sessions(drafts)]

@@ -6,6 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cascade import integrity, services
 from cascade.models import Outcome, Participation, SessionKind, SessionTrainer, TrainerQualification, TrainingSession
@@ -203,3 +205,128 @@ def test_closing_a_cascade_session_qualifies_nobody(cascade):
     services.participation_record(session=session, person=PersonFactory(), outcome=Outcome.COMPLETED)
     services.session_close(session=session)
     assert not TrainerQualification.objects.filter(source_session=session).exists()
+
+
+# --- Many drafts at once ----------------------------------------------------------------------
+
+
+def _world(cascade):
+    """Stored records for every cross-row rule: a qualified trainer A who trained B, who (qualified by
+    another ToT) trained C; an unqualified person U; D qualified for a later period only."""
+    a = cascade.qualified_trainer(gender="M")
+    b = cascade.qualified_trainer(trained_by=a, gender="F")
+    first = cascade.session(kind=SessionKind.CASCADE, lead=a, start=date(2022, 2, 1))
+    services.participation_record(session=first, person=b, outcome=Outcome.COMPLETED)
+    c = PersonFactory(gender="M")
+    second = cascade.session(kind=SessionKind.CASCADE, lead=b, start=date(2022, 3, 1))
+    services.participation_record(session=second, person=c, outcome=Outcome.COMPLETED)
+    d = cascade.qualified_trainer(start=date(2023, 6, 1))
+    u = PersonFactory(gender="F")
+    return {"A": a.pk, "B": b.pk, "C": c.pk, "D": d.pk, "U": u.pk, "M": cascade.master.pk}
+
+
+def _draft(people, ref, *, trainers, participants=(), kind=SessionKind.CASCADE, course_id, **fields):
+    return integrity.SessionDraft(
+        ref=ref,
+        kind=kind,
+        course_id=course_id,
+        start_date=fields.pop("start_date", date(2022, 5, 1)),
+        end_date=fields.pop("end_date", date(2022, 5, 5)),
+        trainer_ids=tuple(people[t] for t in trainers),
+        participants=tuple(
+            integrity.ParticipantDraft(person_id=people[p], **extra)
+            for p, extra in (item if isinstance(item, tuple) else (item, {}) for item in participants)
+        ),
+        **fields,
+    )
+
+
+def test_checking_many_drafts_at_once_states_what_checking_each_alone_does(cascade):
+    people = _world(cascade)
+    other_course = course("MPS-02").pk
+    cid = cascade.course.pk
+    drafts = [
+        _draft(people, "OK", trainers="A", participants=["U"], course_id=cid),
+        _draft(people, "CYCLE", trainers="C", participants=["A", "U"], course_id=cid),  # C is unqualified too
+        _draft(people, "CYCLE-2", trainers="BD", participants=["A"], course_id=cid, start_date=date(2024, 1, 1)),
+        _draft(people, "SELF", trainers="A", participants=["A"], course_id=cid),
+        _draft(people, "UNQUALIFIED", trainers="AU", participants=["C"], course_id=cid),
+        _draft(people, "OTHER-COURSE", trainers="A", participants=["U"], course_id=other_course),
+        _draft(people, "TOO-EARLY", trainers="D", participants=["U"], course_id=cid),  # D from 2023 on
+        _draft(people, "TOT-NO-QUAL", trainers="U", participants=["C"], kind=SessionKind.TOT, course_id=cid),
+        _draft(people, "DATES", trainers="A", course_id=cid, start_date=date(2022, 5, 5), end_date=date(2022, 5, 1)),
+        _draft(people, "NOBODY", trainers="", participants=["U"], course_id=cid),
+        _draft(
+            people,
+            "SCORES",
+            trainers="A",
+            participants=[("U", {"pre_score": 101, "days_attended": 9}), ("C", {"post_score": Decimal(-1)})],
+            course_id=cid,
+        ),
+        _draft(people, "TWICE", trainers="AA", participants=["U", "U"], course_id=cid),
+        _draft(people, "HEADCOUNT", trainers="A", participants=["U", "C"], course_id=cid, headcount_female=0),
+        _draft(people, "CLOSED", trainers="A", participants=["U"], course_id=cid, was_closed=True),
+        _draft(people, "NO-PARTICIPANTS", trainers="U", course_id=cid),
+    ]
+    one_by_one = [integrity.session_breaches(draft) for draft in drafts]
+
+    assert integrity.sessions_breaches(drafts) == one_by_one
+    assert integrity.check_sessions(drafts) == [integrity.check_session(draft) for draft in drafts]
+    # The table covers passing and failing drafts (a ToT session needs no qualification), every rule.
+    assert [d.ref for d, b in zip(drafts, one_by_one, strict=True) if not b] == ["OK", "TOT-NO-QUAL"]
+    stated = " ".join(str(b.message) for breaches in one_by_one for b in breaches)
+    for words in ("a cycle", "nobody trains themselves", "no qualification", "is closed", "more than once"):
+        assert words in stated
+
+
+def test_many_drafts_at_once_take_a_few_queries_whatever_their_number(cascade, django_assert_max_num_queries):
+    people = _world(cascade)
+    drafts = [
+        _draft(
+            people,
+            f"S-{n}",
+            trainers="AU"[: 1 + n % 2],
+            participants=["C", "U"][: 1 + n % 2],
+            course_id=cascade.course.pk,
+        )
+        for n in range(60)
+    ]
+    with django_assert_max_num_queries(5):
+        integrity.sessions_breaches(drafts)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(
+            st.text("ABCDUM", max_size=3),  # trainers
+            st.lists(st.sampled_from("ABCDUM"), max_size=4),  # participants
+            st.sampled_from([SessionKind.CASCADE, SessionKind.TOT]),
+            st.dates(date(2020, 1, 1), date(2025, 1, 1)),
+            st.integers(0, 120),  # a score
+        ),
+        max_size=8,
+    )
+)
+def test_any_batch_of_drafts_is_judged_as_each_draft_alone(cascade_world, cases):
+    cascade, people = cascade_world
+    drafts = [
+        _draft(
+            people,
+            f"H-{n}",
+            trainers=trainers,
+            participants=[(p, {"pre_score": score}) for p in participants],
+            kind=kind,
+            course_id=cascade.course.pk,
+            start_date=day,
+            end_date=day + timedelta(days=2),
+            headcount_male=1,
+        )
+        for n, (trainers, participants, kind, day, score) in enumerate(cases)
+    ]
+    assert integrity.sessions_breaches(drafts) == [integrity.session_breaches(draft) for draft in drafts]
+
+
+@pytest.fixture
+def cascade_world(cascade):
+    return cascade, _world(cascade)
