@@ -15,9 +15,11 @@ holding one certificate…), the collision is resolved explicitly:
 The sessions either person took part in are then checked with the cascade's rules
 (``cascade.integrity``): a merge that would make someone train themselves or close a cycle in
 the lineage is refused and nothing changes. History tables (relations that do nothing on delete)
-are left as they were: they record the past. The lineage index (``cascade.LineageLink``) is
-derived from sessions, so it is not moved but recomputed for the survivor and everyone below
-either person.
+are left as they were: they record the past. Every tracked row the merge moves, combines, removes
+or changes gets its history row, with the merging account as actor and the reason "person merge"
+(``ops.history``): a ``QuerySet.update`` would leave no trace of the move. The lineage index
+(``cascade.LineageLink``) is derived from sessions, so it is not moved but recomputed for the
+survivor and everyone below either person.
 """
 
 from dataclasses import dataclass, field
@@ -39,6 +41,9 @@ from cascade.models import (
 )
 from cascade.services import session_draft
 from lms.models import Person
+from ops import history
+
+HISTORY_REASON = "person merge"
 
 SAME_PERSON = _("A person cannot be merged with themselves.")
 BOTH_HAVE_ACCOUNTS = _("{survivor} and {duplicate} both have a login account; remove one before merging.")
@@ -72,7 +77,10 @@ def person_relations() -> list:
 
 
 @transaction.atomic
-def person_merge(*, survivor: Person, duplicate: Person) -> MergeOutcome:
+def person_merge(*, survivor: Person, duplicate: Person, user=None) -> MergeOutcome:
+    """Merge ``duplicate`` into ``survivor``; ``user`` (the merging account, else the request's user) is
+    recorded as the actor of every history row the merge writes."""
+    actor = history.acting_user(user)
     if survivor.pk == duplicate.pk:
         raise ValidationError(SAME_PERSON)
     people = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[survivor.pk, duplicate.pk])}
@@ -94,13 +102,13 @@ def person_merge(*, survivor: Person, duplicate: Person) -> MergeOutcome:
             continue
         resolver = _RESOLVERS.get(model)
         if resolver is not None:
-            outcome.combined[label] = resolver(survivor, duplicate)
+            outcome.combined[label] = resolver(survivor, duplicate, actor)
         else:
             _refuse_collisions(model, fk, survivor, duplicate)
-        outcome.moved[label] = model._base_manager.filter(**{fk.name: duplicate}).update(**{fk.name: survivor})
+        outcome.moved[label] = _move(model._base_manager.filter(**{fk.name: duplicate}), actor, **{fk.name: survivor})
 
-    _keep_identity(survivor, duplicate)
-    duplicate.delete()  # its lineage pairs go with it (on delete cascade)
+    _keep_identity(survivor, duplicate, actor)
+    _mark(duplicate, actor).delete()  # its lineage pairs go with it (on delete cascade)
     links_recompute({survivor.pk, *below})
 
     errors = []
@@ -111,19 +119,34 @@ def person_merge(*, survivor: Person, duplicate: Person) -> MergeOutcome:
     return outcome
 
 
-def _keep_identity(survivor: Person, duplicate: Person) -> None:
+def _mark(obj: models.Model, actor) -> models.Model:
+    """``obj`` with the actor and reason its next save or delete records in its history row."""
+    obj._history_user = actor
+    obj._change_reason = HISTORY_REASON
+    return obj
+
+
+def _move(queryset: models.QuerySet, actor, **changes) -> int:
+    """``queryset.update(**changes)``, with a "changed" history row per row when the model is tracked."""
+    if not history.is_tracked(queryset.model):
+        return queryset.update(**changes)
+    return history.update_with_history(queryset, user=actor, reason=HISTORY_REASON, **changes)
+
+
+def _keep_identity(survivor: Person, duplicate: Person, actor) -> None:
     """The survivor keeps its own values and takes the duplicate's where its own are empty."""
     if duplicate.user_id:
         if survivor.user_id:
             raise ValidationError(BOTH_HAVE_ACCOUNTS.format(survivor=survivor, duplicate=duplicate))
         user_id = duplicate.user_id
-        Person.objects.filter(pk=duplicate.pk).update(user=None)  # the account is one-to-one
+        duplicate.user = None  # the account is one-to-one: off the duplicate before the survivor takes it
+        history.bulk_update_with_history([duplicate], ["user"], Person, user=actor, reason=HISTORY_REASON)
         survivor.user_id = user_id
     for name in ("name_latin", "rank", "unit_id", "station_id"):
         if not getattr(survivor, name) and getattr(duplicate, name):
             setattr(survivor, name, getattr(duplicate, name))
     survivor.is_master_trainer = survivor.is_master_trainer or duplicate.is_master_trainer
-    survivor.save()
+    _mark(survivor, actor).save()
 
 
 def _unique_field_sets(model, fk_name: str) -> list[tuple[list[str], models.Q | None]]:
@@ -163,23 +186,25 @@ def _refuse_collisions(model, fk, survivor: Person, duplicate: Person) -> None:
             )
 
 
-def _combine_participations(survivor: Person, duplicate: Person) -> int:
+def _combine_participations(survivor: Person, duplicate: Person, actor) -> int:
     mine = {p.session_id: p for p in Participation.objects.filter(person=survivor)}
     combined = 0
     for theirs in Participation.objects.filter(person=duplicate, session_id__in=list(mine)):
         kept = mine[theirs.session_id]
-        _drop_repeated_below(theirs, kept)
+        _drop_repeated_below(theirs, kept, actor)
         kept.days_attended = max(kept.days_attended, theirs.days_attended)
         kept.pre_score = kept.pre_score if kept.pre_score is not None else theirs.pre_score
         kept.post_score = kept.post_score if kept.post_score is not None else theirs.post_score
         if Outcome.COMPLETED in (kept.outcome, theirs.outcome):
             kept.outcome = Outcome.COMPLETED
         for relation in _children(Participation):
-            relation.related_model._base_manager.filter(**{relation.field.name: theirs}).update(
-                **{relation.field.name: kept}
+            _move(
+                relation.related_model._base_manager.filter(**{relation.field.name: theirs}),
+                actor,
+                **{relation.field.name: kept},
             )
-        theirs.delete()
-        kept.save()
+        _mark(theirs, actor).delete()
+        _mark(kept, actor).save()
         combined += 1
     return combined
 
@@ -195,7 +220,7 @@ def _children(model) -> list:
     ]
 
 
-def _drop_repeated_below(theirs: Participation, kept: Participation) -> None:
+def _drop_repeated_below(theirs: Participation, kept: Participation, actor) -> None:
     """Rows under the duplicate's participation (attendance days…) that the kept one already has are dropped."""
     for relation in _children(Participation):
         model, fk = relation.related_model, relation.field
@@ -215,26 +240,33 @@ def _drop_repeated_below(theirs: Participation, kept: Participation) -> None:
             if clash:
                 # The same fact recorded under both records (a day attended twice): keep one.
                 for values in below_theirs.values_list(*others) if others else []:
-                    below_theirs.filter(**dict(zip(others, values, strict=True))).delete()
+                    _drop(below_theirs.filter(**dict(zip(others, values, strict=True))), actor)
                 if not others:
-                    below_theirs.delete()
+                    _drop(below_theirs, actor)
 
 
-def _combine_trainer_roles(survivor: Person, duplicate: Person) -> int:
+def _drop(queryset: models.QuerySet, actor) -> None:
+    if history.is_tracked(queryset.model):
+        history.delete_with_history(queryset, user=actor, reason=HISTORY_REASON)
+    else:
+        queryset.delete()
+
+
+def _combine_trainer_roles(survivor: Person, duplicate: Person, actor) -> int:
     mine = {t.session_id: t for t in SessionTrainer.objects.filter(person=survivor)}
     combined = 0
     for theirs in SessionTrainer.objects.filter(person=duplicate, session_id__in=list(mine)):
         kept = mine[theirs.session_id]
         was_lead = theirs.role == TrainerRole.LEAD
-        theirs.delete()
+        _mark(theirs, actor).delete()
         if was_lead and kept.role != TrainerRole.LEAD:
             kept.role = TrainerRole.LEAD
-            kept.save(update_fields=["role"])
+            _mark(kept, actor).save(update_fields=["role"])
         combined += 1
     return combined
 
 
-def _combine_qualifications(survivor: Person, duplicate: Person) -> int:
+def _combine_qualifications(survivor: Person, duplicate: Person, actor) -> int:
     mine = {(q.course_id, q.source_session_id): q for q in TrainerQualification.objects.filter(person=survivor)}
     combined = 0
     for theirs in TrainerQualification.objects.filter(person=duplicate):
@@ -244,8 +276,8 @@ def _combine_qualifications(survivor: Person, duplicate: Person) -> int:
         kept.valid_from = min(kept.valid_from, theirs.valid_from)
         if kept.valid_until is not None:
             kept.valid_until = None if theirs.valid_until is None else max(kept.valid_until, theirs.valid_until)
-        theirs.delete()
-        kept.save(update_fields=["valid_from", "valid_until"])
+        _mark(theirs, actor).delete()
+        _mark(kept, actor).save(update_fields=["valid_from", "valid_until"])
         combined += 1
     return combined
 

@@ -180,7 +180,7 @@ def merge(request):
     survivor = get_object_or_404(Person, pk=request.POST.get("survivor"))
     duplicate = get_object_or_404(Person, pk=request.POST.get("duplicate"))
     try:
-        person_merge(survivor=survivor, duplicate=duplicate)
+        person_merge(survivor=survivor, duplicate=duplicate, user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

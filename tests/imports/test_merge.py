@@ -101,3 +101,49 @@ def test_every_model_pointing_at_a_person_is_covered():
     }
     assert pointing and pointing - DERIVED <= covered
     assert {Participation, SessionTrainer, TrainerQualification} <= covered
+
+
+def test_a_merge_writes_a_history_row_for_every_row_it_moves_combines_or_removes_with_the_merging_account(
+    cascade, django_user_model
+):
+    admin = django_user_model.objects.create_user(username="merger", password="x")
+    account = django_user_model.objects.create_user(username="duplicate-login", password="x")
+    trainer = cascade.qualified_trainer()
+    survivor = PersonFactory()
+    duplicate = cascade.qualified_trainer(user=account)  # a qualification and a ToT participation
+    shared = cascade.session(kind=SessionKind.CASCADE, lead=trainer)
+    services.participation_record(session=shared, person=survivor, pre_score=40)
+    services.participation_record(session=shared, person=duplicate, post_score=90)
+    led = cascade.session(kind=SessionKind.CASCADE, lead=duplicate)
+    services.participation_record(session=led, person=PersonFactory())
+    moved_participation = Participation.objects.get(person=duplicate, session__kind=SessionKind.TOT)
+    role = SessionTrainer.objects.get(session=led)
+    qualification = TrainerQualification.objects.get(person=duplicate)
+    dropped = Participation.objects.get(person=duplicate, session=shared)
+
+    person_merge(survivor=survivor, duplicate=duplicate, user=admin)
+
+    def last(model, pk):
+        return model.history.filter(id=pk).order_by("history_id").last()
+
+    for model, record in (
+        (Participation, moved_participation),
+        (SessionTrainer, role),
+        (TrainerQualification, qualification),
+    ):
+        row = last(model, record.pk)
+        assert (row.history_type, row.person_id, row.history_user, row.history_change_reason) == (
+            "~",
+            survivor.pk,
+            admin,
+            "person merge",
+        ), model
+    gone = last(Participation, dropped.pk)
+    assert (gone.history_type, gone.history_user) == ("-", admin)
+    kept = last(Participation, Participation.objects.get(session=shared).pk)
+    assert (kept.history_type, kept.post_score, kept.history_user) == ("~", 90, admin)
+    unlinked, removed = list(Person.history.filter(id=duplicate.pk).order_by("history_id"))[-2:]
+    assert (unlinked.history_type, unlinked.user_id, unlinked.history_user) == ("~", None, admin)
+    assert (removed.history_type, removed.history_user) == ("-", admin)
+    taken = last(Person, survivor.pk)
+    assert (taken.history_type, taken.user_id, taken.history_user) == ("~", account.pk, admin)
