@@ -213,14 +213,14 @@ def qualifications_editable_by(user) -> QuerySet[TrainerQualification]:
     return qualifications.filter(person__in=people_editable_by(user).values("pk"))
 
 
-def reads_beyond_own_sessions(user) -> bool:
-    """Whether a role of ``user`` reaches records beyond the sessions they train in.
+def uses_records_admin(user) -> bool:
+    """Whether ``user`` holds a role the admin's people, session and qualification screens are for.
 
-    Administrators, auditors, and centre managers and governorate officers with a scope; these
-    are the roles the admin's people, session and qualification screens are for. A trainer works
+    Administrators, directorate auditors, centre managers and governorate officers; what they
+    reach there is still their scope (a manager with no centre reaches nothing). A trainer works
     in the workspace, even with admin access for authoring course pages.
     """
-    return sees_everything(user) or managed_centre_id(user) is not None or officer_governorate_id(user) is not None
+    return sees_everything(user) or bool(_role_names(user) & {roles.CENTRE_MANAGER, roles.GOVERNORATE_OFFICER})
 
 
 def can_add_people(user) -> bool:

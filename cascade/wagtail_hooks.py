@@ -39,7 +39,7 @@ from lms.models import Person
 
 
 def session_admin_scope(user, action: str) -> QuerySet[TrainingSession] | None:
-    if not permissions.reads_beyond_own_sessions(user):
+    if not permissions.uses_records_admin(user):
         return None
     if action in READ_ACTIONS:
         return permissions.sessions_visible_to(user)
@@ -47,7 +47,7 @@ def session_admin_scope(user, action: str) -> QuerySet[TrainingSession] | None:
 
 
 def qualification_admin_scope(user, action: str) -> QuerySet[TrainerQualification] | None:
-    if not permissions.reads_beyond_own_sessions(user):
+    if not permissions.uses_records_admin(user):
         return None
     if action in READ_ACTIONS:
         return permissions.qualifications_visible_to(user)
@@ -56,7 +56,7 @@ def qualification_admin_scope(user, action: str) -> QuerySet[TrainerQualificatio
 
 @hooks.register(PERSON_SCOPE_HOOK)
 def person_admin_scope(user, action: str) -> QuerySet[Person] | None:
-    if not permissions.reads_beyond_own_sessions(user):
+    if not permissions.uses_records_admin(user):
         return None
     if action == "choose" and permissions.can_add_people(user):
         # Rosters take people from any unit: the chooser finds anyone by number or name.

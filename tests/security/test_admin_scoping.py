@@ -175,3 +175,9 @@ def test_without_a_scope_hook_only_superusers_reach_the_people_screens(monkeypat
     superuser = django_user_model.objects.create_superuser(username="scope-root", password=None)
     assert person_admin_scope(auditor, "view") is None
     assert person_admin_scope(superuser, "view").count() == Person.objects.count()
+
+
+def test_a_centre_manager_with_no_centre_yet_gets_empty_lists(client, world):
+    manager = login("unplaced-manager", roles.CENTRE_MANAGER)
+    assert rows(client, manager, "/admin/sessions/") == set()
+    assert rows(client, manager, "/admin/people/") == set()
