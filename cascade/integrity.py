@@ -125,7 +125,7 @@ def check_sessions(drafts: Sequence[SessionDraft]) -> list[list[str]]:
 
 def session_breaches(draft: SessionDraft) -> list[RuleBreach]:
     """Every rule the draft breaks, each naming the participant row and field it concerns, if any."""
-    return _breaches(draft, _StoredFacts.load([draft]))
+    return sessions_breaches([draft])[0]
 
 
 def sessions_breaches(drafts: Sequence[SessionDraft]) -> list[list[RuleBreach]]:
@@ -137,7 +137,14 @@ def sessions_breaches(drafts: Sequence[SessionDraft]) -> list[list[RuleBreach]]:
     """
     drafts = list(drafts)
     facts = _StoredFacts.load(drafts)
-    return [_breaches(draft, facts) for draft in drafts]
+    found = [_breaches(draft, facts) for draft in drafts]
+    if facts.unnamed:
+        # Names are read only for the people a message names: a draft that breaks nothing needs none.
+        facts.load_people(facts.unnamed)
+        found = [
+            _breaches(draft, facts) if breaches else breaches for draft, breaches in zip(drafts, found, strict=True)
+        ]
+    return found
 
 
 # Ids per query, well within SQLite's parameter limit; PostgreSQL takes them as they come.
@@ -154,31 +161,40 @@ def _in_chunks(ids: Iterable[int]) -> Iterable[list[int]]:
 class _StoredFacts:
     """What the rules read from the database for a set of drafts, loaded once."""
 
-    people: dict[int, tuple[str, str]]  # id → (label, gender)
+    people: dict[int, tuple[str, str]]  # id → (label, gender), for the people read so far
     ancestors: dict[int, set[int]]  # trainer id → the stored ancestors of that trainer (lineage index)
     qualifications: dict[tuple[int, int], list[tuple[date, date | None]]]  # (person, course) → validities
     course_codes: dict[int, str]
+    unnamed: set[int] = field(default_factory=set)  # people a message named before their name was read
+
+    def load_people(self, person_ids: Iterable[int]) -> None:
+        for chunk in _in_chunks(person_ids):
+            for pk, name, number, gender in Person.objects.filter(id__in=chunk).values_list(
+                "id", "name_ar", "service_number", "gender"
+            ):
+                self.people[pk] = (person_label(name, number), gender)
+        self.unnamed -= set(person_ids)
+
+    def label(self, pk: int) -> str:
+        if pk in self.people:
+            return self.people[pk][0]
+        self.unnamed.add(pk)
+        return f"#{pk}"
 
     @classmethod
     def load(cls, drafts: Sequence[SessionDraft]) -> "_StoredFacts":
-        person_ids: set[int] = set()
+        counted: set[int] = set()  # participants whose genders the headcount rule counts
         trainer_ids: set[int] = set()
         cascade_trainers: set[int] = set()
         cascade_courses: set[int] = set()
         for draft in drafts:
-            person_ids.update(draft.trainer_ids)
-            person_ids.update(p.person_id for p in draft.participants)
+            if draft.headcount_male is not None or draft.headcount_female is not None:
+                counted.update(p.person_id for p in draft.participants)
             if draft.participants:
                 trainer_ids.update(draft.trainer_ids)
             if draft.kind == SessionKind.CASCADE and draft.trainer_ids:
                 cascade_trainers.update(draft.trainer_ids)
                 cascade_courses.add(draft.course_id)
-        people: dict[int, tuple[str, str]] = {}
-        for chunk in _in_chunks(person_ids):
-            for pk, name, number, gender in Person.objects.filter(id__in=chunk).values_list(
-                "id", "name_ar", "service_number", "gender"
-            ):
-                people[pk] = (person_label(name, number), gender)
         ancestors: dict[int, set[int]] = {}
         for chunk in _in_chunks(trainer_ids):
             for ancestor, descendant in LineageLink.objects.filter(descendant_id__in=chunk).values_list(
@@ -192,7 +208,8 @@ class _StoredFacts:
                     person_id__in=chunk, course_id__in=sorted(cascade_courses)
                 ).values_list("person_id", "course_id", "valid_from", "valid_until"):
                     qualifications.setdefault((person_id, course_id), []).append((valid_from, valid_until))
-        facts = cls(people, ancestors, qualifications, {})
+        facts = cls({}, ancestors, qualifications, {})
+        facts.load_people(counted)
         # Course codes only name the course in a message: read for the drafts that will state one.
         wanted = {
             draft.course_id
@@ -223,7 +240,7 @@ def _breaches(draft: SessionDraft, facts: _StoredFacts) -> list[RuleBreach]:
     add = lambda message, person_id=None, field=None: errors.append(RuleBreach(message, person_id, field))  # noqa: E731
     ref = draft.ref or "—"
     participant_ids = [p.person_id for p in draft.participants]
-    label = lambda pk: facts.people[pk][0] if pk in facts.people else f"#{pk}"  # noqa: E731
+    label = facts.label
 
     if draft.was_closed:
         add(SESSION_CLOSED.format(session=ref))

@@ -30,7 +30,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import InvalidRow, RowResult
 
 from cascade.integrity import ParticipantDraft, SessionDraft
-from cascade.lineage import bulk_writes, descendant_ids, links_add_session
+from cascade.lineage import ancestor_ids, bulk_writes, links_add_session
 from cascade.models import (
     Outcome,
     Participation,
@@ -93,10 +93,10 @@ def _chunks(values: Iterable, size: int = CHUNK):
         yield values[start : start + size]
 
 
-def _descendants(person_ids: set[int]) -> set[int]:
+def _ancestors(person_ids: set[int]) -> set[int]:
     found: set[int] = set()
     for chunk in _chunks(person_ids, 5000):
-        found |= descendant_ids(chunk)
+        found |= ancestor_ids(chunk)
     return found
 
 
@@ -872,9 +872,11 @@ class ParticipationResource(RecordResource):
         # trainers is taught — directly or further down — by someone the file adds as a participant.
         # Then each session is written and indexed before the next one is checked; otherwise every
         # session is checked against the stored lineage and all are written together at the end.
+        # Asked from the trainers' side (few people, and their stored ancestors) rather than from the
+        # participants' (thousands, and everyone below them).
         added = {p.person_id for _, p, _ in pending}
-        below_added = added | _descendants(added)
-        in_step = any(t in below_added for sid in groups for t in self.trainer_ids.get(sid, ()))
+        trainers = {t for sid in groups for t in self.trainer_ids.get(sid, ())}
+        in_step = bool(trainers & added) or bool(_ancestors(trainers) & added)
         drafts = {session_id: self._session_draft(session_id, items) for session_id, items in groups.items()}
         # Checked alone against the stored lineage, the sessions need no write between them: their
         # stored facts are read for all of them at once.
