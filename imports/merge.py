@@ -28,7 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from cascade.integrity import check_session
+from cascade.integrity import check_sessions
 from cascade.lineage import descendant_ids, links_recompute
 from cascade.models import (
     LineageLink,
@@ -111,9 +111,8 @@ def person_merge(*, survivor: Person, duplicate: Person, user=None) -> MergeOutc
     _mark(duplicate, actor).delete()  # its lineage pairs go with it (on delete cascade)
     links_recompute({survivor.pk, *below})
 
-    errors = []
-    for session in TrainingSession.objects.filter(pk__in=session_ids):
-        errors += check_session(session_draft(session))
+    sessions = TrainingSession.objects.filter(pk__in=session_ids)
+    errors = [message for messages in check_sessions([session_draft(s) for s in sessions]) for message in messages]
     if errors:
         raise ValidationError(errors)
     return outcome
