@@ -82,10 +82,46 @@ def verification_url(code: str) -> str:
 QR_MASK = 0
 
 
+QR_COLOUR = "#14213d"
+
+
 def qr_svg(url: str) -> str:
-    """The QR code as inline SVG without a fixed size (the style sheet sizes it in millimetres)."""
-    return segno.make(url, error="m", mask=QR_MASK).svg_inline(
-        border=0, omitsize=True, dark="#14213d", svgclass="qr-code"
+    """The QR code as inline SVG without a fixed size (the style sheet sizes it in millimetres).
+
+    The modules are drawn as one stroke, one module wide, that runs along every row in turn
+    (left to right, then back) and whose dash pattern is the rows' dark and light runs. WeasyPrint
+    parses an SVG path command by command in Python: segno's path (a move and a line per dark run,
+    about 600 commands) cost about 17 ms of each certificate's PDF; this path has two commands per
+    row and draws the same modules (the same pixels at 60 and 200 dpi) in about half that time.
+    The turns between rows lie outside the symbol, on gaps of the pattern, so no join is drawn.
+    """
+    qr = segno.make(url, error="m", mask=QR_MASK)
+    size = qr.symbol_size(border=0)[0]
+    dashes: list[int] = [0]  # on, off, on, off… lengths in modules, from an empty first "on"
+    dark = True
+
+    def run(is_dark: bool, length: int = 1) -> None:
+        nonlocal dark
+        if is_dark == dark:
+            dashes[-1] += length
+        else:
+            dashes.append(length)
+            dark = is_dark
+
+    commands = [f"M-1 0.5H{size + 1}"]
+    for y, row in enumerate(qr.matrix):
+        if y:
+            commands.append(f"V{y + 0.5}H{size + 1 if y % 2 == 0 else -1}")
+            run(False)  # the turn to the next row
+        run(False)  # from outside the symbol to its edge
+        for module in row if y % 2 == 0 else reversed(row):
+            run(bool(module))
+        run(False)
+    if len(dashes) % 2:
+        dashes.append(0)
+    return (
+        f'<svg viewBox="0 0 {size} {size}" class="qr-code"><path fill="none" stroke="{QR_COLOUR}" '
+        f'stroke-dasharray="{" ".join(map(str, dashes))}" d="{"".join(commands)}"/></svg>'
     )
 
 

@@ -133,3 +133,32 @@ def test_a_certificate_template_that_makes_two_pages_is_refused_rather_than_misf
     assert len(render_pdfs(sheets=[one_page], css=css)) == 1
     with pytest.raises(ValueError, match="exactly one page"):
         render_pdfs(sheets=[two_pages, one_page], css=css)
+
+
+@pytest.mark.parametrize("url", ["https://mps.example.iq/verify/ABCD-EFGH-JKMN-PQRS-TVWX/", "x" * 150])
+def test_the_qr_svg_dash_pattern_draws_exactly_the_symbols_dark_modules(url):
+    """Replays the stroke and its dash pattern module by module and compares with segno's matrix."""
+    import segno
+
+    from certificates.rendering import QR_MASK, qr_svg
+
+    svg = qr_svg(url)
+    matrix = [[bool(module) for module in row] for row in segno.make(url, error="m", mask=QR_MASK).matrix]
+    size = len(matrix)
+    assert f'viewBox="0 0 {size} {size}"' in svg
+    dashes = [int(value) for value in re.search(r'stroke-dasharray="([^"]*)"', svg).group(1).split()]
+    pattern = [index % 2 == 0 for index, length in enumerate(dashes) for _ in range(length)]  # True: drawn
+    drawn, position = [], 0
+    for y in range(size):
+        if y:
+            assert not pattern[position], "the turn between rows must fall on a gap"
+            position += 1
+        cells = pattern[position : position + size + 2]
+        assert not cells[0] and not cells[-1], "the stroke outside the symbol must fall on gaps"
+        row = cells[1:-1] if y % 2 == 0 else cells[1:-1][::-1]
+        drawn.append(row)
+        position += size + 2
+    assert drawn == matrix
+    assert not any(pattern[position:]), "nothing may be drawn after the last row"
+    d = re.search(r' d="([^"]*)"', svg).group(1)
+    assert d.count("V") == size - 1 and d.startswith(f"M-1 0.5H{size + 1}")
