@@ -14,12 +14,24 @@ SWITCHER_LANGUAGES = ("ar", "en")
 
 
 def _localized_home(request) -> Page | None:
-    """The home page in the active language (Arabic when there is none), under the site's root."""
-    site = Site.find_for_request(request) if request is not None else None
-    if site is None:
+    """The home page in the active language (Arabic when there is none), under the site's root.
+
+    Remembered on the request: the menu, the home link and the language switch each ask for it,
+    and every page (the stored audit dashboards included) would otherwise pay the queries three times.
+    """
+    if request is None:
         return None
-    homes = Page.objects.child_of(site.root_page).live()
-    return homes.filter(locale=Locale.get_active()).first() or homes.filter(locale__language_code="ar").first()
+    language = get_language()
+    remembered = getattr(request, "_localized_home", None)
+    if remembered is not None and remembered[0] == language:
+        return remembered[1]
+    site = Site.find_for_request(request)
+    home = None
+    if site is not None:
+        homes = Page.objects.child_of(site.root_page).live()
+        home = homes.filter(locale=Locale.get_active()).first() or homes.filter(locale__language_code="ar").first()
+    request._localized_home = (language, home)
+    return home
 
 
 @register.simple_tag(takes_context=True)

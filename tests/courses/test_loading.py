@@ -1,7 +1,8 @@
 """load_courses: the eight courses with modules, lessons and quiz banks in Arabic and English."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from wagtail.models import Page
 
@@ -62,3 +63,17 @@ def test_the_site_answers_in_both_languages_under_their_own_addresses(client):
     assert 'dir="rtl"' in arabic.text and 'lang="ar"' in arabic.text
     assert 'dir="ltr"' in english.text and "Human Rights in Policing" in english.text
     assert "حقوق الإنسان في العمل الشرطي" in arabic.text
+
+
+def test_the_site_shell_looks_up_the_home_page_once_per_request_and_language(rf):
+    from cms.templatetags.site_tags import _localized_home
+
+    request = rf.get("/en/courses/", HTTP_HOST="localhost")
+    with translation.override("en"):
+        home = _localized_home(request)
+        assert home is not None and home.locale.language_code == "en"
+        with CaptureQueriesContext(connection) as queries:
+            assert _localized_home(request) == home
+        assert len(queries) == 0  # the menu, home link and language switch share the first lookup
+    with translation.override("ar"):
+        assert _localized_home(request).locale.language_code == "ar"  # another language looks again
