@@ -296,6 +296,7 @@ def build_tables(
     target_headers = [
         _("Target"),
         _("Achieved"),
+        # xgettext:no-python-format
         _("% of target"),
         _("Gap"),
         _("Women target"),
