@@ -16,11 +16,11 @@ The functions return querysets (to filter lists, and to fetch one object with a 
 outside them) or booleans (for writes, answered with a 403); they never raise.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from cascade.models import Participation, SessionTrainer, TrainerQualification, TrainingSession
 from lms import roles
-from lms.models import Person, StaffScope
+from lms.models import Person, StaffScope, TrainingCentre
 
 
 def _role_names(user) -> set[str]:
@@ -164,7 +164,8 @@ def people_visible_to(user) -> QuerySet[Person]:
     """The people whose records ``user`` may read.
 
     Everyone for administrators and auditors; otherwise the trainers and participants of the
-    sessions ``user`` may read, the people of an officer's governorate, and always oneself.
+    sessions ``user`` may read, the people of an officer's governorate, a manager's roster people
+    not yet in any session, and always oneself.
     """
     people = Person.objects.all()
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -177,6 +178,14 @@ def people_visible_to(user) -> QuerySet[Person]:
     )
     if (governorate_id := officer_governorate_id(user)) is not None:
         allowed |= Q(governorate_id=governorate_id)
+    if (centre_id := managed_centre_id(user)) is not None:
+        # A roster loaded ahead of its sessions: a manager finds the people of their centre's
+        # governorate whom no session names yet, to enrol them (changing them stays with administrators).
+        allowed |= (
+            Q(governorate_id=Subquery(TrainingCentre.objects.filter(pk=centre_id).values("governorate_id")[:1]))
+            & ~Exists(Participation.objects.filter(person_id=OuterRef("pk")))
+            & ~Exists(SessionTrainer.objects.filter(person_id=OuterRef("pk")))
+        )
     if (person := person_of(user)) is not None:
         allowed |= Q(pk=person.pk)
     return people.filter(allowed)

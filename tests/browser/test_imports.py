@@ -12,7 +12,7 @@ from imports.columns import PEOPLE
 from lms.models import Person, StaffScope
 from lms.roles import CENTRE_MANAGER
 from tests.conftest import log_in_verified
-from tests.factories import TrainingCentreFactory
+from tests.factories import TrainingCentreFactory, governorate
 from tests.imports.helpers import csv_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,7 +32,7 @@ def signed_in(browser_context, live_server, user) -> None:
 
 def test_a_centre_manager_imports_a_roster(live_server, page, browser_context, screenshot_path, tmp_path, settings):
     settings.IMPORTS_DIR = tmp_path / "imports"
-    centre = TrainingCentreFactory()
+    centre = TrainingCentreFactory(governorate=governorate("BG"))  # the roster's governorate
     manager = get_user_model().objects.create_user(username="manager.import", password=None)
     manager.groups.add(Group.objects.get(name=CENTRE_MANAGER))
     StaffScope.objects.create(user=manager, training_centre=centre)

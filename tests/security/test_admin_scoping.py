@@ -61,9 +61,17 @@ def qualifications_of(*people) -> set[int]:
 def test_a_centre_managers_lists_hold_their_centre_only(client, world):
     manager = manager_of(world)
     assert rows(client, manager, "/admin/sessions/") == {world.session_b.pk}
-    assert rows(client, manager, "/admin/people/") == {world.trainer_b.pk, world.participant_b.pk}
+    # Their centre's people, and the people of its governorate whom no session names yet (a roster
+    # loaded ahead of its sessions); never another governorate's.
+    assert rows(client, manager, "/admin/people/") == {
+        world.trainer_b.pk,
+        world.participant_b.pk,
+        world.basra_newcomer.pk,
+    }
     assert rows(client, manager, "/admin/qualifications/") == qualifications_of(world.trainer_b)
     assert qualifications_of(world.trainer_b)  # the list above is not trivially empty
+    # Reading a roster person is not changing them: that stays with administrators.
+    assert log_in_verified(client, manager).get(f"/admin/people/edit/{world.basra_newcomer.pk}/").status_code == 404
 
 
 def test_a_governorate_officers_lists_hold_their_governorate_only(client, world):
