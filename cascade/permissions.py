@@ -160,6 +160,14 @@ def participations_visible_to(user) -> QuerySet[Participation]:
     return participations.filter(allowed)
 
 
+def _named_in(sessions: QuerySet[TrainingSession] | None) -> Q:
+    """People named as a participant or a trainer in one of ``sessions`` (None: in any session)."""
+    where = {} if sessions is None else {"session__in": sessions.values("pk")}
+    return Q(Exists(Participation.objects.filter(person_id=OuterRef("pk"), **where))) | Q(
+        Exists(SessionTrainer.objects.filter(person_id=OuterRef("pk"), **where))
+    )
+
+
 def people_visible_to(user) -> QuerySet[Person]:
     """The people whose records ``user`` may read.
 
@@ -172,10 +180,7 @@ def people_visible_to(user) -> QuerySet[Person]:
         return people.none()
     if sees_everything(user):
         return people
-    visible_sessions = sessions_visible_to(user).values("pk")
-    allowed = Q(Exists(Participation.objects.filter(person_id=OuterRef("pk"), session__in=visible_sessions))) | Q(
-        Exists(SessionTrainer.objects.filter(person_id=OuterRef("pk"), session__in=visible_sessions))
-    )
+    allowed = _named_in(sessions_visible_to(user))
     if (governorate_id := officer_governorate_id(user)) is not None:
         allowed |= Q(governorate_id=governorate_id)
     if (centre_id := managed_centre_id(user)) is not None:
@@ -183,8 +188,7 @@ def people_visible_to(user) -> QuerySet[Person]:
         # governorate whom no session names yet, to enrol them (changing them stays with administrators).
         allowed |= (
             Q(governorate_id=Subquery(TrainingCentre.objects.filter(pk=centre_id).values("governorate_id")[:1]))
-            & ~Exists(Participation.objects.filter(person_id=OuterRef("pk")))
-            & ~Exists(SessionTrainer.objects.filter(person_id=OuterRef("pk")))
+            & ~_named_in(None)
         )
     if (person := person_of(user)) is not None:
         allowed |= Q(pk=person.pk)
@@ -199,11 +203,7 @@ def people_editable_by(user) -> QuerySet[Person]:
         return people.none()
     if is_administrator(user):
         return people
-    editable_sessions = sessions_editable_by(user).values("pk")
-    return people.filter(
-        Q(Exists(Participation.objects.filter(person_id=OuterRef("pk"), session__in=editable_sessions)))
-        | Q(Exists(SessionTrainer.objects.filter(person_id=OuterRef("pk"), session__in=editable_sessions)))
-    )
+    return people.filter(_named_in(sessions_editable_by(user)))
 
 
 def qualifications_visible_to(user) -> QuerySet[TrainerQualification]:
