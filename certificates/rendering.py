@@ -154,6 +154,9 @@ def certificate_context(certificate: Certificate, design: CertificateDesign) -> 
         "name_latin": certificate.name_latin,
         "rank_ar": rank_ar,
         "rank_en": rank_en,
+        # What the name's line holds, in characters, so the template can set a long one smaller.
+        "name_ar_length": len(f"{rank_ar} {certificate.name_ar}"),
+        "name_en_length": len(f"{rank_en} {certificate.name_latin or certificate.name_ar}"),
         "course_code": course.code,
         "course_title_ar": course.title_ar,
         "course_title_en": course.title_en,
@@ -192,9 +195,13 @@ def certificate_css(design: CertificateDesign) -> str:
 
 
 def certificate_sheet(certificate: Certificate, design: CertificateDesign) -> Sheet:
+    """The certificate's two layers (see ``certificates.pdf``), from one template: the background
+    for what the session's certificates share, the person layer for this person's fields."""
     context = certificate_context(certificate, design)
+    template = TEMPLATES[certificate.kind]
     return Sheet(
-        html=render_to_string(TEMPLATES[certificate.kind], context),
+        html=render_to_string(template, context | {"layer": "person"}),
+        background=render_to_string(template, context | {"layer": "background"}),
         title=f"{certificate.serial} — {certificate.name_latin or certificate.name_ar}",
         author=design.directorate_en,
         subject=f"{context['course_code']} {context['course_title_en']}",

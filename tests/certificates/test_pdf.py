@@ -162,3 +162,40 @@ def test_the_qr_svg_dash_pattern_draws_exactly_the_symbols_dark_modules(url):
     assert not any(pattern[position:]), "nothing may be drawn after the last row"
     d = re.search(r' d="([^"]*)"', svg).group(1)
     assert d.count("V") == size - 1 and d.startswith(f"M-1 0.5H{size + 1}")
+
+
+def test_a_sessions_certificates_share_a_background_that_holds_none_of_a_persons_fields(cascade):
+    """The layers: what a session's certificates share is laid out once per process and reused;
+    names, serials, codes and the QR code are only ever in each certificate's own layer."""
+    from certificates.models import Certificate, CertificateDesign
+    from certificates.pdf import reset_renderer
+    from certificates.rendering import certificate_sheet
+    from tests.certificates.conftest import closed_session
+
+    group = closed_session(cascade, extra_completers=3)
+    for participation in Participation.objects.filter(session=group.session, outcome="completed"):
+        services.certificate_issue(participation=participation)
+    certificates = list(Certificate.objects.filter(session=group.session).select_related("person", "course"))
+    design = CertificateDesign.load()
+    sheets = [certificate_sheet(certificate, design) for certificate in certificates]
+    for certificate, sheet in zip(certificates, sheets, strict=True):
+        for field in (certificate.serial, code_display(certificate.code), certificate.name_ar, certificate.name_latin):
+            assert field in sheet.html
+            assert all(field not in other.background for other in sheets)
+        assert "<svg" in sheet.html and certificate.course.title_en not in sheet.html
+        assert certificate.course.title_en in sheet.background
+    # One background per wording (the Arabic verb agrees with the person's gender), not per person.
+    genders = {certificate.person.gender == "F" for certificate in certificates}
+    assert len({sheet.background for sheet in sheets}) == len(genders)
+
+    reset_renderer()
+    services.certificate_pdfs_ensure(certificates=certificates)
+    assert len(renderer().backgrounds) == len(genders)
+
+
+def test_each_layers_font_subsets_have_names_of_their_own(stored):
+    """Both layers embed a subset of the same fonts: each subset must be named apart."""
+    _certificate, path = stored
+    names = [line.split()[0] for line in run("pdffonts", str(path)).splitlines()[2:]]
+    assert len(names) == len(set(names)), names
+    assert len({name.split("+", 1)[1] for name in names}) < len(names)  # both layers use a font
