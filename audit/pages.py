@@ -8,23 +8,35 @@ language switch, CSRF token) is still rendered for each request. The query is ke
 sent (its filter parameters, sorted, empty ones dropped): only a query whose filters were valid
 is ever stored, under the scope of the user who sent it, so a governorate officer or a centre
 manager can only ever be served a page of their own scope.
+
+A session saved anywhere bumps the facts version and so retires every stored page at once. Where
+tasks run on workers, a request that finds only a retired page (rendered within
+``AUDIT_STALE_PAGE_SECONDS``) is answered with it, marked as older than the records, and one
+background task per page renders it again from the current facts: a dashboard that costs seconds
+to compute at national scale is not recomputed by every auditor who opens it after each save. The
+page prints when its figures were counted either way.
 """
 
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Subquery
+from django.http import QueryDict
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 
 from audit.charts import dashboard_charts
 from audit.filters import DRILL_FIELDS, FORM_FIELDS, FactFilter
 from audit.models import DashboardPage, FactsState
-from audit.selectors import AuditScope, Dashboard
-from audit.services import as_of
+from audit.selectors import AuditScope, Dashboard, dashboard_for, filters_key
+from audit.services import as_of, facts_state
 from audit.tables import build_tables, querystring, small_group_threshold, suppress_small_groups
 
 # Long tables the dashboard links to instead of showing (``table_view``).
@@ -54,12 +66,78 @@ def page_key(scope: AuditScope, query: Mapping, language: str | None = None) -> 
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def stored_page(key: str) -> SafeString | None:
-    """The stored page under ``key`` if it was rendered from the current facts version."""
+@dataclass(frozen=True)
+class StoredPage:
+    html: SafeString
+    current: bool  # rendered from the current facts version
+    rendered_at: datetime
+
+
+def stored_page(key: str) -> StoredPage | None:
+    """The page stored under ``key``, current or not, in one query."""
     current = FactsState.objects.filter(pk=1).values("version")[:1]
-    html = DashboardPage.objects.filter(key=key, version=Subquery(current)).values_list("html", flat=True).first()
+    row = (
+        DashboardPage.objects.filter(key=key)
+        .annotate(current_version=Subquery(current))
+        .values_list("html", "version", "current_version", "rendered_at")
+        .first()
+    )
+    if row is None:
+        return None
+    html, version, current_version, rendered_at = row
     # Stored pages are our own rendering, every text in it escaped when it was rendered.
-    return mark_safe(html) if html is not None else None  # noqa: S308
+    return StoredPage(mark_safe(html), version == (current_version or 0), rendered_at)  # noqa: S308
+
+
+def stale_pages_served() -> bool:
+    """Retired pages are served meanwhile only where a worker renders the new one; with tasks run
+    eagerly (the embedded default) the request itself renders it, as fast as the data is small."""
+    return not settings.CELERY_TASK_ALWAYS_EAGER and stale_page_seconds() > 0
+
+
+def stale_page_seconds() -> int:
+    return int(getattr(settings, "AUDIT_STALE_PAGE_SECONDS", 900))
+
+
+def servable(page: StoredPage | None) -> bool:
+    """Serve this stored page as it is: current, or retired recently enough while a new one is rendered."""
+    if page is None:
+        return False
+    if page.current:
+        return True
+    return stale_pages_served() and page.rendered_at >= timezone.now() - timedelta(seconds=stale_page_seconds())
+
+
+def refresh_claim(key: str) -> bool:
+    """True for the first request that finds ``key`` retired; later ones leave the refresh to it."""
+    return cache.add(f"audit:page-refresh:{key}", 1, timeout=stale_page_seconds())
+
+
+def refresh_release(key: str) -> None:
+    cache.delete(f"audit:page-refresh:{key}")
+
+
+def scope_as_data(scope: AuditScope) -> dict:
+    """A scope as a task's JSON argument (``scope_from_data`` reverses it)."""
+    return {
+        "everything": scope.everything,
+        "governorate_ids": sorted(scope.governorate_ids),
+        "centre_ids": sorted(scope.centre_ids),
+    }
+
+
+def scope_from_data(data: Mapping) -> AuditScope:
+    return AuditScope(
+        everything=bool(data["everything"]),
+        governorate_ids=frozenset(data["governorate_ids"]),
+        centre_ids=frozenset(data["centre_ids"]),
+    )
+
+
+def query_as_data(query: Mapping) -> dict[str, list[str]]:
+    """The filter parameters of a query (a ``QueryDict``), as a task's JSON argument."""
+    lists = query.lists() if hasattr(query, "lists") else ((k, [v]) for k, v in query.items())
+    return {name: list(values) for name, values in lists if name in QUERY_PARAMETERS}
 
 
 def page_store(key: str, *, version: int, html: str) -> None:
@@ -86,3 +164,34 @@ def page_render(
         "plan_lines": len(dashboard.figures["targets"]["lines"]),
     }
     return render_to_string("audit/_dashboard_body.html", context, request=request)
+
+
+def page_compute(*, filterset: FactFilter, key: str | None, request=None) -> SafeString:
+    """Render the page of a validated filter set from the current facts, storing it under ``key``."""
+    state = facts_state()
+    cleaned = filterset.cleaned if filterset.is_bound else {}
+    dashboard = dashboard_for(filterset.scope, filterset.qs, cleaned, version=state.version)
+    html = page_render(
+        filterset=filterset, plain=filters_key(cleaned), dashboard=dashboard, state=state, request=request
+    )
+    if key:
+        page_store(key, version=state.version, html=html)
+    return html
+
+
+def page_refresh(*, scope: AuditScope, query: Mapping, language: str) -> bool:
+    """Render and store the page of ``scope`` and ``query`` from the current facts; False for a
+    query whose filters are no longer valid (a centre since removed), which stores nothing."""
+    params = QueryDict(mutable=True)
+    for name, values in query.items():
+        params.setlist(name, list(values))
+    key = page_key(scope, params, language)
+    try:
+        with override(language):
+            filterset = FactFilter(params or None, scope=scope)
+            if filterset.is_bound and not filterset.is_valid():
+                return False
+            page_compute(filterset=filterset, key=key)
+            return True
+    finally:
+        refresh_release(key)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from audit import services
+from audit import pages, services
 from audit.warm import snapshots_warm
 
 
@@ -18,3 +18,9 @@ def facts_rebuild() -> int:
 def session_facts_refresh(session_id: int) -> int:
     """Recompute one session's facts after a write to the session, its trainers or participants."""
     return services.session_facts_refresh(session_id=session_id)
+
+
+@shared_task
+def dashboard_page_refresh(*, scope: dict, query: dict, language: str) -> bool:
+    """Render one retired dashboard page again from the current facts (see ``audit.pages``)."""
+    return pages.page_refresh(scope=pages.scope_from_data(scope), query=query, language=language)

@@ -1,6 +1,7 @@
 """Pages and files of the directorate audit. Each view: scope from the user (403 outside the
 audit roles), filters through ``FactFilter`` (400 on a bad value), one selector, render."""
 
+import logging
 from pathlib import Path
 
 from django.conf import settings
@@ -10,20 +11,34 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
+from kombu.exceptions import KombuError
 
 from audit import records as record_lists
 from audit.charts import dashboard_charts
 from audit.exports import file_response, spreadsheet
 from audit.filters import FORM_FIELDS, FactFilter
 from audit.models import ExportLog
-from audit.pages import page_key, page_render, page_store, stored_page, stored_pages_enabled
+from audit.pages import (
+    page_compute,
+    page_key,
+    query_as_data,
+    refresh_claim,
+    refresh_release,
+    scope_as_data,
+    servable,
+    stored_page,
+    stored_pages_enabled,
+)
 from audit.pdf import render_pdf
 from audit.selectors import MEASURES, audit_scope_for, dashboard_for, filters_key
 from audit.services import as_of, export_log_record, facts_state
 from audit.tables import build_tables, querystring
+from audit.tasks import dashboard_page_refresh
 from cascade import permissions
 
 RECORDS_PER_PAGE = 50
+logger = logging.getLogger(__name__)
 
 
 def _filtered(request: HttpRequest) -> tuple[FactFilter, dict]:
@@ -53,23 +68,36 @@ def _dashboard(request: HttpRequest, *, export: bool, skip: frozenset[str] = fro
 
 @login_required
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    """The stored page when there is one for the current facts; else the figures (stored or
-    computed), rendered and stored for the next request."""
+    """The stored page when there is one for the current facts (or a recently retired one while a
+    worker renders the new one); else the figures (stored or computed), rendered and stored for
+    the next request."""
     scope = audit_scope_for(request.user)
     key = page_key(scope, request.GET) if stored_pages_enabled() else None
-    body = stored_page(key) if key else None
-    if body is None:
-        try:
-            filterset, plain = _filtered(request)
-        except _BadFilters as error:
-            return _bad_filters(request, error)
-        state = facts_state()
-        cleaned = filterset.cleaned if filterset.is_bound else {}
-        dashboard = dashboard_for(filterset.scope, filterset.qs, cleaned, version=state.version)
-        body = page_render(filterset=filterset, plain=plain, dashboard=dashboard, state=state, request=request)
-        if key:
-            page_store(key, version=state.version, html=body)
+    page = stored_page(key) if key else None
+    if servable(page):
+        if not page.current:
+            _refresh_later(key, scope, request)
+        return render(request, "audit/dashboard.html", {"body": page.html, "outdated": not page.current})
+    try:
+        filterset, _plain = _filtered(request)
+    except _BadFilters as error:
+        return _bad_filters(request, error)
+    body = page_compute(filterset=filterset, key=key, request=request)
     return render(request, "audit/dashboard.html", {"body": body})
+
+
+def _refresh_later(key: str, scope, request: HttpRequest) -> None:
+    """Queue one render of a retired page; a broker that is down leaves the retired page served
+    (and the next request tries again) rather than failing the page."""
+    if not refresh_claim(key):
+        return
+    try:
+        dashboard_page_refresh.delay_on_commit(
+            scope=scope_as_data(scope), query=query_as_data(request.GET), language=get_language()
+        )
+    except KombuError:
+        logger.warning("could not queue the refresh of dashboard page %s", key, exc_info=True)
+        refresh_release(key)
 
 
 @login_required

@@ -16,11 +16,11 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from audit.filters import GENERATION_CHOICES, FactFilter
 from audit.models import DashboardPage, DashboardSnapshot
-from audit.pages import page_key, page_render, page_store
+from audit.pages import page_key, page_render, page_store, stale_page_seconds, stale_pages_served
 from audit.selectors import AuditScope, dashboard_figures_split, facts_visible_to, filters_key, snapshot_store
 from audit.services import facts_state
 from cascade.models import SessionKind
@@ -86,9 +86,13 @@ def snapshots_warm(scope: AuditScope | None = None, *, languages: list[str] | No
     scope = scope or AuditScope(everything=True)
     languages = languages or [settings.LANGUAGE_CODE]
     state = facts_state()
-    # Figures and pages of earlier facts versions are never served again.
+    # Figures of earlier facts versions are never used again; their pages only while they may
+    # still be served as retired pages (``audit.pages.servable``).
     DashboardSnapshot.objects.filter(version__lt=state.version).delete()
-    DashboardPage.objects.filter(version__lt=state.version).delete()
+    retired = DashboardPage.objects.filter(version__lt=state.version)
+    if stale_pages_served():
+        retired = retired.filter(rendered_at__lt=timezone.now() - timedelta(seconds=stale_page_seconds()))
+    retired.delete()
     by_column: dict[str | None, list[tuple[Slice, FactFilter]]] = defaultdict(list)
     for piece in single_filter_slices():
         filterset = FactFilter(piece.query or None, scope=scope)

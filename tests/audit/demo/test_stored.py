@@ -3,9 +3,11 @@ dashboard computed on its own; a stored page is served as it was rendered, retir
 and never served to a user of another scope."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.http import QueryDict
+from django.utils import timezone
 
 from audit import pages
 from audit.filters import FactFilter
@@ -55,7 +57,7 @@ def test_a_warmed_dashboard_is_served_without_computing_and_shows_when_it_was_co
     verified_login(demo_user("auditor"))
     basra = Governorate.objects.get(code="BA")
     rendered = []
-    monkeypatch.setattr("audit.views.page_render", lambda **kwargs: rendered.append(kwargs))
+    monkeypatch.setattr("audit.pages.page_render", lambda **kwargs: rendered.append(kwargs))
     for query in (
         "",
         f"governorate={basra.pk}",
@@ -119,3 +121,73 @@ def test_a_governorate_officer_cannot_reach_a_stored_page_of_another_governorate
     assert DashboardPage.objects.filter(key=stored_for_query).exists()
     assert DashboardPage.objects.filter(key=stored_for_query).count() == 1
     assert DashboardPage.objects.count() == len(single_filter_slices()) + 1  # the officer's page is their own
+
+
+@pytest.fixture
+def with_workers(settings):
+    """Tasks go to workers (as in production): the test records what is queued instead."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.AUDIT_STALE_PAGE_SECONDS = 900
+
+
+def test_with_workers_a_retired_page_is_served_marked_while_one_refresh_is_queued(
+    demo, demo_user, verified_login, client, stored_pages, with_workers, monkeypatch
+):
+    from audit import tasks
+
+    verified_login(demo_user("officer.ninewa"))
+    ninewa = Governorate.objects.get(code="NI")
+    query = f"governorate={ninewa.pk}"
+    first = client.get(f"/audit/?{query}")
+    assert first.status_code == 200 and 'class="notice outdated"' not in first.content.decode()
+    DashboardPage.objects.update(html="<!-- rendered before the save -->")
+    facts_version_bump()  # a session saved somewhere
+
+    queued = []
+    monkeypatch.setattr(tasks.dashboard_page_refresh, "delay_on_commit", lambda **kwargs: queued.append(kwargs))
+    for _request in range(3):
+        page = client.get(f"/audit/?{query}").content.decode()
+        assert "<!-- rendered before the save -->" in page
+        assert 'class="notice outdated"' in page
+    assert len(queued) == 1  # one refresh for the page, however many open it meanwhile
+    assert queued[0]["query"] == {"governorate": [str(ninewa.pk)]}
+    assert queued[0]["scope"] == {"everything": False, "governorate_ids": [ninewa.pk], "centre_ids": []}
+
+    # What the worker runs; afterwards the page is current again and no longer marked.
+    assert tasks.dashboard_page_refresh.run(**queued[0]) is True
+    page = client.get(f"/audit/?{query}").content.decode()
+    assert "<!-- rendered before the save -->" not in page and 'class="notice outdated"' not in page
+    assert 'class="freshness"' in page
+    assert DashboardPage.objects.get().version == FactsState.objects.get().version
+
+
+def test_a_retired_page_older_than_the_limit_is_rendered_in_the_request(
+    demo, demo_user, verified_login, client, stored_pages, with_workers, monkeypatch
+):
+    from audit import tasks
+
+    verified_login(demo_user("auditor"))
+    assert client.get("/audit/").status_code == 200
+    DashboardPage.objects.update(html="<!-- long ago -->", rendered_at=timezone.now() - timedelta(seconds=901))
+    facts_version_bump()
+    monkeypatch.setattr(tasks.dashboard_page_refresh, "delay_on_commit", pytest.fail)
+    page = client.get("/audit/").content.decode()
+    assert "<!-- long ago -->" not in page and 'class="notice outdated"' not in page
+
+
+def test_a_refresh_never_crosses_scopes_and_drops_a_query_no_longer_valid(demo, stored_pages, everything):
+    from audit.pages import page_key, page_refresh, scope_as_data, scope_from_data
+
+    ninewa = Governorate.objects.get(code="NI")
+    officer_scope = scope_from_data({"everything": False, "governorate_ids": [ninewa.pk], "centre_ids": []})
+    assert scope_as_data(officer_scope)["governorate_ids"] == [ninewa.pk]
+    baghdad = Governorate.objects.get(code="BG")
+    assert page_refresh(scope=officer_scope, query={"governorate": [str(baghdad.pk)]}, language="ar") is False
+    assert not DashboardPage.objects.exists()
+    assert page_refresh(scope=officer_scope, query={}, language="en") is True
+    stored = DashboardPage.objects.get()
+    assert stored.key == page_key(officer_scope, {}, "en") != page_key(everything, {}, "en")
+    assert "Ninewa" in stored.html
+    assert page_refresh(scope=everything, query={}, language="en") is True
+    national = DashboardPage.objects.get(key=page_key(everything, {}, "en"))
+    assert national.html != stored.html  # each scope's page from its own facts
