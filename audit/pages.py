@@ -96,7 +96,7 @@ def stale_pages_served() -> bool:
 
 
 def stale_page_seconds() -> int:
-    return int(getattr(settings, "AUDIT_STALE_PAGE_SECONDS", 900))
+    return int(getattr(settings, "AUDIT_STALE_PAGE_SECONDS", 3600))
 
 
 def servable(page: StoredPage | None) -> bool:

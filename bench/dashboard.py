@@ -18,6 +18,11 @@ spent per request (read from /proc) and the load average before and after.
 ``--cold`` also times each single-filter dashboard computed from the facts without its stored
 figures (what the first request after a rebuild would cost without the warm-up).
 
+``--writes-every S`` runs the load as in service while records change: gunicorn gets a Redis broker
+and cache, a Celery worker (1 process) renders retired pages again, and every S seconds this process
+refreshes one random session's facts (what a saved session does), which retires every stored page.
+It prints how many answers were retired pages marked as outdated and how many refreshes ran.
+
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mps_bench_dashboard \\
         .venv/bin/python bench/dashboard.py --rebuild --cold
 """
@@ -169,8 +174,43 @@ def cold(named: list[tuple[str, str]]) -> None:
         print(f"  {name:<16} {times[0]:6.2f} s")
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, **SERVER_ENV}
+# With --writes-every: the broker and cache that gunicorn and the worker share (not the app's own).
+WRITES_ENV = {
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/13",
+    "REDIS_URL": "redis://127.0.0.1:6379/14",
+    "CELERY_TASK_ALWAYS_EAGER": "0",
+}
+
+
+def start_worker() -> subprocess.Popen:
+    import redis
+
+    for url in WRITES_ENV["CELERY_BROKER_URL"], WRITES_ENV["REDIS_URL"]:
+        redis.Redis.from_url(url).flushdb()
+    return subprocess.Popen(  # noqa: S603 — fixed arguments
+        [str(ROOT / ".venv" / "bin" / "celery"), "-A", "config", "worker", "-c", "1", "-l", "warning"],
+        cwd=ROOT,
+        env={**os.environ, **SERVER_ENV, **WRITES_ENV},
+    )
+
+
+def writer(every: float, stop: threading.Event, done: list[int]) -> None:
+    """Refresh one random session's facts every ``every`` seconds, as a saved session does."""
+    from django.db import connection
+
+    from audit.services import session_facts_refresh
+    from cascade.models import TrainingSession
+
+    ids = list(TrainingSession.objects.values_list("id", flat=True)[:5000])
+    rng = random.Random(7)
+    while not stop.wait(every):
+        session_facts_refresh(session_id=rng.choice(ids))
+        done.append(1)
+    connection.close()
+
+
+def start_server(port: int, workers: int, extra_env: dict | None = None) -> subprocess.Popen:
+    env = {**os.environ, **SERVER_ENV, **(extra_env or {})}
     process = subprocess.Popen(  # noqa: S603 — fixed arguments
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -200,6 +240,7 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
 
 def load(port: int, cookie: str, named: list[tuple[str, str]], users: int, seconds: float, pids) -> None:
     results: list[tuple[str, float, int]] = []
+    outdated: list[int] = []
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
@@ -219,6 +260,8 @@ def load(port: int, cookie: str, named: list[tuple[str, str]], users: int, secon
                 response = conn.getresponse()
                 body = response.read()
                 status = response.status if b'id="summary"' in body or response.status != 200 else 599
+                if status == 200 and b'class="notice outdated"' in body:
+                    outdated.append(1)
             except (OSError, http.client.HTTPException):
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -246,6 +289,8 @@ def load(port: int, cookie: str, named: list[tuple[str, str]], users: int, secon
         return values[min(len(values) - 1, int(len(values) * p))] * 1000 if values else float("nan")
 
     print(f"load: {users} users, {elapsed:.1f} s, {len(results):,} requests, {errors} errors")
+    if outdated:
+        print(f"  {len(outdated):,} answers were retired pages marked as outdated (a refresh queued meanwhile)")
     print(
         f"  all filters: p50 {pct(times, 0.50):.0f} ms  p95 {pct(times, 0.95):.0f} ms  p99 {pct(times, 0.99):.0f} ms  "
         f"{len(ok) / elapsed:.1f} requests/s"
@@ -273,6 +318,12 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="Rebuild the facts and store the dashboards first.")
     parser.add_argument("--cold", action="store_true", help="Also time each dashboard computed without stored figures.")
     parser.add_argument(
+        "--writes-every",
+        type=float,
+        default=0.0,
+        help="Refresh a random session's facts every S seconds during the load, with a Celery worker.",
+    )
+    parser.add_argument(
         "--stored-only", action="store_true", help="Load only the dashboards whose figures are stored already."
     )
     args = parser.parse_args()
@@ -299,15 +350,27 @@ def main() -> None:
         kinds = sorted({n for n, _q in named})
         print(f"loading the {len(named)} single-filter dashboards whose figures are stored ({', '.join(kinds)})")
     cookie = auditor_cookie()
-    server = start_server(args.port, args.workers)
+    worker = start_worker() if args.writes_every else None
+    server = start_server(args.port, args.workers, WRITES_ENV if args.writes_every else None)
+    stop, writes = threading.Event(), []
     try:
         # One request per dashboard first: the connections and workers are up, as in service.
         load(args.port, cookie, named, min(args.users, 5), 3, server_pids(server))
-        print("measured:")
+        if args.writes_every:
+            threading.Thread(target=writer, args=(args.writes_every, stop, writes), daemon=True).start()
+            print(f"measured, a session's facts refreshed every {args.writes_every:g} s:")
+        else:
+            print("measured:")
         load(args.port, cookie, named, args.users, args.seconds, server_pids(server))
     finally:
+        stop.set()
         server.terminate()
         server.wait(timeout=30)
+        if worker:
+            worker.terminate()
+            worker.wait(timeout=30)
+    if args.writes_every:
+        print(f"sessions refreshed during the load: {len(writes)}")
 
 
 if __name__ == "__main__":

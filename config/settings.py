@@ -194,8 +194,9 @@ AUDIT_MENTORING_GAIN_RATIO = float(env_str("AUDIT_MENTORING_GAIN_RATIO", "0.6"))
 AUDIT_MENTORING_MIN_SCORED = env_int("AUDIT_MENTORING_MIN_SCORED", 10)
 # Station cells revealing fewer than this many women show "<5" in exports (and on pages if set).
 # With workers, a dashboard page retired by a save is served (marked as older than the records)
-# for at most this long while a worker renders it again; 0 renders it in the request instead.
-AUDIT_STALE_PAGE_SECONDS = env_int("AUDIT_STALE_PAGE_SECONDS", 900)
+# while it was rendered less than this long ago (the beat rebuild renders the national pages
+# every AUDIT_REBUILD_MINUTES), and a worker renders it again; 0 renders it in the request instead.
+AUDIT_STALE_PAGE_SECONDS = env_int("AUDIT_STALE_PAGE_SECONDS", 3600)
 AUDIT_SMALL_GROUP_THRESHOLD = env_int("AUDIT_SMALL_GROUP_THRESHOLD", 5)
 AUDIT_SMALL_GROUPS_IN_EXPORTS = env_bool("AUDIT_SMALL_GROUPS_IN_EXPORTS", default=True)
 AUDIT_SMALL_GROUPS_ON_PAGES = env_bool("AUDIT_SMALL_GROUPS_ON_PAGES", default=False)
