@@ -10,8 +10,9 @@ under ``--var-dir`` (a new temporary directory by default), then issues certific
     for every certificate (what rendering looks like without the per-process renderer);
 (b) the project's batch path: the chunk task ``certificates.tasks.certificate_batch_chunk``
     sent through Redis to a Celery worker with ``--workers`` processes (prefork), each process
-    keeping its fonts and style sheet for the whole batch and rendering each chunk's
-    certificates as one document (one PDF per certificate written from its page). The same participations are pending
+    keeping its fonts, style sheet and session backgrounds for the whole batch and laying out
+    each chunk's person layers as one document (one PDF per certificate written from its page
+    and merged with its background; see certificates.pdf). The same participations are pending
     again (the certificates of (a) are deleted first).
 
 It prints the per-certificate median and the total of each, their ratio, the projected time for
