@@ -189,3 +189,22 @@ def test_a_centre_manager_with_no_centre_yet_gets_empty_lists(client, world):
     manager = login("unplaced-manager", roles.CENTRE_MANAGER)
     assert rows(client, manager, "/admin/sessions/") == set()
     assert rows(client, manager, "/admin/people/") == set()
+
+
+def test_a_persons_usage_page_names_only_the_records_the_user_may_open(client, world):
+    from cascade import services
+
+    # A Basra participant who also attended trainer A's session at another governorate's centre.
+    services.participation_record(session=world.session_a, person=world.participant_b)
+    manager = manager_of(world)
+    log_in_verified(client, manager)
+    response = client.get(f"/admin/people/usage/{world.participant_b.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"/admin/sessions/edit/{world.session_b.pk}/" in page  # their own centre's session
+    assert f"/admin/sessions/edit/{world.session_a.pk}/" not in page
+    assert world.session_a.ref not in page and world.session_a.training_centre.name_en not in page
+    assert world.session_b.ref in page
+    # The other centre's session is a row without a name or a link (Wagtail's "private" row).
+    edit_urls = sorted(str(row.instance["edit_url"]) for row in response.context["table"].rows)
+    assert edit_urls == sorted(["None", f"/admin/sessions/edit/{world.session_b.pk}/"])
