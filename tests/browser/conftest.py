@@ -79,4 +79,7 @@ def log_in(page, live_server, username: str, password: str, *, next_url: str = "
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.locator("form button[type=submit], form input[type=submit]").first.click()
+    # Wait until the sign-in has answered and left the login page: a load-state wait right after
+    # the click can return before the POST starts, and the next goto then races the session cookie.
+    page.wait_for_url(lambda url: "/admin/login/" not in url)
     page.wait_for_load_state("networkidle")
