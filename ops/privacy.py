@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from certificates.models import Certificate
 from lms.models import Person
+from lms.signals import person_anonymised
 from lms.text import normalize_arabic
 
 ANONYMISED_NAME = "—"
@@ -108,4 +109,5 @@ def person_anonymise(person: Person, *, by) -> Person:
         user.first_name = user.last_name = user.email = ""
         user.set_unusable_password()
         user.save()
+    transaction.on_commit(lambda: person_anonymised.send(sender=Person, person_id=person.pk))
     return person

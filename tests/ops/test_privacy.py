@@ -117,3 +117,14 @@ def test_the_verify_page_says_valid_name_withheld(trained, client):
     assert page.status_code == 200
     assert 'data-status="valid"' in page.text
     assert 'class="name-withheld"' in page.text
+
+
+def test_anonymising_drops_every_rendered_dashboard_page(trained, django_capture_on_commit_callbacks):
+    from audit.models import DashboardPage
+
+    person, _certificate = trained
+    # A page rendered before, naming the person (the trainers' table prints names).
+    DashboardPage.objects.create(key="k" * 64, version=1, html=f"<td>{person.name_latin}</td>")
+    with django_capture_on_commit_callbacks(execute=True):
+        person_anonymise(person, by=None)
+    assert not DashboardPage.objects.exists()
