@@ -54,8 +54,8 @@ def stored_pages_enabled() -> bool:
 
 def page_key(scope: AuditScope, query: Mapping, language: str | None = None) -> str:
     """The stored page's key for a scope and a query (a ``QueryDict`` or a dict of strings)."""
-    lists = query.lists() if hasattr(query, "lists") else ((k, [v]) for k, v in query.items())
-    items = sorted((name, value) for name, values in lists if name in QUERY_PARAMETERS for value in values if value)
+    chosen = query_as_data(query)
+    items = sorted((name, value) for name, values in chosen.items() for value in values if value)
     parts = [
         scope.key,
         items,
@@ -136,8 +136,12 @@ def scope_from_data(data: Mapping) -> AuditScope:
 
 def query_as_data(query: Mapping) -> dict[str, list[str]]:
     """The filter parameters of a query (a ``QueryDict``), as a task's JSON argument."""
-    lists = query.lists() if hasattr(query, "lists") else ((k, [v]) for k, v in query.items())
-    return {name: list(values) for name, values in lists if name in QUERY_PARAMETERS}
+    return {name: list(values) for name, values in _query_lists(query) if name in QUERY_PARAMETERS}
+
+
+def _query_lists(query: Mapping):
+    """(name, values) pairs of a ``QueryDict`` or of a plain dict of strings."""
+    return query.lists() if hasattr(query, "lists") else ((k, [v]) for k, v in query.items())
 
 
 def page_store(key: str, *, version: int, html: str) -> None:
