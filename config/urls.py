@@ -5,12 +5,16 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import views as cms_views
+from ops import views as ops_views
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/second-factor/", include("ops.urls")),
+    path("account/home/", ops_views.home, name="account_home"),
     path("api/v1/", include("api.urls")),
     path("learn/", include("lms.urls")),
+    # The administration's sign-in, ending on each role's own home (see ops.landing).
+    path("admin/login/", ops_views.SignInView.as_view()),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("certificates.urls")),  # /verify/ and certificate downloads

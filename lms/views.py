@@ -65,7 +65,8 @@ class LearnerLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self):
-        return reverse("lms:my_learning")
+        # Each role's own home: "My learning" for a trainee, the workspace for a trainer, …
+        return reverse("account_home")
 
 
 class LearnerLogoutView(auth_views.LogoutView):

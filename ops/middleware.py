@@ -5,11 +5,17 @@ verified a device this session is sent to the verify page (or, with no device ye
 enrolment page) from every page except the ones it needs to get there: the second-factor pages,
 signing in and out, static files and the language switch. The API is exempt because it
 authenticates by token alone and never by the session.
+
+Only a page the browser navigates to is redirected. A resource a page fetches (the admin's icon
+sprite, a script's request) is answered 403 instead: redirected, it would be answered with the
+verify page's HTML and its address captured as the page to return to, so the person would end on
+an XML error after typing their code. The icon sprite is public and exempt.
 """
 
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.http import HttpResponseForbidden
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -21,6 +27,7 @@ EXEMPT_PREFIXES = (
     "/admin/login/",
     "/admin/logout/",
     "/admin/jsi18n/",  # the admin's translation catalogue, loaded by the sign-in pages too
+    "/admin/sprite/",  # the admin's icons, fetched by every admin page (the sign-in pages too)
     "/i18n/",
     "/api/",
 )
@@ -38,8 +45,16 @@ class StaffSecondFactorMiddleware:
             and not self._exempt(request.path)
             and requires_second_factor(user)
         ):
+            if not self._navigation(request):
+                return HttpResponseForbidden()
             return redirect(f"{reverse('ops:second_factor')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+    @staticmethod
+    def _navigation(request) -> bool:
+        """A page opened by the person (browsers say so in Sec-Fetch-Mode; without it, assume so)."""
+        mode = request.headers.get("Sec-Fetch-Mode")
+        return mode in (None, "navigate")
 
     @staticmethod
     def _exempt(path: str) -> bool:

@@ -6,19 +6,22 @@ import django_otp
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from wagtail.admin.views.account import LoginView as WagtailLoginView
 
-from ops import second_factor
+from ops import landing, second_factor
 from ops.forms import CodeForm
 
 
 def _next_url(request) -> str:
+    """The page asked for before the second factor, when it is a page (``landing.is_safe_page``)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return reverse("wagtailadmin_home")
+    return target if landing.is_safe_page(request, target) else ""
+
+
+def _landing(request) -> str:
+    return landing.after_sign_in(request, _next_url(request))
 
 
 def _with_next(name: str, request) -> str:
@@ -29,7 +32,7 @@ def _with_next(name: str, request) -> str:
 def verify(request):
     """Ask for the second factor; an account without one is sent to enrol."""
     if request.user.is_verified():
-        return redirect(_next_url(request))
+        return redirect(_landing(request))
     if not second_factor.has_second_factor(request.user):
         return redirect(_with_next("ops:enrol", request))
     form = CodeForm(request.POST or None)
@@ -37,7 +40,7 @@ def verify(request):
         device = second_factor.verify(request.user, form.cleaned_data["code"])
         if device is not None:
             django_otp.login(request, device)
-            return redirect(_next_url(request))
+            return redirect(_landing(request))
         form.add_error("code", _("That code is not valid. Wait for a new code in the app, or use a recovery code."))
     return render(request, "ops/verify.html", {"form": form, "next": _next_url(request)})
 
@@ -54,7 +57,7 @@ def enrol(request):
         codes = second_factor.confirm_enrolment(device, form.cleaned_data["code"])
         if codes is not None:
             django_otp.login(request, device)
-            return render(request, "ops/recovery_codes.html", {"codes": codes, "next": _next_url(request)})
+            return render(request, "ops/recovery_codes.html", {"codes": codes, "next": _landing(request)})
         form.add_error("code", _("That code does not match. Check the phone's clock and type the newest code."))
     context = {
         "form": form,
@@ -72,4 +75,18 @@ def new_recovery_codes(request):
     if not request.user.is_verified():
         return redirect(_with_next("ops:second_factor", request))
     codes = second_factor.issue_recovery_codes(request.user)
-    return render(request, "ops/recovery_codes.html", {"codes": codes, "next": _next_url(request)})
+    return render(request, "ops/recovery_codes.html", {"codes": codes, "next": _landing(request)})
+
+
+class SignInView(WagtailLoginView):
+    """The administration's sign-in form: afterwards, the page asked for (when it is a page) or the
+    person's own home (``landing``). Staff then pass the second factor on the way there."""
+
+    def get_success_url(self):
+        return landing.after_sign_in(self.request, self.get_redirect_url())
+
+
+@login_required
+def home(request):
+    """Each role's home (the "Staff sign-in" and learner sign-in forms end here)."""
+    return redirect(landing.home_url(request.user))

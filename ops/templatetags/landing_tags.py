@@ -1,0 +1,32 @@
+"""The account links of the site header, by role (``ops.landing``)."""
+
+from django import template
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from cascade import permissions
+from lms import roles
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def account_links(context) -> list[dict]:
+    """The header's links for the signed-in person: only the areas they have something in.
+
+    A trainee is not offered the trainer workspace; a trainer or staff member without a person
+    record is not offered "My learning"; the auditor is offered the dashboard.
+    """
+    user = context.get("user")
+    if not getattr(user, "is_authenticated", False):
+        return [{"url": reverse("lms:my_learning"), "title": _("My learning")}]
+    links = []
+    if permissions.person_of(user) is not None:
+        links.append({"url": reverse("lms:my_learning"), "title": _("My learning")})
+    if permissions.has_role(user, roles.TRAINER) or any(permissions.has_role(user, r) for r in roles.STAFF_ROLES):
+        links.append({"url": reverse("cascade:workspace"), "title": _("My sessions")})
+    if user.is_superuser or permissions.has_role(user, roles.DIRECTORATE_AUDITOR):
+        links.append({"url": reverse("audit:dashboard"), "title": _("Dashboard")})
+    if user.is_staff or user.has_perm("wagtailadmin.access_admin"):
+        links.append({"url": reverse("wagtailadmin_home"), "title": _("Staff area")})
+    return links
