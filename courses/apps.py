@@ -7,4 +7,6 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Courses")
 
     def ready(self) -> None:
-        from courses import signals  # noqa: F401 — connects the receivers
+        from courses import numbers, signals  # noqa: F401 — signals connects the receivers
+
+        numbers.install()  # every number field accepts Arabic-Indic digits
