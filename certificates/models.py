@@ -8,7 +8,9 @@ Nouns:
   its SHA-256, a random verification code and a serial number.
 - ``VerificationLog``: one row per lookup of a well-formed code on the public page.
 - ``CertificateBatch``: one request by a staff member to issue every pending certificate of a
-  session, a centre or a course; a Celery task fills it and leaves a ZIP of the PDFs.
+  session, a centre, a course, a governorate, a programme year or the whole programme (or to draw
+  again, after a design change, the PDFs drawn with an earlier design); Celery tasks fill it in
+  chunks, it can be paused and resumed, and it leaves a ZIP of the PDFs.
 - ``CertificateDesign``: a site setting with the issuing bodies, signatory titles and extra CSS,
   so an administrator can restyle certificates without code.
 
@@ -29,7 +31,7 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from cascade.models import TrainingSession
 from courses.models import Course
-from lms.models import Person, TrainingCentre
+from lms.models import Governorate, Person, TrainingCentre
 
 
 def private_storage():
@@ -93,6 +95,9 @@ class Certificate(models.Model):
     revocation_reason = models.TextField(_("reason for revocation"), blank=True)
     pdf = models.FileField(_("PDF"), storage=private_storage, upload_to="certificates/", blank=True, max_length=200)
     pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True)
+    # Which design the stored PDF was drawn with (``rendering.design_key``): a batch that draws
+    # the PDFs again after a design change keeps the certificate, its code and its verify URL.
+    pdf_design = models.CharField(_("PDF drawn with design"), max_length=16, blank=True, editable=False)
 
     objects = CertificateQuerySet.as_manager()
     # Not content: Wagtail's reference index would add work to every certificate issued.
@@ -189,21 +194,29 @@ class BatchScope(models.TextChoices):
     SESSION = "session", _("A session")
     CENTRE = "centre", _("A training centre")
     COURSE = "course", _("A course")
+    GOVERNORATE = "governorate", _("A governorate")
+    YEAR = "year", _("A programme year")
+    PROGRAMME = "programme", _("The whole programme")
 
 
 class BatchStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
+    PAUSED = "paused", _("Paused")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
 
 
 class CertificateBatch(models.Model):
-    """Issue every pending certificate of one session, centre or course, and zip the PDFs.
+    """Issue every pending certificate of a session, centre, course, governorate, year or the whole
+    programme, and zip the PDFs.
 
     ``total`` is the number of eligible completions when the batch was started; ``done`` is how
-    many of them have a certificate with its PDF, recounted from the database after each chunk
-    (so a chunk that runs twice after a worker crash does not count twice).
+    many of them have a certificate with its PDF (drawn with the batch's design, for a batch that
+    draws PDFs again), recounted from the database after each chunk (so a chunk that runs twice
+    after a worker crash does not count twice). ``round`` counts the dispatches: pausing stops the
+    chunks already queued (they find the batch paused), resuming dispatches what is still pending
+    under the next round, and a chunk of an earlier round does nothing.
     """
 
     owner = models.ForeignKey(
@@ -224,7 +237,19 @@ class CertificateBatch(models.Model):
     course = models.ForeignKey(
         Course, verbose_name=_("course"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    # A centre manager's batch of a whole course covers only their own centre.
+    governorate = models.ForeignKey(
+        Governorate, verbose_name=_("governorate"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # The calendar year in which the sessions ended.
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    redraw = models.BooleanField(
+        _("draw again the PDFs of an earlier design"),
+        default=False,
+        help_text=_("Certificates keep their serial numbers, codes and verification addresses."),
+    )
+    design = models.CharField(_("design"), max_length=16, blank=True, editable=False)
+    round = models.PositiveIntegerField(_("dispatch round"), default=0, editable=False)
+    # A centre manager's batch of a course, a year or the programme covers only their own centre.
     limit_to_centre = models.ForeignKey(
         TrainingCentre, on_delete=models.CASCADE, null=True, blank=True, related_name="+", editable=False
     )
@@ -246,7 +271,10 @@ class CertificateBatch(models.Model):
             models.CheckConstraint(
                 condition=models.Q(scope="session", session__isnull=False)
                 | models.Q(scope="centre", training_centre__isnull=False)
-                | models.Q(scope="course", course__isnull=False),
+                | models.Q(scope="course", course__isnull=False)
+                | models.Q(scope="governorate", governorate__isnull=False)
+                | models.Q(scope="year", year__isnull=False)
+                | models.Q(scope="programme"),
                 name="certificate_batch_scope_has_target",
             ),
             models.CheckConstraint(
@@ -259,7 +287,14 @@ class CertificateBatch(models.Model):
 
     @property
     def target(self):
-        return {"session": self.session, "centre": self.training_centre, "course": self.course}[self.scope]
+        return {
+            "session": self.session,
+            "centre": self.training_centre,
+            "course": self.course,
+            "governorate": self.governorate,
+            "year": self.year,
+            "programme": _("every completed participation"),
+        }[self.scope]
 
     @property
     def percent(self) -> int:

@@ -7,12 +7,13 @@ its wording lives in the templates (``certificates/pdf/*.html``, overridable fro
 """
 
 import functools
+import hashlib
 from collections.abc import Sequence
 from datetime import date
 
 import segno
 from django.conf import settings
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -26,6 +27,7 @@ TEMPLATES = {
     CertificateKind.TRAINER: "certificates/pdf/trainer.html",
     CertificateKind.ELEARNING: "certificates/pdf/elearning.html",
 }
+BASE_TEMPLATE = "certificates/pdf/base.html"  # what the kinds' templates extend
 STYLESHEET = "certificates/pdf/certificate.css"
 
 # Iraqi (Levantine) month names, as MOI documents print them.
@@ -192,6 +194,30 @@ def certificate_context(certificate: Certificate, design: CertificateDesign) -> 
 
 def certificate_css(design: CertificateDesign) -> str:
     return "\n".join([font_face_css(), render_to_string(STYLESHEET), design.extra_css])
+
+
+DESIGN_FIELDS = (
+    "ministry_ar",
+    "ministry_en",
+    "directorate_ar",
+    "directorate_en",
+    "signatory_left_ar",
+    "signatory_left_en",
+    "signatory_right_ar",
+    "signatory_right_en",
+)
+
+
+def design_key(design: CertificateDesign) -> str:
+    """A short fingerprint of everything a certificate is drawn from besides its own fields: the
+    design setting, the style sheet (fonts included) and the templates' source. Stored with each
+    PDF (``Certificate.pdf_design``), so a batch can find the PDFs drawn with an earlier design."""
+    digest = hashlib.sha256(certificate_css(design).encode())
+    for field in DESIGN_FIELDS:
+        digest.update(b"\0" + str(getattr(design, field)).encode())
+    for name in [BASE_TEMPLATE, *TEMPLATES.values()]:
+        digest.update(b"\0" + get_template(name).template.source.encode())
+    return digest.hexdigest()[:16]
 
 
 def certificate_sheet(certificate: Certificate, design: CertificateDesign) -> Sheet:

@@ -3,8 +3,9 @@
 - A person's certificates: the trainee (login linked to the person), the manager of the
   session's training centre, the training officer of the session's governorate (for e-learning,
   of the person's governorate), directorate auditors and administrators.
-- Batches: the Directorate (auditors, administrators) for anything; a centre manager for their
-  own centre only. Both need the ``certificates.issue_certificates`` permission of their role.
+- Batches: whoever sees everything (the Directorate) for anything; a centre manager for their
+  own centre only. Both need the ``certificates.issue_certificates`` permission of their role,
+  checked in ``batch_centre_limit`` alone (starting, pausing and resuming, the menu item).
 - The verification log: whoever holds ``certificates.view_verificationlog`` (the Directorate).
 """
 
@@ -59,9 +60,10 @@ def batches_owned_by(user) -> QuerySet[CertificateBatch]:
 
 
 def eligible_participations(
-    *, session=None, training_centre=None, course=None, limit_to_centre=None
+    *, session=None, training_centre=None, course=None, governorate=None, year=None, limit_to_centre=None
 ) -> QuerySet[Participation]:
-    """Completed participations in closed sessions, within the given session, centre or course."""
+    """Completed participations in closed sessions, within the given session, centre, course,
+    governorate and year the session ended (none given: the whole programme)."""
     participations = Participation.objects.filter(outcome=Outcome.COMPLETED, session__status=SessionStatus.CLOSED)
     if session is not None:
         participations = participations.filter(session=session)
@@ -69,6 +71,10 @@ def eligible_participations(
         participations = participations.filter(session__training_centre=training_centre)
     if course is not None:
         participations = participations.filter(session__course=course)
+    if governorate is not None:
+        participations = participations.filter(session__governorate=governorate)
+    if year is not None:
+        participations = participations.filter(session__end_date__year=year)
     if limit_to_centre is not None:
         participations = participations.filter(session__training_centre=limit_to_centre)
     return participations

@@ -6,6 +6,10 @@ finds the first one's row, whichever process or worker it comes from. Rendering 
 any lock; storing the PDF is a conditional update, so two renders of one certificate keep the
 first and discard the other. Batches rely on both: a chunk that runs twice (a worker killed and
 restarted) changes nothing the first run did.
+
+A batch that draws PDFs again (``redraw``, after a design or signatory change) replaces each
+stored PDF of an earlier design in place: the certificate keeps its serial, code and verify URL,
+and ``pdf_design`` records the design its PDF was drawn with.
 """
 
 import hashlib
@@ -34,10 +38,10 @@ from certificates.models import (
     CertificateKind,
     private_storage,
 )
-from certificates.rendering import certificate_pdfs
+from certificates.rendering import certificate_pdfs, design_key
 from certificates.selectors import batch_centre_limit, eligible_participations
 from courses.models import Course
-from lms.models import Person, TrainingCentre
+from lms.models import Governorate, Person, TrainingCentre
 
 NOT_COMPLETED = _("Only a participant who completed a closed session receives a certificate.")
 REASON_REQUIRED = _("Give the reason for revoking the certificate.")
@@ -45,6 +49,12 @@ ALREADY_REVOKED = _("This certificate is already revoked.")
 REISSUE_NEEDS_REVOCATION = _("Revoke the certificate before issuing its replacement.")
 BATCH_NOT_ALLOWED = _("You may not issue certificates for this selection.")
 BATCH_CHUNK_SIZE = 25
+DESIGN_CHANGED = _(
+    "The certificate design changed while this batch was drawing PDFs again: start a new batch to "
+    "draw them with the new design."
+)
+NOT_PAUSABLE = _("Only a queued or running batch can be paused.")
+NOT_RESUMABLE = _("Only a paused or failed batch can be resumed.")
 
 _KIND_FOR_SESSION = {
     SessionKind.TOT: CertificateKind.TRAINER,
@@ -150,21 +160,34 @@ def certificate_pdf_ensure(*, certificate: Certificate, design: CertificateDesig
 
 
 def certificate_pdfs_ensure(
-    *, certificates: list[Certificate], design: CertificateDesign | None = None
+    *, certificates: list[Certificate], design: CertificateDesign | None = None, redraw: bool = False
 ) -> list[Certificate]:
     """``certificate_pdf_ensure`` for several certificates, rendered together as one document.
 
-    Each certificate still gets its own PDF file; the ones already stored are left as they are.
+    Each certificate still gets its own PDF file; the ones already stored are left as they are,
+    unless ``redraw``: then a current (not revoked) certificate whose PDF was drawn with another
+    design gets a new PDF in place of the old one.
     """
-    pending = [certificate for certificate in certificates if not certificate.pdf]
+    design = design or CertificateDesign.load()
+    key = design_key(design)
+    pending = [
+        certificate
+        for certificate in certificates
+        if not certificate.pdf or (redraw and certificate.revoked_at is None and certificate.pdf_design != key)
+    ]
     if pending:
         for certificate, pdf in zip(pending, certificate_pdfs(pending, design), strict=True):
-            _pdf_store(certificate, pdf)
+            _pdf_store(certificate, pdf, key)
     return certificates
 
 
-def _pdf_store(certificate: Certificate, pdf: bytes) -> None:
-    """Store ``pdf`` as the certificate's PDF unless another render stored one first (that one stays)."""
+def _pdf_store(certificate: Certificate, pdf: bytes, design: str) -> None:
+    """Store ``pdf`` (drawn with ``design``) as the certificate's PDF.
+
+    A first PDF is kept unless another render stored one first (that one stays). A PDF drawn
+    again replaces the one this process read, only if it is still the stored one, and the old
+    file is removed once the change is committed.
+    """
     digest = hashlib.sha256(pdf).hexdigest()
     storage = private_storage()
     issued = timezone.localtime(certificate.issued_at)
@@ -172,12 +195,17 @@ def _pdf_store(certificate: Certificate, pdf: bytes) -> None:
     name = storage.save(
         f"certificates/{issued:%Y/%m}/{certificate.serial}-{secrets.token_hex(6)}.pdf", ContentFile(pdf)
     )
-    stored = Certificate.objects.filter(pk=certificate.pk, pdf="").update(pdf=name, pdf_sha256=digest)
+    previous = certificate.pdf.name or ""
+    stored = Certificate.objects.filter(pk=certificate.pk, pdf=previous).update(
+        pdf=name, pdf_sha256=digest, pdf_design=design
+    )
     if stored:
-        certificate.pdf.name, certificate.pdf_sha256 = name, digest
+        certificate.pdf.name, certificate.pdf_sha256, certificate.pdf_design = name, digest, design
+        if previous:
+            transaction.on_commit(lambda: storage.delete(previous))
     else:
         storage.delete(name)
-        certificate.refresh_from_db(fields=["pdf", "pdf_sha256"])
+        certificate.refresh_from_db(fields=["pdf", "pdf_sha256", "pdf_design"])
 
 
 def certificate_pdf_read(*, certificate: Certificate) -> bytes:
@@ -235,6 +263,16 @@ def certificate_reissue(*, certificate: Certificate) -> Certificate:
 
 # --- Batches ---------------------------------------------------------------------------------
 
+_TARGET_FIELD = {
+    BatchScope.SESSION: "session",
+    BatchScope.CENTRE: "training_centre",
+    BatchScope.COURSE: "course",
+    BatchScope.GOVERNORATE: "governorate",
+    BatchScope.YEAR: "year",
+}
+# Scopes that span several centres: their ZIP holds one folder per centre.
+_SPANS_CENTRES = {BatchScope.COURSE, BatchScope.GOVERNORATE, BatchScope.YEAR, BatchScope.PROGRAMME}
+
 
 def batch_start(
     *,
@@ -243,15 +281,27 @@ def batch_start(
     session=None,
     training_centre: TrainingCentre | None = None,
     course: Course | None = None,
+    governorate: Governorate | None = None,
+    year: int | None = None,
+    redraw: bool = False,
 ) -> CertificateBatch:
     """Record a batch for ``user`` and queue its task once the transaction commits.
 
-    A centre manager may choose only their own centre or one of its sessions; a course batch of
-    theirs covers only their centre. The Directorate may choose anything.
+    Who may start one is decided by ``selectors.batch_centre_limit`` alone. A centre manager may
+    choose only their own centre or one of its sessions, and a batch of theirs over a course, a
+    year or the programme covers only their centre; a governorate is the Directorate's. The
+    Directorate may choose anything. ``redraw`` also draws again every PDF of an earlier design.
     """
     from certificates.tasks import certificate_batch_run
 
-    targets = {BatchScope.SESSION: session, BatchScope.CENTRE: training_centre, BatchScope.COURSE: course}
+    targets = {
+        BatchScope.SESSION: session,
+        BatchScope.CENTRE: training_centre,
+        BatchScope.COURSE: course,
+        BatchScope.GOVERNORATE: governorate,
+        BatchScope.YEAR: year,
+        BatchScope.PROGRAMME: True,
+    }
     if scope not in targets or targets[scope] is None:
         raise ValidationError({"scope": _("Choose what to issue certificates for.")})
     allowed, limit = batch_centre_limit(user)
@@ -260,17 +310,19 @@ def batch_start(
     if limit is not None and (
         (scope == BatchScope.SESSION and session.training_centre_id != limit)
         or (scope == BatchScope.CENTRE and training_centre.pk != limit)
+        or scope == BatchScope.GOVERNORATE
     ):
         raise PermissionDenied(BATCH_NOT_ALLOWED)
     with transaction.atomic():
         batch = CertificateBatch(
             owner=user,
             scope=scope,
-            session=session if scope == BatchScope.SESSION else None,
-            training_centre=training_centre if scope == BatchScope.CENTRE else None,
-            course=course if scope == BatchScope.COURSE else None,
-            limit_to_centre_id=limit if scope == BatchScope.COURSE else None,
+            limit_to_centre_id=limit if scope in _SPANS_CENTRES else None,
+            redraw=redraw,
+            design=design_key(CertificateDesign.load()),
         )
+        if scope in _TARGET_FIELD:
+            setattr(batch, _TARGET_FIELD[scope], targets[scope])
         batch.total = batch_participations(batch).count()
         batch.save()
         certificate_batch_run.delay_on_commit(batch.pk)
@@ -282,33 +334,52 @@ def batch_participations(batch: CertificateBatch) -> QuerySet[Participation]:
         session=batch.session,
         training_centre=batch.training_centre,
         course=batch.course,
+        governorate=batch.governorate,
+        year=batch.year,
         limit_to_centre=batch.limit_to_centre,
     )
 
 
-def _with_stored_pdf() -> Exists:
-    return Exists(
-        Certificate.objects.filter(
-            person_id=OuterRef("person_id"), session_id=OuterRef("session_id"), replaces__isnull=True
-        ).exclude(pdf="")
-    )
+def _ready(batch: CertificateBatch) -> Exists:
+    """A participation is done when its certificate has a stored PDF and, for a batch that draws
+    again, no current certificate of it has a PDF of another design than the batch's."""
+    of_participation = {"person_id": OuterRef("person_id"), "session_id": OuterRef("session_id")}
+    ready = Exists(Certificate.objects.filter(replaces__isnull=True, **of_participation).exclude(pdf=""))
+    if batch.redraw:
+        ready &= ~Exists(Certificate.objects.active().filter(**of_participation).exclude(pdf_design=batch.design))
+    return ready
 
 
 def batch_pending_ids(batch: CertificateBatch) -> list[int]:
-    """Participations in the batch whose certificate is not issued or not yet stored."""
-    return list(batch_participations(batch).exclude(_with_stored_pdf()).order_by("pk").values_list("pk", flat=True))
+    """Participations in the batch whose certificate is not issued, not stored or not yet redrawn."""
+    return list(batch_participations(batch).exclude(_ready(batch)).order_by("pk").values_list("pk", flat=True))
 
 
 def batch_dispatch(*, batch: CertificateBatch, chunk_size: int = BATCH_CHUNK_SIZE) -> list[list[int]]:
-    """Split what is still pending into chunks (one task each, so workers share the batch)."""
+    """Split what is still pending into chunks (one task each, so workers share the batch).
+
+    A paused batch (or one already done) gets no chunks.
+    """
+    if batch.status not in (BatchStatus.QUEUED, BatchStatus.RUNNING):
+        return []
     pending = batch_pending_ids(batch)
     CertificateBatch.objects.filter(pk=batch.pk, status=BatchStatus.QUEUED).update(status=BatchStatus.RUNNING)
     return [pending[i : i + chunk_size] for i in range(0, len(pending), chunk_size)]
 
 
+def batch_chunk_wanted(*, batch: CertificateBatch, round: int | None) -> bool:
+    """Whether a chunk queued for ``round`` should run: not once the batch is paused, failed or
+    done, nor after a resume (that dispatched what was pending again under a new round)."""
+    if batch.status not in (BatchStatus.QUEUED, BatchStatus.RUNNING):
+        return False
+    return round is None or round == batch.round
+
+
 def batch_chunk_run(*, batch: CertificateBatch, participation_ids: list[int]) -> int:
     """Issue and store the certificates of these participations; returns how many are now ready."""
     design = CertificateDesign.load()
+    if batch.redraw and design_key(design) != batch.design:
+        raise ValidationError(DESIGN_CHANGED)
     participations = (
         batch_participations(batch)
         .filter(pk__in=participation_ids)
@@ -323,15 +394,48 @@ def batch_chunk_run(*, batch: CertificateBatch, participation_ids: list[int]) ->
         .select_related("person", "course", "session__training_centre", "replaces")
         .order_by("pk")
     )
-    certificate_pdfs_ensure(certificates=certificates, design=design)
+    certificate_pdfs_ensure(certificates=certificates, design=design, redraw=batch.redraw)
     return batch_progress_refresh(batch=batch)
 
 
 def batch_progress_refresh(*, batch: CertificateBatch) -> int:
     """Recount ready certificates from the database (a chunk run twice does not count twice)."""
-    ready = batch_participations(batch).filter(_with_stored_pdf()).count()
+    ready = batch_participations(batch).filter(_ready(batch)).count()
     CertificateBatch.objects.filter(pk=batch.pk).update(done=min(ready, batch.total))
     return ready
+
+
+def _owned_batch_for_update(*, batch: CertificateBatch, user) -> CertificateBatch:
+    if batch.owner_id != getattr(user, "pk", None) or not batch_centre_limit(user)[0]:
+        raise PermissionDenied(BATCH_NOT_ALLOWED)
+    return CertificateBatch.objects.select_for_update().get(pk=batch.pk)
+
+
+@transaction.atomic
+def batch_pause(*, batch: CertificateBatch, user) -> CertificateBatch:
+    """Stop a queued or running batch after the chunks being drawn now; its owner only."""
+    batch = _owned_batch_for_update(batch=batch, user=user)
+    if batch.status not in (BatchStatus.QUEUED, BatchStatus.RUNNING):
+        raise ValidationError(NOT_PAUSABLE)
+    batch.status = BatchStatus.PAUSED
+    batch.save(update_fields=["status"])
+    return batch
+
+
+@transaction.atomic
+def batch_resume(*, batch: CertificateBatch, user) -> CertificateBatch:
+    """Go on with a paused (or failed) batch: what is still pending is dispatched under a new round."""
+    from certificates.tasks import certificate_batch_run
+
+    batch = _owned_batch_for_update(batch=batch, user=user)
+    if batch.status not in (BatchStatus.PAUSED, BatchStatus.FAILED):
+        raise ValidationError(NOT_RESUMABLE)
+    batch.status = BatchStatus.QUEUED
+    batch.round += 1
+    batch.error = ""
+    batch.save(update_fields=["status", "round", "error"])
+    certificate_batch_run.delay_on_commit(batch.pk)
+    return batch
 
 
 def batch_archive_certificates(batch: CertificateBatch) -> QuerySet[Certificate]:
@@ -341,8 +445,15 @@ def batch_archive_certificates(batch: CertificateBatch) -> QuerySet[Certificate]
         Certificate.objects.active()
         .with_pdf()
         .filter(Exists(participations.filter(person_id=OuterRef("person_id"), session_id=OuterRef("session_id"))))
-        .order_by("serial")
+        .order_by("session__training_centre__code", "serial")
     )
+
+
+def batch_archive_name(batch: CertificateBatch, serial: str, centre_code: str | None) -> str:
+    """A certificate's file in the ZIP: in a folder per training centre for a batch that spans several."""
+    if batch.scope in _SPANS_CENTRES:
+        return f"{centre_code}/{serial}.pdf"
+    return f"{serial}.pdf"
 
 
 def batch_finish(*, batch: CertificateBatch) -> CertificateBatch:
@@ -351,15 +462,16 @@ def batch_finish(*, batch: CertificateBatch) -> CertificateBatch:
         return batch
     with transaction.atomic():
         batch = CertificateBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status == BatchStatus.DONE:
+        if batch.status in (BatchStatus.DONE, BatchStatus.PAUSED):
             return batch
         storage = private_storage()
         with tempfile.TemporaryFile() as spool:
             # PDFs are already compressed: storing them keeps the archive fast to build.
             with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
-                for certificate in batch_archive_certificates(batch).iterator(chunk_size=200):
-                    with storage.open(certificate.pdf.name, "rb") as pdf:
-                        archive.writestr(f"{certificate.serial}.pdf", pdf.read())
+                rows = batch_archive_certificates(batch).values_list("serial", "pdf", "session__training_centre__code")
+                for serial, pdf_name, centre_code in rows.iterator(chunk_size=500):
+                    with storage.open(pdf_name, "rb") as pdf:
+                        archive.writestr(batch_archive_name(batch, serial, centre_code), pdf.read())
             spool.seek(0)
             batch.archive.save(f"batch-{batch.pk}-{secrets.token_hex(6)}.zip", File(spool), save=False)
         batch.done = batch.total

@@ -23,14 +23,18 @@ def certificate_batch_run(batch_id: int) -> None:
     batch = CertificateBatch.objects.get(pk=batch_id)
     chunks = services.batch_dispatch(batch=batch)
     for participation_ids in chunks:
-        certificate_batch_chunk.delay_on_commit(batch_id, participation_ids)
+        certificate_batch_chunk.delay_on_commit(batch_id, participation_ids, round=batch.round)
     if not chunks:
         certificate_batch_finish.delay_on_commit(batch_id)
 
 
 @shared_task
-def certificate_batch_chunk(batch_id: int, participation_ids: list[int]) -> None:
+def certificate_batch_chunk(batch_id: int, participation_ids: list[int], round: int | None = None) -> None:
+    """One chunk of a batch; nothing once the batch is paused, or if a resume dispatched it again
+    (``round``: the dispatch it was queued by; None runs it whatever the round)."""
     batch = CertificateBatch.objects.get(pk=batch_id)
+    if not services.batch_chunk_wanted(batch=batch, round=round):
+        return
     try:
         ready = services.batch_chunk_run(batch=batch, participation_ids=participation_ids)
     except Exception as exc:

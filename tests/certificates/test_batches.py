@@ -55,7 +55,7 @@ def test_a_centre_managers_course_batch_covers_only_their_centre(
     assert Certificate.objects.count() == batch.total
     assert not Certificate.objects.filter(session=elsewhere.session).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        services.batch_start(user=staff["auditor"], scope=BatchScope.COURSE, course=cascade.course)
+        services.batch_start(user=staff["administrator"], scope=BatchScope.COURSE, course=cascade.course)
     assert Certificate.objects.filter(session=elsewhere.session).count() == 1
 
 
@@ -64,16 +64,16 @@ def test_a_batch_interrupted_by_a_crash_and_run_again_ends_with_one_certificate_
 ):
     """A worker killed mid-chunk: its message is redelivered and the chunk, then the batch, run again."""
     closed = closed_session(cascade, kind=SessionKind.DIRECT, extra_completers=6)
-    batch = services.batch_start(user=staff["auditor"], scope=BatchScope.SESSION, session=closed.session)
+    batch = services.batch_start(user=staff["administrator"], scope=BatchScope.SESSION, session=closed.session)
     assert batch.total == 7
     real_store = services._pdf_store
     stored = {"n": 0}
 
-    def crash_after_three(certificate, pdf):
+    def crash_after_three(certificate, pdf, design):
         if stored["n"] == 3:
             raise SystemExit("worker killed")
         stored["n"] += 1
-        return real_store(certificate, pdf)
+        return real_store(certificate, pdf, design)
 
     with (
         mock.patch.object(services, "_pdf_store", side_effect=crash_after_three),
@@ -123,7 +123,7 @@ def test_batch_progress_and_archive_are_readable_by_their_owner_only(
     assert "certificates/batch.js" in page and "<script>" not in page.replace("<script src", "")
     assert client.get(status["archive_url"]).status_code == 200
 
-    verified_login(staff["auditor"])
+    verified_login(staff["administrator"])
     for name in ("batch_detail", "batch_status", "batch_archive"):
         assert client.get(reverse(f"certificates_admin:{name}", args=[batch.pk])).status_code == 404
 

@@ -19,6 +19,8 @@
     error.textContent = data.error || "";
     error.hidden = !data.error;
     root.querySelector(".batch-download").hidden = data.status !== "done";
+    root.querySelector(".batch-pause").hidden = !data.can_pause;
+    root.querySelector(".batch-resume").hidden = !data.can_resume;
   }
 
   function poll() {
@@ -29,7 +31,7 @@
       })
       .then(function (data) {
         show(data);
-        if (data.status !== "done" && data.status !== "failed") { window.setTimeout(poll, 1000); }
+        if (data.status === "queued" || data.status === "running") { window.setTimeout(poll, 1000); }
       })
       .catch(function () { window.setTimeout(poll, 3000); });
   }
