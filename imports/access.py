@@ -12,7 +12,8 @@ from lms.models import StaffScope, TrainingCentre
 from lms.roles import ADMINISTRATOR, CENTRE_MANAGER
 
 MANAGER_KINDS = ("people", "sessions", "participations")
-ALL_KINDS = ("people", "sessions", "participations", "targets")
+# Reference data (units, stations, training centres) is the Directorate's too.
+ALL_KINDS = ("people", "sessions", "participations", "targets", "units", "stations", "centres")
 
 
 def _groups(user) -> set[str]:

@@ -71,11 +71,45 @@ TARGETS = (
     Column("target_women", "عدد النساء المستهدف", False, "Of whom women; 0 when empty."),
 )
 
+# Reference data (imports.reference): places, identified by governorate and English name (units,
+# stations) or by code (training centres).
+UNITS = (
+    Column("governorate", "المحافظة", True, "Governorate: code (BG), English or Arabic name."),
+    Column(
+        "name_en",
+        "الاسم بالإنجليزية",
+        True,
+        "The directorate's or unit's English name; with the governorate, its identity.",
+    ),
+    Column("name_ar", "الاسم بالعربية", True, "Its Arabic name."),
+)
+STATIONS = (
+    Column("governorate", "المحافظة", True, "Governorate: code (BG), English or Arabic name."),
+    Column("unit", "الوحدة", True, "The station's directorate or unit, English or Arabic name, in the governorate."),
+    Column("name_en", "الاسم بالإنجليزية", True, "The station's English name; with the governorate, its identity."),
+    Column("name_ar", "الاسم بالعربية", True, "Its Arabic name."),
+    Column(
+        "model_police_station",
+        "مركز شرطة نموذجي",
+        False,
+        "yes / no (نعم / لا): a Model Police Station pilot; no when empty.",
+    ),
+)
+CENTRES = (
+    Column("code", "الرمز", True, "The training centre's code; its identity."),
+    Column("name_en", "الاسم بالإنجليزية", True, "Its English name."),
+    Column("name_ar", "الاسم بالعربية", True, "Its Arabic name."),
+    Column("governorate", "المحافظة", True, "Governorate: code (BG), English or Arabic name."),
+)
+
 FORMATS: dict[str, tuple[Column, ...]] = {
     "people": PEOPLE,
     "sessions": SESSIONS,
     "participations": PARTICIPATIONS,
     "targets": TARGETS,
+    "units": UNITS,
+    "stations": STATIONS,
+    "centres": CENTRES,
 }
 
 

@@ -10,6 +10,7 @@ Each ``Lookups`` loads its reference tables once per import (a few dozen rows), 
 row costs no query.
 """
 
+import difflib
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -96,6 +97,7 @@ class Lookups:
             self.courses.setdefault(key(course.code.replace("-", "")), course)
         self._units: dict[tuple[int, str], PoliceUnit] | None = None
         self._stations: dict[tuple[int, str], Station] | None = None
+        self.created: list = []  # places created by this import (PlaceWidget, when accepted)
 
     @staticmethod
     def _index(queryset, attributes) -> dict:
@@ -125,6 +127,28 @@ class Lookups:
         if self._stations is None:
             self._stations = self._places(Station.objects.all())
         return self._stations.get((governorate_id, key(value)))
+
+    def near_places(self, place: str, governorate_id: int, value, limit: int = 3) -> list:
+        """The places of the governorate whose names are closest to ``value`` (Arabic-normalised)."""
+        index = self._units if place == "unit" else self._stations
+        if index is None:
+            getattr(self, place)(governorate_id, "")  # loads the table
+            index = self._units if place == "unit" else self._stations
+        names = {name: found for (gid, name), found in index.items() if gid == governorate_id}
+        close = difflib.get_close_matches(key(value), list(names), n=limit * 2, cutoff=0.6)
+        return list(dict.fromkeys(names[name] for name in close))[:limit]
+
+    def place_create(self, place: str, governorate, value, *, unit=None):
+        """A new unit (or station of ``unit``) named ``value`` in both languages, known from now on."""
+        name = text(value)[:200]
+        if place == "unit":
+            found = PoliceUnit.objects.create(governorate=governorate, name_en=name, name_ar=name)
+            self._units[(governorate.pk, key(name))] = found
+        else:
+            found = Station.objects.create(governorate=governorate, unit=unit, name_en=name, name_ar=name)
+            self._stations[(governorate.pk, key(name))] = found
+        self.created.append(found)
+        return found
 
     @staticmethod
     def _places(queryset) -> dict:

@@ -5,15 +5,23 @@ status, its report); a manager's job carries the training centre the manager was
 upload, and every row is checked against it. The uploaded file lives under
 ``settings.IMPORTS_DIR`` (outside the web root) under a random name, and is deleted when the job
 finishes or is abandoned; the reports (input rows with a status and a reason) stay on the record.
+A people file that names units or stations nobody has recorded yet keeps its file: an
+administrator may accept to create them (``create_places``) and check it again; a centre
+manager's job is held (``JobStatus.HELD``) until an administrator has loaded them.
+
+``ValueSynonym``: a spelling of a choice's value an administrator added (``imports.synonyms``);
+one per choice and spelling key.
 """
 
 import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from imports import synonyms
 from lms.models import TrainingCentre
 
 
@@ -22,10 +30,14 @@ class ImportKind(models.TextChoices):
     SESSIONS = "sessions", _("Training sessions")
     PARTICIPATIONS = "participations", _("Participations (attendance and results)")
     TARGETS = "targets", _("Training targets (national plan)")
+    UNITS = "units", _("Police directorates and units (reference data)")
+    STATIONS = "stations", _("Police stations (reference data)")
+    CENTRES = "centres", _("Training centres (reference data)")
 
 
 class JobStatus(models.TextChoices):
     CHECKED = "checked", _("Dry run done")
+    HELD = "held", _("Waiting for reference data")
     QUEUED = "queued", _("Waiting to run")
     RUNNING = "running", _("Running")
     DONE = "done", _("Imported")
@@ -60,6 +72,18 @@ class ImportJob(models.Model):
     dry_run_report = models.TextField(_("dry-run report (CSV)"), blank=True, editable=False)
     report = models.TextField(_("import report (CSV)"), blank=True, editable=False)
     failure = models.TextField(_("reason the import stopped"), blank=True)
+    missing_places = models.JSONField(
+        _("units and stations not known"),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text=_("What the dry run found missing: place, governorate, name as written, near matches."),
+    )
+    create_places = models.BooleanField(
+        _("create the missing units and stations"),
+        default=False,
+        help_text=_("Accepted by an administrator: the import creates them in the same transaction."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -87,3 +111,48 @@ class ImportJob(models.Model):
     @property
     def can_confirm(self) -> bool:
         return self.status == JobStatus.CHECKED and self.error_count == 0 and bool(self.stored_name)
+
+
+class ValueSynonym(models.Model):
+    choice = models.CharField(_("choice"), max_length=16, choices=list(synonyms.CHOICE_LABELS.items()))
+    written = models.CharField(
+        _("written as"), max_length=100, help_text=_("As files write it; case, dots, diacritics and tatweel ignored.")
+    )
+    written_key = models.CharField(max_length=100, editable=False)
+    value = models.CharField(_("means"), max_length=32, choices=synonyms.value_choices)
+
+    class Meta:
+        ordering = ["choice", "written"]
+        verbose_name = _("value spelling")
+        verbose_name_plural = _("value spellings")
+        constraints = [models.UniqueConstraint(fields=["choice", "written_key"], name="value_synonym_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.written} → {self.get_value_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        # The key is derived from the spelling; the tables of every process are rebuilt (a cache,
+        # not stored data: rebuilt again after the commit, when other processes can read the row).
+        self.written_key = synonyms.spelling_key(self.written)
+        super().save(*args, **kwargs)
+        synonyms.synonyms_changed()
+        transaction.on_commit(synonyms.synonyms_changed)
+
+    def clean(self) -> None:
+        self.written_key = synonyms.spelling_key(self.written)
+        if not self.written_key:
+            raise ValidationError({"written": _("Write the spelling to accept.")})
+        choices = synonyms.CHOICES.get(self.choice)
+        if choices is not None and self.value not in choices.values:
+            raise ValidationError(
+                {"value": _("Choose one of: %(allowed)s.") % {"allowed": synonyms.accepted_values(self.choice)}}
+            )
+        taken = ValueSynonym.objects.filter(choice=self.choice, written_key=self.written_key).exclude(pk=self.pk)
+        if taken.exists():
+            raise ValidationError({"written": _("This spelling is already listed for this choice.")})
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        synonyms.synonyms_changed()
+        transaction.on_commit(synonyms.synonyms_changed)
+        return result

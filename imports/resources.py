@@ -54,6 +54,7 @@ from imports.widgets import (
     GovernorateWidget,
     PeopleWidget,
     PersonWidget,
+    PlaceWidget,
     ScoreWidget,
     ServiceNumberWidget,
     SessionWidget,
@@ -75,8 +76,6 @@ PERSON_OUTSIDE_CENTRE = _(
 )
 SESSION_OF_OTHER_CENTRE = _("Session {session} belongs to another training centre; you can import rows of {own} only.")
 CENTRE_NOT_IN_GOVERNORATE = _("Training centre “{centre}” is in {actual}, not in {given}.")
-UNKNOWN_UNIT = _("No unit called “{value}” in this person's governorate.")
-UNKNOWN_STATION = _("No police station called “{value}” in this person's governorate.")
 YEAR_OUT_OF_RANGE = _("{year} is not a plan year (2000–2100).")
 
 CHUNK = 2000
@@ -452,37 +451,14 @@ class RecordResource(resources.ModelResource):
 # --- people ---------------------------------------------------------------------------------
 
 
-class _PlaceWidget(BoundWidget):
-    """A unit or station, by English or Arabic name, within the row's governorate."""
-
-    row_dependent = True  # looked up within the row's governorate
-
-    def __init__(self, *, place: str, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.place = place
-
-    def parse(self, raw, row):
-        governorate = self.resource.lookups.governorate((row or {}).get("governorate"))
-        if governorate is None:
-            return None  # the governorate's own error is reported on its column
-        found = getattr(self.resource.lookups, self.place)(governorate.pk, raw)
-        if found is None:
-            template = UNKNOWN_UNIT if self.place == "unit" else UNKNOWN_STATION
-            raise ValueError(str(template.format(value=raw)))
-        return found
-
-
-GENDER_SPELLINGS = {"male": "M", "man": "M", "ذكر": "M", "female": "F", "woman": "F", "أنثى": "F", "انثى": "F"}
-
-
 class PersonResource(RecordResource):
     service_number = Field("service_number", "service_number", ServiceNumberWidget(required=True, max_length=32))
     name_ar = Field("name_ar", "name_ar", CellWidget(required=True, max_length=200))
     name_latin = Field("name_latin", "name_latin", CellWidget(max_length=200))
-    gender = Field("gender", "gender", ChoiceWidget(Gender, extra=GENDER_SPELLINGS, required=True))
+    gender = Field("gender", "gender", ChoiceWidget(Gender, required=True))
     rank = Field("rank", "rank", ChoiceWidget(Rank))
-    unit = Field("unit", "unit", _PlaceWidget(place="unit"))
-    station = Field("station", "station", _PlaceWidget(place="station"))
+    unit = Field("unit", "unit", PlaceWidget(place="unit"))
+    station = Field("station", "station", PlaceWidget(place="station"))
     governorate = Field("governorate", "governorate", GovernorateWidget(required=True))
 
     identity_field = "service_number"

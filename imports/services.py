@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from imports import access, files
 from imports.columns import FORMATS, header_key, header_map
 from imports.models import ImportJob, JobStatus
+from imports.reference import REFERENCE_RESOURCES
 from imports.resources import RESOURCES
 from lms.models import TrainingCentre
 
@@ -67,6 +68,10 @@ class ImportOutcome:
     rows: list[RowReport]
     file_errors: list[str]
     dry_run: bool
+    # Units and stations the rows name that nobody recorded (``PlaceWidget``), and whether they
+    # are the file's only errors (an administrator may then accept to create them).
+    missing_places: list[dict] = field(default_factory=list)
+    only_missing_places: bool = False
 
     @property
     def counts(self) -> dict[str, int]:
@@ -131,6 +136,7 @@ def records_import(
     user=None,
     scope_centre: TrainingCentre | None = None,
     progress=None,
+    create_places: bool = False,
 ) -> ImportOutcome:
     """Validate (and unless ``dry_run``, store) every row of ``dataset``; all rows or none.
 
@@ -148,7 +154,10 @@ def records_import(
     if file_errors:
         return ImportOutcome(kind, headers, values, [], file_errors, dry_run)
 
-    resource = RESOURCES[kind](user=user, scope_centre=scope_centre, progress=progress)
+    resource = (RESOURCES.get(kind) or REFERENCE_RESOURCES[kind])(
+        user=user, scope_centre=scope_centre, progress=progress
+    )
+    resource.create_places, resource.missing_places, resource.place_rows = create_places, {}, set()
     result = resource.import_data(
         prepared,
         dry_run=dry_run,
@@ -180,7 +189,14 @@ def records_import(
     for error in result.base_errors:
         logger.error("Import of %s failed: %s", kind, error.error)
         file_errors.append(str(UNEXPECTED_FAILURE))
-    return ImportOutcome(kind, headers, values, rows, file_errors, dry_run)
+    outcome = ImportOutcome(kind, headers, values, rows, file_errors, dry_run)
+    outcome.missing_places = list(resource.missing_places.values())
+    place_columns = {column_names.get("unit"), column_names.get("station")}
+    outcome.only_missing_places = bool(outcome.missing_places) and not file_errors and all(
+        row.line - 1 in resource.place_rows and set(row.column.split("; ")) <= place_columns
+        for row in outcome.error_rows()
+    )
+    return outcome
 
 
 def _written_header(column, headers: list[str]) -> str:
@@ -259,7 +275,12 @@ def import_job_check(*, owner, kind: str, uploaded, scope_centre: TrainingCentre
     outcome = records_import(kind=kind, dataset=dataset, dry_run=True, user=owner, scope_centre=scope_centre)
     _record_counts(job, outcome)
     job.dry_run_report = outcome.report_csv()
-    if outcome.has_errors:
+    # Units or stations nobody recorded, and nothing else wrong: the file is kept, for an
+    # administrator to accept creating them (imports.places); a manager's job waits for one.
+    job.missing_places = outcome.missing_places if outcome.only_missing_places else []
+    if job.missing_places and scope_centre is not None:
+        job.status = JobStatus.HELD
+    if outcome.has_errors and not job.missing_places:
         _delete_file(job)  # it can never be confirmed: keep nothing
     job.save()
     return job
@@ -335,6 +356,7 @@ def import_job_run(*, job_id, language: str | None = None) -> ImportJob | None:
                 user=job.owner,
                 scope_centre=job.training_centre,
                 progress=progress,
+                create_places=job.create_places,
             )
         except ValidationError as exc:
             outcome = None
@@ -389,15 +411,15 @@ def import_files_cleanup(*, now=None) -> int:
     cutoff = now - timedelta(hours=settings.IMPORT_ABANDONED_AFTER_HOURS)
     deleted = 0
     stale = ImportJob.objects.exclude(stored_name="").filter(
-        status__in=[JobStatus.CHECKED, JobStatus.DONE, JobStatus.FAILED, JobStatus.ABANDONED]
+        status__in=[JobStatus.CHECKED, JobStatus.HELD, JobStatus.DONE, JobStatus.FAILED, JobStatus.ABANDONED]
     )
     for job in stale:
-        if job.status == JobStatus.CHECKED and job.created_at > cutoff:
+        if job.status in (JobStatus.CHECKED, JobStatus.HELD) and job.created_at > cutoff:
             continue
         if job.file_path and job.file_path.exists():
             deleted += 1
         _delete_file(job)
-        if job.status == JobStatus.CHECKED:
+        if job.status in (JobStatus.CHECKED, JobStatus.HELD):
             job.status = JobStatus.ABANDONED
         job.save(update_fields=["stored_name", "file_deleted_at", "status"])
     directory = Path(settings.IMPORTS_DIR)

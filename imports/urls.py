@@ -10,6 +10,8 @@ urlpatterns = [
     path("duplicates/merge/", views.merge, name="merge"),
     path("<uuid:pk>/", views.job_detail, name="job"),
     path("<uuid:pk>/confirm/", views.job_confirm, name="confirm"),
+    path("<uuid:pk>/places/accept/", views.places_accept, name="places_accept"),
+    path("<uuid:pk>/recheck/", views.recheck, name="recheck"),
     path("<uuid:pk>/status/", views.job_status, name="status"),
     path("<uuid:pk>/report/<str:which>.csv", views.job_report, name="report"),
 ]

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from imports import access, files, services
+from imports import access, files, places, services
 from imports.columns import FORMATS
 from imports.duplicates import possible_duplicates
 from imports.merge import person_merge
@@ -110,6 +110,33 @@ def job_detail(request, pk):
             "progress": services.job_progress(job),
         },
     )
+
+
+@require_POST
+def places_accept(request, pk):
+    """An administrator accepts creating the units and stations their file names (imports.places)."""
+    job = _own_job(request, pk)
+    if not access.is_administrator(request.user):
+        raise PermissionDenied
+    if request.POST.get("accept") != "1":
+        messages.error(request, _("Tick the box to accept creating the units and stations."))
+        return redirect("imports:job", pk=job.pk)
+    try:
+        places.import_job_places_accept(job=job, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("imports:job", pk=job.pk)
+
+
+@require_POST
+def recheck(request, pk):
+    """A job held for reference data, checked again."""
+    job = _own_job(request, pk)
+    try:
+        places.import_job_recheck(job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("imports:job", pk=job.pk)
 
 
 @require_POST

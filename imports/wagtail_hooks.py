@@ -1,12 +1,53 @@
 """The import pages live in the Wagtail admin (/admin/imports/), with a menu item for the roles
-that may import (``imports.access``)."""
+that may import (``imports.access``); the value spellings (``ValueSynonym``) are edited by
+administrators under /admin/imports/spellings/."""
 
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from imports import access
+from imports.models import ValueSynonym
+
+
+class AdministratorsOnly(ModelPermissionPolicy):
+    """Every action for administrators (``imports.access``), none for anyone else."""
+
+    def user_has_permission(self, user, action):
+        return bool(getattr(user, "is_active", False)) and access.is_administrator(user)
+
+    def user_has_any_permission(self, user, actions):
+        return self.user_has_permission(user, "change")
+
+
+# Registered before any screen asks for the model's policy (Wagtail refuses a later registration).
+register_permission_policy(ValueSynonym, AdministratorsOnly(ValueSynonym))
+
+
+class ValueSynonymViewSet(ModelViewSet):
+    model = ValueSynonym
+    name = "value_spellings"
+    url_prefix = "imports/spellings"
+    icon = "edit"
+    menu_label = _("Value spellings")
+    add_to_admin_menu = True
+    menu_order = 321
+    inspect_view_enabled = False
+    copy_view_enabled = False
+    list_display = ["written", "choice", "value"]
+    list_filter = ["choice"]
+    search_fields = ["written"]
+    panels = [FieldPanel("choice"), FieldPanel("written"), FieldPanel("value")]
+
+
+@hooks.register("register_admin_viewset")
+def register_value_spellings():
+    return ValueSynonymViewSet()
 
 
 class ImportsMenuItem(MenuItem):

@@ -8,10 +8,11 @@ row by row.
 
 import re
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from import_export.widgets import Widget
 
-from imports import matching
+from imports import matching, synonyms
 
 VALUE_REQUIRED = _("A value is required.")
 NOT_A_DATE = _("“{value}” is not a date: write 2024-03-31 or 31/03/2024.")
@@ -127,22 +128,30 @@ class ScoreWidget(CellWidget):
 
 
 class ChoiceWidget(CellWidget):
+    """A choice (rank, gender, kind, outcome) as people write it: its value, either label, or a
+    spelling of ``imports.synonyms`` (built-in or added by an administrator). The error names the
+    accepted values by their labels, in the reader's language."""
+
     def __init__(self, choices, *, extra: dict[str, str] | None = None, default: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
         self.choices = choices
-        self.extra = extra
+        self.choice = next((name for name, enum in synonyms.CHOICES.items() if enum is choices), None)
+        self.extra = {synonyms.spelling_key(k): v for k, v in (extra or {}).items()}
         self.default = default
-        self._map: dict[str, str] | None = None
 
     def empty(self):
         return self.default
 
     def parse(self, raw, row):
-        if self._map is None:
-            self._map = matching.choice_map(self.choices, self.extra)
-        value = self._map.get(matching.key(raw))
+        if self.choice is not None:
+            value = synonyms.choice_value(self.choice, raw)
+        else:
+            value = matching.choice_map(self.choices).get(matching.key(raw))
         if value is None:
-            allowed = ", ".join(str(member.value) for member in self.choices)
+            value = self.extra.get(synonyms.spelling_key(raw))
+        if value is None:
+            separator = "، " if (translation.get_language() or "").startswith("ar") else ", "
+            allowed = separator.join(str(member.label) for member in self.choices)
             raise ValueError(_msg(UNKNOWN_CHOICE, value=raw, allowed=allowed))
         return value
 
@@ -215,3 +224,61 @@ class SessionWidget(BoundWidget):
         if found is None:
             raise ValueError(_msg(UNKNOWN_SESSION, value=raw))
         return found
+
+
+UNKNOWN_UNIT = _("No unit called “{value}” in this person's governorate.")
+UNKNOWN_STATION = _("No police station called “{value}” in this person's governorate.")
+NEAR_MATCHES = _("Did you mean: {names}?")
+NEW_STATION_NEEDS_UNIT = _("A new police station needs its unit in the same row.")
+
+
+class PlaceWidget(BoundWidget):
+    """A unit or station, by English or Arabic name, within the row's governorate.
+
+    A name nobody recorded is not a dead end: the error suggests the near matches of that
+    governorate (compared Arabic-normalised), and the place is noted in the resource's
+    ``missing_places``. When an administrator accepted to create the missing places
+    (``resource.create_places``), it is created instead, in the import's transaction (so a dry run
+    or a refused file leaves nothing behind), both names as written.
+    """
+
+    row_dependent = True  # looked up within the row's governorate
+
+    def __init__(self, *, place: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.place = place
+
+    def parse(self, raw, row):
+        row = row or {}
+        lookups = self.resource.lookups
+        governorate = lookups.governorate(row.get("governorate"))
+        if governorate is None:
+            return None  # the governorate's own error is reported on its column
+        found = getattr(lookups, self.place)(governorate.pk, raw)
+        if found is not None:
+            return found
+        if getattr(self.resource, "create_places", False):
+            unit = None
+            if self.place == "station":
+                unit = lookups.unit(governorate.pk, row.get("unit"))
+                if unit is None:
+                    raise ValueError(str(NEW_STATION_NEEDS_UNIT))
+            return lookups.place_create(self.place, governorate, raw, unit=unit)
+        missing = getattr(self.resource, "missing_places", None)
+        near = lookups.near_places(self.place, governorate.pk, raw)
+        if missing is not None:
+            missing.setdefault(
+                (self.place, governorate.pk, matching.key(raw)),
+                {
+                    "place": self.place,
+                    "governorate": governorate.code,
+                    "name": raw,
+                    "unit": matching.text(row.get("unit")) if self.place == "station" else "",
+                    "near": [str(p) for p in near],
+                },
+            )
+            self.resource.place_rows.add(self.resource.current_row)
+        message = str((UNKNOWN_UNIT if self.place == "unit" else UNKNOWN_STATION).format(value=raw))
+        if near:
+            message += " " + _msg(NEAR_MATCHES, names="، ".join(f"“{p}”" for p in near))
+        raise ValueError(message)

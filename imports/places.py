@@ -1,0 +1,74 @@
+"""Units and stations a people file names that nobody has recorded yet.
+
+The dry run notes them (``ImportJob.missing_places``, with the near matches it suggested) and,
+when they are the file's only errors, keeps the file:
+- an administrator may accept "create these N new units and stations":
+  ``import_job_places_accept`` checks the file again with ``create_places`` (the places created
+  inside the dry run's transaction, so the report shows what the import will do), and the real
+  import creates them in its own transaction, with the people;
+- a training-centre manager's job is held (``JobStatus.HELD``) until an administrator has loaded
+  them (a reference-data import, or People and places); ``import_job_recheck`` then checks the
+  kept file again.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from imports import access, services
+from imports.models import ImportJob, JobStatus
+
+NOTHING_TO_ACCEPT = _("This import names no unit or station to create, or it has already been checked.")
+ADMINISTRATORS_ONLY = _("Only an administrator may create units and stations.")
+NOT_HELD = _("This import is not waiting for reference data.")
+
+
+def _check_again(job: ImportJob, *, create_places: bool) -> ImportJob:
+    if job.file_path is None or not job.file_path.exists():
+        raise ValidationError(services.FILE_GONE)
+    dataset = services.dataset_from_path(job.file_path, name=job.original_name)
+    outcome = services.records_import(
+        kind=job.kind,
+        dataset=dataset,
+        dry_run=True,
+        user=job.owner,
+        scope_centre=job.training_centre,
+        create_places=create_places,
+    )
+    services._record_counts(job, outcome)
+    job.dry_run_report = outcome.report_csv()
+    job.missing_places = outcome.missing_places if outcome.only_missing_places else []
+    job.create_places = create_places and not outcome.has_errors
+    if job.training_centre_id and job.missing_places:
+        job.status = JobStatus.HELD
+    else:
+        job.status = JobStatus.CHECKED
+    if outcome.has_errors and not job.missing_places:
+        services._delete_file(job)
+    job.save()
+    return job
+
+
+@transaction.atomic
+def import_job_places_accept(*, job: ImportJob, user) -> ImportJob:
+    """An administrator accepts creating the units and stations their file names: checked again."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not access.is_administrator(user) or job.training_centre_id is not None:
+        raise ValidationError(ADMINISTRATORS_ONLY)
+    if job.status != JobStatus.CHECKED or not job.missing_places:
+        raise ValidationError(NOTHING_TO_ACCEPT)
+    return _check_again(job, create_places=True)
+
+
+@transaction.atomic
+def import_job_recheck(*, job: ImportJob) -> ImportJob:
+    """A held job's file checked again, once the reference data it waited for may be there."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != JobStatus.HELD:
+        raise ValidationError(NOT_HELD)
+    return _check_again(job, create_places=False)
+
+
+def held_jobs() -> list[ImportJob]:
+    """Managers' jobs waiting for reference data (for administrators: what to add)."""
+    return list(ImportJob.objects.filter(status=JobStatus.HELD).select_related("owner", "training_centre")[:50])

@@ -1,0 +1,334 @@
+"""Rosters as governorates really send them: ranks and other choices as people write them,
+Arabic-Indic digits, cp1256 CSV, reference data from files, units nobody recorded yet."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
+
+from audit.filters import FactFilter
+from audit.selectors import AuditScope
+from imports import files, synonyms
+from imports.columns import CENTRES, PEOPLE, STATIONS, UNITS
+from imports.models import ImportJob, JobStatus, ValueSynonym
+from imports.places import import_job_places_accept, import_job_recheck
+from imports.services import import_job_check, import_job_confirm, records_import
+from lms.models import Person, PoliceUnit, Station, TrainingCentre
+from lms.roles import ADMINISTRATOR, CENTRE_MANAGER
+from tests.factories import PoliceUnitFactory, StationFactory, TrainingCentreFactory, governorate
+from tests.imports.helpers import dataset, write
+from tests.imports.test_views import user_with
+
+pytestmark = pytest.mark.django_db
+
+HEADERS = [c.name for c in PEOPLE]
+ARABIC = [c.arabic for c in PEOPLE]
+
+
+@pytest.fixture(autouse=True)
+def fresh_spellings():
+    """Tables of spellings rebuilt for each test (an administrator's spelling is rolled back with it)."""
+    synonyms.synonyms_changed()
+    yield
+    synonyms.synonyms_changed()
+
+
+def person(number, rank="", gender="M", governorate_name="Baghdad", unit="", station="", name=None):
+    return [number, name or f"أحمد علي {number}", "", gender, rank, unit, station, governorate_name]
+
+
+RANKS = [
+    ("رائد شرطة", "major"),
+    ("Police Major", "major"),
+    ("Maj.", "major"),
+    ("MAJ", "major"),
+    ("الرائد", "major"),
+    ("رائـــد", "major"),
+    ("رَائِد", "major"),
+    ("  رائد   شرطة ", "major"),
+    ("ر.", "major"),
+    ("عقيد شرطة", "colonel"),
+    ("Police Colonel", "colonel"),
+    ("Col.", "colonel"),
+    ("ع.", "colonel"),
+    ("العقيد", "colonel"),
+    ("Brig. Gen.", "brigadier"),
+    ("عميد شرطة", "brigadier"),
+    ("Brigadier General", "brigadier"),
+    ("Lt. Col.", "lieutenant_colonel"),
+    ("مقدم شرطة", "lieutenant_colonel"),
+    ("LTC", "lieutenant_colonel"),
+    ("م.", "lieutenant"),
+    ("ملازم شرطة", "lieutenant"),
+    ("2nd Lt.", "lieutenant"),
+    ("ملازم أول شرطة", "first_lieutenant"),
+    ("ملازم اول", "first_lieutenant"),
+    ("1st Lt.", "first_lieutenant"),
+    ("نقيب شرطة", "captain"),
+    ("Capt.", "captain"),
+    ("Police Captain", "captain"),
+    ("لواء شرطة", "major_general"),
+    ("Maj. Gen.", "major_general"),
+    ("ن.ع.", "corporal"),
+    ("عريف شرطة", "corporal"),
+    ("Cpl.", "corporal"),
+    ("رقيب", "sergeant"),
+    ("Sgt.", "sergeant"),
+    ("رئيس عرفاء", "chief_sergeant"),
+    ("مفوض شرطة", "commissioner"),
+    ("Police Commissioner", "commissioner"),
+    ("شرطي", "policeman"),
+    ("Policeman", "policeman"),
+    ("السيد رائد", "major"),
+    ("major", "major"),
+    ("Lieutenant Colonel", "lieutenant_colonel"),
+]
+
+
+def test_at_least_thirty_spellings_of_ranks_are_read_as_their_rank():
+    assert len(RANKS) >= 30
+    rows = [person(f"7{i:05d}", rank=written) for i, (written, _value) in enumerate(RANKS)]
+    outcome = records_import(kind="people", dataset=dataset(HEADERS, rows), dry_run=False)
+    assert not outcome.error_rows(), outcome.error_rows()
+    stored = dict(Person.objects.values_list("service_number", "rank"))
+    for i, (written, value) in enumerate(RANKS):
+        assert stored[f"7{i:05d}"] == value, written
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [
+        ("ذكر", "M"),
+        ("M", "M"),
+        ("male", "M"),
+        ("Mr.", "M"),
+        ("السيد", "M"),
+        ("أنثى", "F"),
+        ("انثى", "F"),
+        ("F", "F"),
+        ("Female", "F"),
+        ("السيدة", "F"),
+        ("أ", "F"),
+    ],
+)
+def test_genders_as_written(written, value):
+    assert synonyms.choice_value("gender", written) == value
+
+
+@pytest.mark.parametrize(
+    ("choice", "written", "value"),
+    [
+        ("kind", "ToT", "tot"),
+        ("kind", "تدريب المدربين", "tot"),
+        ("kind", "Cascade", "cascade"),
+        ("kind", "مباشر", "direct"),
+        ("outcome", "ناجح", "completed"),
+        ("outcome", "منسحب", "withdrawn"),
+        ("outcome", "لم يكمل", "incomplete"),
+        ("outcome", "Completed", "completed"),
+    ],
+)
+def test_session_kinds_and_outcomes_as_written(choice, written, value):
+    assert synonyms.choice_value(choice, written) == value
+
+
+def test_an_unknown_rank_names_row_column_and_the_accepted_ranks_in_arabic():
+    rows = [person("800001", rank="رائد"), person("800002", rank="جنرال"), person("800003", rank="Maj.")]
+    with translation.override("ar"):
+        outcome = records_import(kind="people", dataset=dataset(ARABIC, rows), dry_run=False)
+    [bad] = outcome.error_rows()
+    assert (bad.line, bad.column) == (3, "الرتبة")
+    assert "جنرال" in bad.reason
+    assert "رائد" in bad.reason and "عقيد" in bad.reason
+    assert "major" not in bad.reason and "policeman" not in bad.reason
+    assert not Person.objects.exists()  # all rows or none
+
+
+def test_an_unknown_rank_in_english_names_the_english_labels(english):
+    outcome = records_import(kind="people", dataset=dataset(HEADERS, [person("800004", rank="General")]), dry_run=True)
+    [bad] = outcome.error_rows()
+    assert bad.column == "rank"
+    assert "Lieutenant Colonel" in bad.reason and "lieutenant_colonel" not in bad.reason
+
+
+def test_an_administrator_adds_a_spelling_without_code():
+    assert synonyms.choice_value("rank", "ضابط صف أول") is None
+    spelling = ValueSynonym(choice="rank", written="ضابط صف أول", value="chief_sergeant")
+    spelling.full_clean()
+    spelling.save()
+    outcome = records_import(
+        kind="people", dataset=dataset(HEADERS, [person("800005", rank="ضابط صف اول")]), dry_run=False
+    )
+    assert outcome.stored, outcome.rows
+    assert Person.objects.get(service_number="800005").rank == "chief_sergeant"
+    spelling.delete()
+    assert synonyms.choice_value("rank", "ضابط صف أول") is None
+
+
+def test_a_spelling_must_mean_a_value_of_its_choice():
+    spelling = ValueSynonym(choice="gender", written="xx", value="major")
+    with pytest.raises(ValidationError) as raised:
+        spelling.full_clean()
+    assert "value" in raised.value.message_dict
+
+
+def test_arabic_indic_digits_in_service_numbers_are_digits():
+    outcome = records_import(kind="people", dataset=dataset(HEADERS, [person("٧٧٧١٢٣", rank="نقيب")]), dry_run=False)
+    assert outcome.stored, outcome.rows
+    assert Person.objects.filter(service_number="777123", rank="captain").exists()
+
+
+def test_a_cp1256_csv_is_read(tmp_path):
+    lines = [",".join(ARABIC), "900001,فاطمة حسن,,أنثى,ملازم أول شرطة,,,بغداد", "900002,علي كاظم,,ذكر,رائد,,,البصرة"]
+    path = write(tmp_path / "roster.csv", ("\r\n".join(lines) + "\r\n").encode("cp1256"))
+    data = files.read_dataset(path, fmt=files.CSV, name="roster.csv")
+    outcome = records_import(kind="people", dataset=data, dry_run=False)
+    assert outcome.stored, outcome.rows
+    fatima = Person.objects.get(service_number="900001")
+    assert (fatima.name_ar, fatima.gender, fatima.rank) == ("فاطمة حسن", "F", "first_lieutenant")
+
+
+# --- reference data -------------------------------------------------------------------------
+
+
+def units_rows():
+    return [
+        ["Baghdad", "Rusafa Police Directorate", "مديرية شرطة الرصافة"],
+        ["BG", "Karkh Police Directorate", "مديرية شرطة الكرخ"],
+        ["البصرة", "Basra Police Directorate", "مديرية شرطة البصرة"],
+    ]
+
+
+def stations_rows():
+    return [
+        ["Baghdad", "مديرية شرطة الرصافة", "Al-Saadoun Station", "مركز شرطة السعدون", "نعم"],
+        ["Baghdad", "Karkh Police Directorate", "Al-Mansour Station", "مركز شرطة المنصور", ""],
+        ["Basra", "Basra Police Directorate", "Al-Ashar Station", "مركز شرطة العشار", "no"],
+    ]
+
+
+def test_units_stations_and_centres_load_from_files_and_reloading_changes_nothing():
+    units = records_import(kind="units", dataset=dataset([c.name for c in UNITS], units_rows()), dry_run=False)
+    assert units.counts == {"new": 3, "updated": 0, "unchanged": 0, "error": 0}, units.rows
+    stations = records_import(
+        kind="stations", dataset=dataset([c.arabic for c in STATIONS], stations_rows()), dry_run=False
+    )
+    assert stations.counts["new"] == 3, stations.rows
+    saadoun = Station.objects.get(name_en="Al-Saadoun Station")
+    assert saadoun.is_model_police_station and saadoun.unit.name_en == "Rusafa Police Directorate"
+    assert not Station.objects.get(name_en="Al-Ashar Station").is_model_police_station
+    centres = records_import(
+        kind="centres",
+        dataset=dataset([c.name for c in CENTRES], [["BG-TC9", "Baghdad Police College", "كلية الشرطة", "BG"]]),
+        dry_run=False,
+    )
+    assert centres.stored and TrainingCentre.objects.get(code="BG-TC9").name_ar == "كلية الشرطة"
+
+    again = records_import(kind="units", dataset=dataset([c.name for c in UNITS], units_rows()), dry_run=False)
+    assert again.counts == {"new": 0, "updated": 0, "unchanged": 3, "error": 0}
+    renamed = units_rows()
+    renamed[0][2] = "مديرية شرطة الرصافة الجديدة"
+    changed = records_import(kind="units", dataset=dataset([c.name for c in UNITS], renamed), dry_run=False)
+    assert changed.counts["updated"] == 1
+
+
+def test_a_bad_reference_row_stores_nothing_and_is_named(english):
+    rows = stations_rows()
+    rows[1][1] = "Nowhere Directorate"
+    records_import(kind="units", dataset=dataset([c.name for c in UNITS], units_rows()), dry_run=False)
+    outcome = records_import(kind="stations", dataset=dataset([c.name for c in STATIONS], rows), dry_run=False)
+    [bad] = outcome.error_rows()
+    assert (bad.line, bad.column) == (3, "unit") and "Nowhere Directorate" in bad.reason
+    assert not Station.objects.exists()
+
+
+def test_a_fresh_installation_loads_reference_data_then_a_people_file():
+    """migrate only → units and stations files → a roster naming them: everyone stored, and the
+    new units are offered by the audit's filters."""
+    assert not PoliceUnit.objects.exists()
+    assert records_import(kind="units", dataset=dataset([c.name for c in UNITS], units_rows()), dry_run=False).stored
+    assert records_import(
+        kind="stations", dataset=dataset([c.name for c in STATIONS], stations_rows()), dry_run=False
+    ).stored
+    rows = [
+        person("100001", rank="رائد شرطة", unit="مديرية شرطة الرصافه", station="مركز شرطة السعدون"),
+        person("100002", rank="Police Major", unit="Karkh Police Directorate", station="Al-Mansour Station"),
+        person("100003", rank="ن.ع.", gender="ذكر", governorate_name="Basra", unit="مديرية شرطة البصرة"),
+    ]
+    outcome = records_import(kind="people", dataset=dataset(HEADERS, rows), dry_run=False)
+    assert outcome.stored, outcome.rows
+    assert Person.objects.get(service_number="100001").station.name_en == "Al-Saadoun Station"
+    offered = FactFilter({}, scope=AuditScope(everything=True)).filters["unit"].queryset
+    assert set(offered.values_list("name_ar", flat=True)) >= {"مديرية شرطة الرصافة", "مديرية شرطة البصرة"}
+
+
+def uploaded(rows, name="roster.csv"):
+    from tests.imports.helpers import csv_bytes
+
+    return SimpleUploadedFile(name, csv_bytes(HEADERS, rows), content_type="text/csv")
+
+
+def test_an_unknown_unit_suggests_near_matches(english):
+    PoliceUnitFactory(governorate=governorate("BG"), name_en="Rusafa Police Directorate", name_ar="مديرية شرطة الرصافة")
+    rows = [person("200001", unit="مديرية شرطة الرصافى")]
+    outcome = records_import(kind="people", dataset=dataset(HEADERS, rows), dry_run=True)
+    [bad] = outcome.error_rows()
+    assert bad.column == "unit"
+    assert "Did you mean" in bad.reason and "Rusafa Police Directorate" in bad.reason
+    assert outcome.only_missing_places
+    assert outcome.missing_places[0]["near"] == ["Rusafa Police Directorate"]
+
+
+def test_an_administrator_accepts_creating_the_new_units_in_the_dry_run(
+    django_user_model, django_capture_on_commit_callbacks
+):
+    admin = user_with(django_user_model, "admin", ADMINISTRATOR)
+    unit = PoliceUnitFactory(governorate=governorate("BG"), name_en="Karkh", name_ar="الكرخ")
+    StationFactory(governorate=governorate("BG"), unit=unit, name_en="Mansour", name_ar="المنصور")
+    rows = [
+        person("300001", unit="الكرخ", station="المنصور"),
+        person("300002", unit="مديرية شرطة الزعفرانية", station="مركز شرطة الزعفرانية"),
+        person("300003", unit="مديرية شرطة الزعفرانية"),
+        person("300004", governorate_name="Basra", unit="مديرية شرطة الزبير"),
+    ]
+    job = import_job_check(owner=admin, kind="people", uploaded=uploaded(rows), scope_centre=None)
+    assert job.status == JobStatus.CHECKED and not job.can_confirm
+    assert {(p["place"], p["name"]) for p in job.missing_places} == {
+        ("unit", "مديرية شرطة الزعفرانية"),
+        ("station", "مركز شرطة الزعفرانية"),
+        ("unit", "مديرية شرطة الزبير"),
+    }
+    job = import_job_places_accept(job=job, user=admin)
+    assert job.can_confirm and job.create_places, job.dry_run_report
+    assert not PoliceUnit.objects.filter(name_ar="مديرية شرطة الزبير").exists()  # a dry run stores nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        import_job_confirm(job=job)
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, (job.failure, job.report)
+    assert Person.objects.count() == 4
+    zubair = Person.objects.get(service_number="300004").unit
+    assert (zubair.governorate.code, zubair.name_ar) == ("BA", "مديرية شرطة الزبير")
+    assert Person.objects.get(service_number="300002").station.unit.name_ar == "مديرية شرطة الزعفرانية"
+
+
+def test_a_file_with_other_errors_is_not_offered_new_units(django_user_model):
+    admin = user_with(django_user_model, "admin", ADMINISTRATOR)
+    rows = [person("400001", unit="مديرية جديدة"), person("400002", rank="جنرال")]
+    job = import_job_check(owner=admin, kind="people", uploaded=uploaded(rows), scope_centre=None)
+    assert job.missing_places == [] and job.file_path is None
+
+
+def test_a_managers_unknown_unit_holds_the_job_until_an_administrator_records_it(django_user_model):
+    centre = TrainingCentreFactory(governorate=governorate("BG"))
+    manager = user_with(django_user_model, "manager", CENTRE_MANAGER, centre)
+    rows = [person("500001", unit="مديرية شرطة الكاظمية")]
+    job = import_job_check(owner=manager, kind="people", uploaded=uploaded(rows), scope_centre=centre)
+    assert job.status == JobStatus.HELD and job.file_path.exists() and not job.can_confirm
+    with pytest.raises(ValidationError):
+        import_job_places_accept(job=job, user=manager)
+    job = import_job_recheck(job=job)
+    assert job.status == JobStatus.HELD  # still missing
+    PoliceUnitFactory(governorate=governorate("BG"), name_en="Kadhimiya", name_ar="مديرية شرطة الكاظمية")
+    job = import_job_recheck(job=job)
+    assert job.status == JobStatus.CHECKED and job.can_confirm
+    assert ImportJob.objects.get(pk=job.pk).missing_places == []
