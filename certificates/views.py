@@ -25,18 +25,12 @@ logger = logging.getLogger(__name__)
 
 
 def client_ip(request) -> str | None:
-    """REMOTE_ADDR, or the one header our reverse proxy sets (``CLIENT_IP_HEADER``) when configured.
+    """The client's address: REMOTE_ADDR, as settled by ``ops.proxy.ProxyHeadersMiddleware``.
 
-    Without that setting any forwarding header is ignored: a client could otherwise pick the
-    address it is rate-limited under.
+    That middleware runs first and believes forwarding headers only from ``TRUSTED_PROXIES``, so a
+    client cannot pick the address it is rate-limited under.
     """
-    header = getattr(settings, "CLIENT_IP_HEADER", "")
-    if header:
-        key = header if header.startswith("HTTP_") else "HTTP_" + header.upper().replace("-", "_")
-        candidate = request.META.get(key, "").split(",")[-1].strip()
-        if candidate:
-            return candidate
-    return request.META.get("REMOTE_ADDR")
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def _over_rate_limit(ip: str | None) -> bool:

@@ -16,6 +16,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_str
+from ops.proxy import validate_trusted_proxies
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -83,6 +84,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: forwarding headers count only from TRUSTED_PROXIES (ops.proxy), before anything reads them.
+    "ops.proxy.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "ops.middleware.AdminInlineScriptMiddleware",
@@ -223,9 +226,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "ops.security.client_ip"
 AXES_LOCKOUT_TEMPLATE = "ops/locked_out.html"
-# Behind a reverse proxy, the request header (e.g. X-Real-IP) that proxy sets to the client's
-# address; unset, the client is REMOTE_ADDR. Never trust a header no proxy of ours overwrites.
-CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER")
+# The reverse proxies in front of gunicorn (addresses, CIDR networks, or "unix" for a unix socket).
+# Only requests whose direct peer is one of them may say, by header, the client's address
+# (CLIENT_IP_HEADER, the one header that proxy sets) and that it came over TLS
+# (X-Forwarded-Proto). Empty: nobody is trusted, every forwarding header is dropped (ops.proxy).
+TRUSTED_PROXIES = validate_trusted_proxies(env_list("TRUSTED_PROXIES"))
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "X-Forwarded-For")
+if env_str("BEHIND_TLS_PROXY"):
+    raise ImproperlyConfigured(
+        "BEHIND_TLS_PROXY is replaced by TRUSTED_PROXIES: list the proxy's address (e.g. 127.0.0.1) instead."
+    )
 # Staff roles (lms.roles.STAFF_ROLES) pass a second factor before any staff page opens.
 OTP_REQUIRED_FOR_STAFF = env_bool("OTP_REQUIRED_FOR_STAFF", default=True)
 OTP_TOTP_ISSUER = "MPS Training"
@@ -289,7 +299,8 @@ CERTIFICATE_VERIFY_RATE_WINDOW = env_int("CERTIFICATE_VERIFY_RATE_WINDOW", 600)
 MAILERS = {"default": {"BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
 
 # --- Security (production profile) -----------------------------------------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
+# X-Forwarded-Proto is believed only from TRUSTED_PROXIES (ops.proxy removes it otherwise).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)

@@ -1,27 +1,20 @@
 """Login hardening: where a request comes from, and who must pass a second factor.
 
 Behind a reverse proxy every request comes from the proxy's address, so the client's address is
-read from the one header the proxy sets (``CLIENT_IP_HEADER``, e.g. ``X-Real-IP``). Without that
-setting the header is ignored, whatever a client sends: a client could otherwise choose the
-address it is locked out under.
+read from the header the proxy sets, and only when the request comes from one of
+``TRUSTED_PROXIES`` (``ops.proxy``): a client could otherwise choose the address it is locked out
+under.
 """
 
 from django.conf import settings
 
 from lms import roles
+from ops.proxy import client_address
 
 
 def client_ip(request) -> str | None:
-    """The client's address for django-axes: the configured proxy header when set, else REMOTE_ADDR."""
-    header = settings.CLIENT_IP_HEADER
-    if header:
-        key = header if header.startswith("HTTP_") else "HTTP_" + header.upper().replace("-", "_")
-        value = request.META.get(key, "")
-        # A list (X-Forwarded-For) ends with the address our proxy saw; earlier entries are the client's say.
-        candidate = value.split(",")[-1].strip()
-        if candidate:
-            return candidate
-    return request.META.get("REMOTE_ADDR")
+    """The client's address for django-axes: the same resolver as every other reader (``ops.proxy``)."""
+    return client_address(request)
 
 
 def requires_second_factor(user) -> bool:

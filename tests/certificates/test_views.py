@@ -116,6 +116,7 @@ def test_lookups_are_rate_limited_per_client_address(client, certificate, settin
 
 def test_behind_a_configured_proxy_the_client_is_the_address_the_proxy_reports(client, certificate, settings):
     settings.CERTIFICATE_VERIFY_RATE_LIMIT = 1
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
     settings.CLIENT_IP_HEADER = "X-Real-IP"
     url = verify_url(certificate.code)
     assert client.get(url, REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="192.0.2.10").status_code == 200

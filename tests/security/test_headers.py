@@ -85,7 +85,7 @@ def test_check_deploy_reports_nothing_with_the_production_settings(tmp_path):
         var_dir=tmp_path,
         ALLOWED_HOSTS=example["ALLOWED_HOSTS"],
         CSRF_TRUSTED_ORIGINS=example["CSRF_TRUSTED_ORIGINS"],
-        BEHIND_TLS_PROXY=example["BEHIND_TLS_PROXY"],
+        TRUSTED_PROXIES=example["TRUSTED_PROXIES"],
         SECURE_SSL_REDIRECT=example["SECURE_SSL_REDIRECT"],
         SECURE_COOKIES=example["SECURE_COOKIES"],
         SECURE_HSTS_SECONDS=example["SECURE_HSTS_SECONDS"],
