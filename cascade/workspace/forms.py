@@ -8,14 +8,18 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cascade.models import Outcome, Participation, SessionKind, TrainerQualification, TrainingSession
 from courses.models import Course
+from courses.numbers import western_digits
 from lms.models import Gender, Person, TrainingCentre
 
 PERSON_NOT_FOUND = _("No person has the service number {number}.")
+FUTURE_ATTENDANCE = _("Attendance cannot be recorded for {day}: that day has not come yet.")
+SERVICE_NUMBER_TAKEN = _("Service number {number} is already recorded, for {person}. Add that person instead.")
 SEARCH_TOO_SHORT = _("Type at least {count} characters of a name or service number.")
 SEARCH_MIN_LENGTH = 2
 
@@ -134,6 +138,18 @@ class RosterRowForm(forms.Form):
         self.had_days = bool(days_present)
         self.fields["days"].choices = [(day.isoformat(), date_format(day, "D j/n")) for day in session_days]
 
+    @property
+    def scores(self) -> list:
+        """The fields after the attendance days, one cell each in the roster grid."""
+        return [self["pre_score"], self["post_score"], self["outcome"]]
+
+    def clean_days(self) -> list[str]:
+        today = timezone.localdate()
+        for value in self.cleaned_data["days"]:
+            if date.fromisoformat(value) > today:
+                raise ValidationError(FUTURE_ATTENDANCE.format(day=date_format(date.fromisoformat(value))))
+        return self.cleaned_data["days"]
+
     def days_present(self) -> list[date] | None:
         """The ticked days; None keeps an attendance recorded as a bare count (imported rosters)."""
         days = [date.fromisoformat(value) for value in self.cleaned_data["days"]]
@@ -173,6 +189,15 @@ class NewPersonForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["gender"].choices = Gender.choices  # radio buttons: no blank "select" choice
+        self.existing: Person | None = None
+
+    def clean_service_number(self) -> str:
+        """A number already recorded names its person, so the trainer can add them instead."""
+        number = western_digits(self.cleaned_data["service_number"])
+        self.existing = Person.objects.filter(service_number=number).first()
+        if self.existing is not None:
+            raise ValidationError(SERVICE_NUMBER_TAKEN.format(number=number, person=self.existing))
+        return number
 
 
 class CoTrainerForm(forms.Form):

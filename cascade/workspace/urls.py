@@ -15,6 +15,11 @@ urlpatterns = [
         views.participant_remove,
         name="workspace_participant_remove",
     ),
+    path(
+        "workspace/sessions/<int:pk>/participants/restore/",
+        views.participant_restore,
+        name="workspace_participant_restore",
+    ),
     path("workspace/sessions/<int:pk>/trainers/", views.co_trainer_add, name="workspace_co_trainer_add"),
     path(
         "workspace/sessions/<int:pk>/trainers/<int:person_pk>/remove/",

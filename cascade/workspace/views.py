@@ -5,6 +5,10 @@ foreign session's existence is not revealed); writes also need ``can_edit_sessio
 session the user may only read, e.g. an auditor's, is a 403).
 """
 
+from datetime import date
+from decimal import Decimal
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -48,6 +53,8 @@ SESSION_SAVED = _("Session {session} is saved.")
 ROSTER_SAVED = _("Attendance, scores and outcomes are saved.")
 PARTICIPANT_ADDED = _("{person} is on the roster.")
 PARTICIPANT_REMOVED = _("{person} is off the roster.")
+PARTICIPANT_RESTORED = _("{person} is back on the roster, with their attendance and scores.")
+UNDO_KEY = "workspace-roster-undo-{session}"
 CO_TRAINER_ADDED = _("{person} is a co-trainer of this session.")
 CO_TRAINER_REMOVED = _("{person} is no longer a co-trainer of this session.")
 SESSION_CLOSED_DONE = _("Session {session} is closed.")
@@ -187,6 +194,12 @@ def _roster_forms(session: TrainingSession, data=None) -> list[RosterRowForm]:
     return rows
 
 
+def _roster_days(session: TrainingSession) -> list[dict]:
+    """The grid's columns: each day of the session, and whether it is still to come."""
+    today = timezone.localdate()
+    return [{"iso": day.isoformat(), "label": date_format(day, "D j/n"), "future": day > today} for day in session.days]
+
+
 def _coverage(session: TrainingSession) -> dict:
     named = session.participations.aggregate(
         men=Count("id", filter=Q(person__gender=Gender.MALE)),
@@ -230,6 +243,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 page_errors = show_breaches(error, rows={row.participation.person_id: row for row in rows})
             else:
+                request.session.pop(UNDO_KEY.format(session=session.pk), None)
                 messages.success(request, ROSTER_SAVED)
                 return redirect(_session_url(session))
     return render(
@@ -239,6 +253,9 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "session": session,
             "trainers": session.trainers.select_related("person").order_by("role", "person__name_ar"),
             "rows": rows,
+            "days": _roster_days(session),
+            "today": timezone.localdate(),
+            "undo": request.session.get(UNDO_KEY.format(session=session.pk)) if can_edit else None,
             "page_errors": page_errors,
             "can_edit": can_edit,
             "can_reopen": session.is_closed and permissions.can_reopen_session(request.user, session),
@@ -297,6 +314,7 @@ def participant_add(request: HttpRequest, pk: int) -> HttpResponse:
             "results": results,
             "searched": search.is_valid(),
             "new_person": new_person,
+            "existing": new_person.existing if new_person.is_bound else None,
             "add_error": add_error,
         },
     )
@@ -322,20 +340,65 @@ def _apply(request: HttpRequest, action, *, success: str) -> None:
 
 
 def _added(request: HttpRequest, session: TrainingSession, person: Person) -> HttpResponse:
+    """Back to the same search, so the next person of the results can be added straight away."""
     messages.success(request, PARTICIPANT_ADDED.format(person=person))
-    return redirect(reverse("cascade:workspace_participant_add", args=[session.pk]))
+    url = reverse("cascade:workspace_participant_add", args=[session.pk])
+    query = request.GET.get("q", "").strip()
+    return redirect(f"{url}?{urlencode({'q': query})}" if query else url)
+
+
+@login_required
+def participant_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
+    """Confirm first (what the removal takes away), then remove; the session page offers an undo."""
+    session = _editable_session(request, pk)
+    participation = get_object_or_404(Participation.objects.select_related("person"), session=session, person=person_pk)
+    days = sorted(session_days_present(session).get(participation.person_id, []))
+    if request.method == "POST":
+        try:
+            services.participation_remove(session=session, person=participation.person)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            request.session[UNDO_KEY.format(session=session.pk)] = {
+                "person": participation.person_id,
+                "name": str(participation.person),
+                "days_present": [day.isoformat() for day in days] if days else None,
+                "days_attended": participation.days_attended,
+                "pre_score": None if participation.pre_score is None else str(participation.pre_score),
+                "post_score": None if participation.post_score is None else str(participation.post_score),
+                "outcome": participation.outcome,
+            }
+        return redirect(_session_url(session))
+    return render(
+        request,
+        "cascade/workspace/participant_remove.html",
+        {"session": session, "participation": participation, "days": days},
+    )
 
 
 @login_required
 @require_POST
-def participant_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
+def participant_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo the last removal: the person is back with the attendance, scores and outcome they had."""
     session = _editable_session(request, pk)
-    participation = get_object_or_404(Participation.objects.select_related("person"), session=session, person=person_pk)
-    _apply(
-        request,
-        lambda: services.participation_remove(session=session, person=participation.person),
-        success=PARTICIPANT_REMOVED.format(person=participation.person),
-    )
+    removed = request.session.pop(UNDO_KEY.format(session=session.pk), None)
+    if removed:
+        person = get_object_or_404(Person, pk=removed["person"])
+        days = removed["days_present"]
+        _apply(
+            request,
+            lambda: services.participation_record(
+                session=session,
+                person=person,
+                days_present=[date.fromisoformat(day) for day in days] if days else None,
+                days_attended=None if days else removed["days_attended"],
+                pre_score=None if removed["pre_score"] is None else Decimal(removed["pre_score"]),
+                post_score=None if removed["post_score"] is None else Decimal(removed["post_score"]),
+                outcome=removed["outcome"],
+            ),
+            success=PARTICIPANT_RESTORED.format(person=person),
+        )
     return redirect(_session_url(session))
 
 

@@ -439,3 +439,97 @@ def test_the_integrity_rules_name_the_row_and_field_of_each_breach(cascade, worl
     )
     (breach,) = integrity.session_breaches(draft)
     assert (breach.person_id, breach.field) == (world.participant_a.pk, "post_score")
+
+
+# --- The roster cannot lose work ---------------------------------------------------------------
+
+
+def test_the_roster_is_a_grid_of_learners_by_days(client, world):
+    session = world.session_a
+    client.force_login(trainer_login(world.trainer_a))
+    page = client.get(url("workspace_session", session.pk))
+    assert [day["iso"] for day in page.context["days"]] == [day.isoformat() for day in session.days]
+    body = page.content.decode()
+    assert body.count(f'name="p{world.participant_a.pk}-days"') == len(session.days)  # one box per day
+    assert 'class="ws-tick ws-tick-day"' in body  # a bulk tick per day column
+
+
+def test_attendance_cannot_be_ticked_for_a_day_still_to_come(client, cascade, english):
+    today = date.today()
+    session = cascade.session(kind=SessionKind.TOT, lead=cascade.master, start=today - timedelta(days=1), days=3)
+    person = PersonFactory()
+    services.participation_record(session=session, person=person)
+    client.force_login(trainer_login(cascade.master))
+    page = client.get(url("workspace_session", session.pk))
+    future = [day for day in page.context["days"] if day["future"]]
+    assert [day["iso"] for day in future] == [(today + timedelta(days=1)).isoformat()]
+    assert f'value="{future[0]["iso"]}" data-day="{future[0]["iso"]}" disabled' in page.content.decode()
+    response = client.post(url("workspace_session", session.pk), roster_data(session, {person: {"days": session.days}}))
+    assert response.status_code == 200
+    assert "has not come yet" in text(response)
+    assert Participation.objects.get(session=session, person=person).days_attended == 0
+
+
+def test_a_session_cannot_be_closed_before_its_end_date(client, cascade, english):
+    session = cascade.session(kind=SessionKind.TOT, lead=cascade.master, start=date.today(), days=2)
+    with pytest.raises(services.ValidationError) as refused:
+        services.session_close(session=session)
+    assert refused.value.code == services.RULE_SESSION_NOT_ENDED
+    client.force_login(trainer_login(cascade.master))
+    page = client.get(url("workspace_session", session.pk))
+    assert url("workspace_session_close", session.pk) not in page.content.decode()
+    response = client.post(url("workspace_session_close", session.pk))
+    assert "it can be closed from that day on" in text(response)
+    session.refresh_from_db()
+    assert session.status == SessionStatus.OPEN
+
+
+def test_removing_asks_first_and_can_be_undone_with_the_record_intact(client, world, english):
+    session = world.session_a
+    person = world.participant_a
+    days = session.days[:2]
+    services.participation_record(
+        session=session, person=person, days_present=days, pre_score=40, post_score=85, outcome=Outcome.COMPLETED
+    )
+    client.force_login(trainer_login(world.trainer_a))
+    remove = url("workspace_participant_remove", session.pk, person.pk)
+    confirm = client.get(remove)  # a click on "Remove" only asks
+    assert confirm.status_code == 200 and "Remove" in text(confirm)
+    assert session.participations.filter(person=person).exists()
+
+    client.post(remove)
+    assert not session.participations.filter(person=person).exists()
+    page = client.get(url("workspace_session", session.pk))
+    assert page.context["undo"]["person"] == person.pk
+    client.post(url("workspace_participant_restore", session.pk))
+    restored = Participation.objects.get(session=session, person=person)
+    assert (restored.pre_score, restored.post_score, restored.outcome) == (40, 85, Outcome.COMPLETED)
+    assert sorted(restored.attendance_days.values_list("day", flat=True)) == days
+    assert client.get(url("workspace_session", session.pk)).context["undo"] is None
+
+
+def test_the_search_results_stay_after_each_add(client, world):
+    first, second = PersonFactory(name_ar="حيدر كاظم"), PersonFactory(name_ar="حيدر جواد")
+    client.force_login(trainer_login(world.trainer_a))
+    search = url("workspace_participant_add", world.session_a.pk) + "?q=حيدر"
+    response = client.post(search, {"person": first.pk})
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert list(page.context["results"]) == [second]  # the same search, less the person just added
+
+
+def test_a_duplicate_service_number_names_the_person_and_offers_to_add_them(client, world, english):
+    existing = PersonFactory(service_number="7712")
+    client.force_login(trainer_login(world.trainer_a))
+    data = {
+        "action": "create",
+        "new-service_number": "٧٧١٢",  # typed on an Arabic keyboard
+        "new-name_ar": "مصطفى علي",
+        "new-gender": Gender.MALE,
+        "new-rank": "lieutenant",
+        "new-governorate": world.session_a.governorate_id,
+    }
+    response = client.post(url("workspace_participant_add", world.session_a.pk), data)
+    assert response.context["existing"] == existing
+    assert f"Service number 7712 is already recorded, for {existing}" in text(response)
+    assert f'name="person" value="{existing.pk}"' in response.content.decode()
