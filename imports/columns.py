@@ -1,12 +1,16 @@
-"""The four file formats: their columns, in English and Arabic, and which ones are required.
+"""The file formats: their columns, in English and Arabic, and which ones are required.
 
 A header matches a column whatever its case, spacing or underscores (``Service Number`` =
 ``service_number``) and whatever its Arabic spelling variant (``normalize_arabic``). The Arabic
 headers are part of the file format, not translations of the interface: they never change with
-the catalogue, so a template downloaded once keeps working.
+the catalogue, so a template downloaded once keeps working (a header the format once used stays
+accepted as one of the column's ``aliases``). The service number is "الرقم الوظيفي" in Arabic, as
+everywhere in the interface. ``help`` is what the template's help sheet says, in its language.
 """
 
 from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
 
 from lms.text import normalize_arabic
 
@@ -16,90 +20,118 @@ class Column:
     name: str
     arabic: str
     required: bool
-    help_en: str
+    help: str
+    aliases: tuple[str, ...] = ()
 
 
 PEOPLE = (
     Column(
-        "service_number", "رقم الخدمة", True, "MOI service number; the person's identity (letters, digits, - and /)."
+        "service_number",
+        "الرقم الوظيفي",
+        True,
+        _("MOI service number; the person's identity (letters, digits, - and /)."),
+        aliases=("رقم الخدمة",),
     ),
-    Column("name_ar", "الاسم الكامل", True, "Full name in Arabic, as written."),
-    Column("name_latin", "الاسم بالأحرف اللاتينية", False, "Full name in Latin script."),
-    Column("gender", "الجنس", True, "M or F (also male/female, ذكر/أنثى)."),
-    Column("rank", "الرتبة", False, "Rank, as its code (lieutenant), English or Arabic name."),
-    Column("unit", "الوحدة", False, "Police directorate or unit, English or Arabic name, in the governorate."),
-    Column("station", "مركز الشرطة", False, "Police station, English or Arabic name, in the governorate."),
-    Column("governorate", "المحافظة", True, "Governorate: code (BG), English or Arabic name."),
+    Column("name_ar", "الاسم الكامل", True, _("Full name in Arabic, as written.")),
+    Column("name_latin", "الاسم بالأحرف اللاتينية", False, _("Full name in Latin script.")),
+    Column("gender", "الجنس", True, _("Male or female, as written: M/F, ذكر/أنثى, male/female (pick from the list).")),
+    Column(
+        "rank",
+        "الرتبة",
+        False,
+        _("Rank as written, with or without “شرطة” / “Police”: رائد شرطة, Police Major, Maj. (pick from the list)."),
+    ),
+    Column("unit", "الوحدة", False, _("Police directorate or unit, English or Arabic name, in the governorate.")),
+    Column("station", "مركز الشرطة", False, _("Police station, English or Arabic name, in the governorate.")),
+    Column("governorate", "المحافظة", True, _("Governorate: code (BG), English or Arabic name.")),
 )
 SESSIONS = (
-    Column("session_ref", "مرجع الدورة التدريبية", True, "The session's reference; its identity."),
-    Column("course_code", "رمز المقرر", True, "Course: code (MPS-01), English or Arabic title."),
-    Column("kind", "نوع الدورة", True, "tot, cascade or direct."),
-    Column("training_centre", "مركز التدريب", True, "Training centre: code, English or Arabic name."),
-    Column("governorate", "المحافظة", False, "Governorate of the centre (checked when given)."),
-    Column("start_date", "تاريخ البدء", True, "ISO (2024-03-31) or day/month/year (31/03/2024)."),
-    Column("end_date", "تاريخ الانتهاء", True, "ISO (2024-03-31) or day/month/year (31/03/2024)."),
-    Column("lead_trainer_service_number", "رقم خدمة المدرب الرئيسي", True, "Service number of the lead trainer."),
+    Column("session_ref", "مرجع الدورة التدريبية", True, _("The session's reference; its identity.")),
+    Column("course_code", "رمز المقرر", True, _("Course: code (MPS-01), English or Arabic title.")),
+    Column("kind", "نوع الدورة", True, _("Training of trainers (ToT), cascade or direct (pick from the list).")),
+    Column("training_centre", "مركز التدريب", True, _("Training centre: code, English or Arabic name.")),
+    Column("governorate", "المحافظة", False, _("Governorate of the centre (checked when given).")),
+    Column("start_date", "تاريخ البدء", True, _("ISO (2024-03-31) or day/month/year (31/03/2024).")),
+    Column("end_date", "تاريخ الانتهاء", True, _("ISO (2024-03-31) or day/month/year (31/03/2024).")),
+    Column(
+        "lead_trainer_service_number",
+        "الرقم الوظيفي للمدرب الرئيسي",
+        True,
+        _("Service number of the lead trainer."),
+        aliases=("رقم خدمة المدرب الرئيسي",),
+    ),
     Column(
         "co_trainer_service_numbers",
-        "أرقام خدمة المدربين المساعدين",
+        "الأرقام الوظيفية للمدربين المساعدين",
         False,
-        "Service numbers of the co-trainers, separated by ; or ,.",
+        _("Service numbers of the co-trainers, separated by ; or ,."),
+        aliases=("أرقام خدمة المدربين المساعدين",),
     ),
-    Column("headcount_male", "عدد الذكور", False, "Men who took part (named or not); 0 when empty."),
-    Column("headcount_female", "عدد الإناث", False, "Women who took part (named or not); 0 when empty."),
+    Column("headcount_male", "عدد الذكور", False, _("Men who took part (named or not); 0 when empty.")),
+    Column("headcount_female", "عدد الإناث", False, _("Women who took part (named or not); 0 when empty.")),
 )
 PARTICIPATIONS = (
-    Column("session_ref", "مرجع الدورة التدريبية", True, "Reference of a stored session."),
-    Column("service_number", "رقم الخدمة", True, "Service number of a stored person."),
-    Column("days_attended", "أيام الحضور", False, "Whole days attended; 0 when empty."),
-    Column("pre_score", "درجة الاختبار القبلي", False, "Pre-test score, 0–100; empty when not taken."),
-    Column("post_score", "درجة الاختبار البعدي", False, "Post-test score, 0–100; empty when not taken."),
-    Column("outcome", "النتيجة", False, "completed, incomplete or withdrawn; incomplete when empty."),
+    Column("session_ref", "مرجع الدورة التدريبية", True, _("Reference of a stored session.")),
+    Column(
+        "service_number",
+        "الرقم الوظيفي",
+        True,
+        _("Service number of a stored person."),
+        aliases=("رقم الخدمة",),
+    ),
+    Column("days_attended", "أيام الحضور", False, _("Whole days attended; 0 when empty.")),
+    Column("pre_score", "درجة الاختبار القبلي", False, _("Pre-test score, 0–100; empty when not taken.")),
+    Column("post_score", "درجة الاختبار البعدي", False, _("Post-test score, 0–100; empty when not taken.")),
+    Column(
+        "outcome",
+        "النتيجة",
+        False,
+        _("Completed, incomplete or withdrawn (pick from the list); incomplete when empty."),
+    ),
 )
 TARGETS = (
-    Column("year", "السنة", True, "Plan year, e.g. 2025."),
-    Column("governorate", "المحافظة", True, "Governorate: code (BG), English or Arabic name."),
+    Column("year", "السنة", True, _("Plan year, e.g. 2025.")),
+    Column("governorate", "المحافظة", True, _("Governorate: code (BG), English or Arabic name.")),
     Column(
         "training_centre",
         "مركز التدريب",
         False,
-        "Training centre in that governorate; empty for the whole governorate.",
+        _("Training centre in that governorate; empty for the whole governorate."),
     ),
-    Column("course_code", "رمز المقرر", True, "Course: code (MPS-01), English or Arabic title."),
-    Column("target_participants", "العدد المستهدف", True, "People to train."),
-    Column("target_women", "عدد النساء المستهدف", False, "Of whom women; 0 when empty."),
+    Column("course_code", "رمز المقرر", True, _("Course: code (MPS-01), English or Arabic title.")),
+    Column("target_participants", "العدد المستهدف", True, _("People to train.")),
+    Column("target_women", "عدد النساء المستهدف", False, _("Of whom women; 0 when empty.")),
 )
 
 # Reference data (imports.reference): places, identified by governorate and English name (units,
 # stations) or by code (training centres).
 UNITS = (
-    Column("governorate", "المحافظة", True, "Governorate: code (BG), English or Arabic name."),
+    Column("governorate", "المحافظة", True, _("Governorate: code (BG), English or Arabic name.")),
     Column(
         "name_en",
         "الاسم بالإنجليزية",
         True,
-        "The directorate's or unit's English name; with the governorate, its identity.",
+        _("The directorate's or unit's English name; with the governorate, its identity."),
     ),
-    Column("name_ar", "الاسم بالعربية", True, "Its Arabic name."),
+    Column("name_ar", "الاسم بالعربية", True, _("Its Arabic name.")),
 )
 STATIONS = (
-    Column("governorate", "المحافظة", True, "Governorate: code (BG), English or Arabic name."),
-    Column("unit", "الوحدة", True, "The station's directorate or unit, English or Arabic name, in the governorate."),
-    Column("name_en", "الاسم بالإنجليزية", True, "The station's English name; with the governorate, its identity."),
-    Column("name_ar", "الاسم بالعربية", True, "Its Arabic name."),
+    Column("governorate", "المحافظة", True, _("Governorate: code (BG), English or Arabic name.")),
+    Column("unit", "الوحدة", True, _("The station's directorate or unit, English or Arabic name, in the governorate.")),
+    Column("name_en", "الاسم بالإنجليزية", True, _("The station's English name; with the governorate, its identity.")),
+    Column("name_ar", "الاسم بالعربية", True, _("Its Arabic name.")),
     Column(
         "model_police_station",
         "مركز شرطة نموذجي",
         False,
-        "yes / no (نعم / لا): a Model Police Station pilot; no when empty.",
+        _("yes / no (نعم / لا): a Model Police Station pilot; no when empty."),
     ),
 )
 CENTRES = (
-    Column("code", "الرمز", True, "The training centre's code; its identity."),
-    Column("name_en", "الاسم بالإنجليزية", True, "Its English name."),
-    Column("name_ar", "الاسم بالعربية", True, "Its Arabic name."),
-    Column("governorate", "المحافظة", True, "Governorate: code (BG), English or Arabic name."),
+    Column("code", "الرمز", True, _("The training centre's code; its identity.")),
+    Column("name_en", "الاسم بالإنجليزية", True, _("Its English name.")),
+    Column("name_ar", "الاسم بالعربية", True, _("Its Arabic name.")),
+    Column("governorate", "المحافظة", True, _("Governorate: code (BG), English or Arabic name.")),
 )
 
 FORMATS: dict[str, tuple[Column, ...]] = {
@@ -123,4 +155,6 @@ def header_map(kind: str) -> dict[str, str]:
     for column in FORMATS[kind]:
         mapping[header_key(column.name)] = column.name
         mapping[header_key(column.arabic)] = column.name
+        for alias in column.aliases:
+            mapping.setdefault(header_key(alias), column.name)
     return mapping

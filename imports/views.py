@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from imports import access, files, places, services
+from imports import access, files, places, services, workbooks
 from imports.columns import FORMATS
 from imports.duplicates import possible_duplicates
 from imports.merge import person_merge
@@ -175,10 +175,7 @@ def template_download(request, kind, fmt):
     if fmt == files.CSV:
         content, content_type = files.write_csv(headers, []), "text/csv; charset=utf-8"
     else:
-        help_rows = [[c.name, c.arabic, "yes" if c.required else "no", c.help_en] for c in columns]
-        content = files.write_xlsx(
-            [(kind, headers, []), ("help", ["column", "Arabic header", "required", "what to write"], help_rows)]
-        )
+        content = workbooks.template_workbook(kind, arabic=arabic)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{kind}-template{suffix}.{fmt}"'

@@ -1,35 +1,65 @@
-"""``manage.py import_records KIND FILE [--dry-run] [--report OUT.csv]``: scripted bulk loads.
+"""``manage.py import_records KIND FILE [--dry-run] [--report OUT.csv] [--language ar|en]``: scripted bulk loads.
 
 The same checks and rules as the admin flow (``imports.services.records_import``). Prints the
 counts, writes the per-row report when asked, and exits non-zero when any row is invalid, in
-which case nothing is stored.
+which case nothing is stored. It speaks the shell's language (``LC_ALL``, ``LC_MESSAGES`` or
+``LANG``: ``ar_IQ.UTF-8`` → Arabic; English otherwise, ``C`` included) unless ``--language`` says.
 """
 
+import os
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from imports import files, services
 from imports.columns import FORMATS
 
+SHOWN_ERRORS = 50
+
+
+def shell_language(environ=None) -> str:
+    """The project language the shell's locale names; English when it names none of them."""
+    environ = os.environ if environ is None else environ
+    codes = {code for code, _name in settings.LANGUAGES}
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(variable, "")
+        if value:
+            code = value.split(".")[0].split("_")[0].split("-")[0].lower()
+            return code if code in codes else "en"
+    return "en"
+
 
 class Command(BaseCommand):
-    help = "Import people, sessions, participations or targets from an .xlsx or .csv file (all rows or none)."
+    help = (
+        "Import people, sessions, participations, targets or reference data (units, stations, centres) "
+        "from an .xlsx or .csv file (all rows or none)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(FORMATS))
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="Check every row; store nothing.")
         parser.add_argument("--report", type=Path, help="Write the per-row report (CSV) to this path.")
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            help="Language of the messages and report (default: the shell's, from LANG).",
+        )
 
-    def handle(self, *args, kind, file: Path, dry_run: bool, report: Path | None, **options):
+    def handle(self, *args, kind, file: Path, dry_run: bool, report: Path | None, language=None, **options):
+        with translation.override(language or shell_language()):
+            self._import(kind=kind, file=file, dry_run=dry_run, report=report)
+
+    def _import(self, *, kind, file: Path, dry_run: bool, report: Path | None) -> None:
         if not file.is_file():
-            raise CommandError(f"{file}: no such file.")
+            raise CommandError(_("%(file)s: no such file.") % {"file": file})
         try:
-            fmt = files.check_upload(
-                name=file.name, size=file.stat().st_size, content_type="", head=file.open("rb").read(8)
-            )
+            with file.open("rb") as head:
+                fmt = files.check_upload(name=file.name, size=file.stat().st_size, content_type="", head=head.read(8))
             dataset = files.read_dataset(file, fmt=fmt, name=file.name)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
@@ -37,18 +67,37 @@ class Command(BaseCommand):
         outcome = services.records_import(kind=kind, dataset=dataset, dry_run=dry_run)
         counts = outcome.counts
         self.stdout.write(
-            f"{kind}: {len(outcome.rows)} rows — new {counts['new']}, updated {counts['updated']}, "
-            f"unchanged {counts['unchanged']}, errors {counts['error']}"
+            _("%(kind)s: %(rows)s rows — new %(new)s, updated %(updated)s, unchanged %(unchanged)s, errors %(errors)s")
+            % {
+                "kind": kind,
+                "rows": len(outcome.rows),
+                "new": counts["new"],
+                "updated": counts["updated"],
+                "unchanged": counts["unchanged"],
+                "errors": counts["error"],
+            }
         )
         for message in outcome.file_errors:
             self.stderr.write(message)
-        for row in outcome.error_rows()[:50]:
-            self.stderr.write(f"row {row.line} [{row.column}]: {row.reason}")
-        if len(outcome.error_rows()) > 50:
-            self.stderr.write(f"… {len(outcome.error_rows()) - 50} more rows with errors (see --report).")
+        errors = outcome.error_rows()
+        for row in errors[:SHOWN_ERRORS]:
+            self.stderr.write(
+                _("row %(line)s [%(column)s]: %(reason)s")
+                % {"line": row.line, "column": row.column, "reason": row.reason}
+            )
+        if len(errors) > SHOWN_ERRORS:
+            self.stderr.write(
+                _("… %(count)s more rows with errors (see --report).") % {"count": len(errors) - SHOWN_ERRORS}
+            )
+        if outcome.missing_places:
+            names = ", ".join(f"{p['governorate']}: {p['name']}" for p in outcome.missing_places[:20])
+            self.stderr.write(
+                _("Units and stations not recorded yet (import them first: units, stations): %(names)s")
+                % {"names": names}
+            )
         if report:
             report.write_text(outcome.report_csv(), encoding="utf-8")
-            self.stdout.write(f"Report written to {report}")
+            self.stdout.write(_("Report written to %(path)s") % {"path": report})
         if outcome.has_errors:
-            raise CommandError("Invalid rows: nothing was stored.")
-        self.stdout.write("Dry run: nothing stored." if dry_run else "Stored.")
+            raise CommandError(_("Invalid rows: nothing was stored."))
+        self.stdout.write(_("Dry run: nothing stored.") if dry_run else _("Stored."))
