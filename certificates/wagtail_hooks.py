@@ -21,6 +21,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from certificates import admin_urls
+from certificates.codes import code_display
 from certificates.models import Certificate, CertificateBatch, VerificationLog
 from certificates.selectors import batch_centre_limit, can_revoke, certificates_visible_to
 
@@ -134,14 +135,21 @@ def register_certificates_admin_urls():
 
 @hooks.register("lms_certificate_links")
 def certificate_links_for_my_learning(person):
-    """The trainee's current certificates for "My learning" (lms asks through this hook)."""
+    """The trainee's current certificates for "My learning" (lms asks through this hook): each as its
+    PDF and as its Open Badges 3.0 credential, for a digital wallet."""
     from lms.selectors import CertificateLink
 
-    return [
-        CertificateLink(
-            course_id=certificate.course_id,
-            label=_("%(kind)s %(serial)s") % {"kind": certificate.get_kind_display(), "serial": certificate.serial},
-            url=reverse("certificates:pdf", args=[certificate.serial]),
-        )
-        for certificate in Certificate.objects.active().filter(person=person).order_by("issued_at")
-    ]
+    links = []
+    for certificate in Certificate.objects.active().filter(person=person).order_by("issued_at"):
+        label = _("%(kind)s %(serial)s") % {"kind": certificate.get_kind_display(), "serial": certificate.serial}
+        links += [
+            CertificateLink(
+                course_id=certificate.course_id, label=label, url=reverse("certificates:pdf", args=[certificate.serial])
+            ),
+            CertificateLink(
+                course_id=certificate.course_id,
+                label=_("%(certificate)s as an Open Badge (for a digital wallet)") % {"certificate": label},
+                url=reverse("certificates:credential", args=[code_display(certificate.code)]),
+            ),
+        ]
+    return links

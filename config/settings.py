@@ -294,6 +294,10 @@ SITE_BASE_URL = env_str("SITE_BASE_URL", WAGTAILADMIN_BASE_URL).rstrip("/")
 # Public verification page: at most this many lookups per client address per window (seconds).
 CERTIFICATE_VERIFY_RATE_LIMIT = env_int("CERTIFICATE_VERIFY_RATE_LIMIT", 30)
 CERTIFICATE_VERIFY_RATE_WINDOW = env_int("CERTIFICATE_VERIFY_RATE_WINDOW", 600)
+# Open Badges 3.0 credentials are signed with this Ed25519 private key (PEM): from the environment,
+# or a file; with neither, one is generated once into VAR_DIR and kept (certificates.credentials).
+CERTIFICATE_SIGNING_KEY = env_str("CERTIFICATE_SIGNING_KEY", "")
+CERTIFICATE_SIGNING_KEY_FILE = env_str("CERTIFICATE_SIGNING_KEY_FILE", "")
 
 # --- E-mail ----------------------------------------------------------------------------------
 MAILERS = {"default": {"BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
