@@ -69,6 +69,7 @@ MATRIX: list[Row] = [
     Row(r"^i18n/setlang/$", not_probed="POST-only language switch, same for every role"),
     Row(r"^verify/", {"/verify/": EVERYONE}),
     Row(r"^search/$", {"/search/": EVERYONE}),
+    Row(r"^health/", {"/health/live": EVERYONE}),  # /health/ready: tests/ops/test_health.py
     Row(r"^\^\(\(\?:", {"/ar/": EVERYONE}),  # Wagtail pages ("/" redirects to the language's home)
     Row(r"^documents/", not_probed="Wagtail document serving: by the document's collection privacy, not by role"),
     Row(r"^_util/", not_probed="Wagtail page-privacy password and login forms"),

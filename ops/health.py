@@ -1,0 +1,139 @@
+"""Liveness and readiness, for a load balancer and for the operator's smoke test.
+
+``/health/live`` answers 200 while the process can answer at all (it touches nothing else).
+``/health/ready`` answers 200 only when every part a request or task needs is there: the
+database reachable and every migration applied, the cache answering, the Celery broker reachable
+(unless tasks run in-process, the embedded default), and the local file folders (media,
+certificates, import uploads) writable. Otherwise 503, naming each failing part and why, so the
+operator reads what is missing; the details of an error go to the log, not to the caller.
+``manage.py health_ready`` runs the same checks from a shell.
+"""
+
+import logging
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.http import HttpResponse, JsonResponse
+from django.urls import path
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+OK = "ok"
+_migrations_applied = False  # once true in a process it stays true (code changes need a restart)
+
+
+def check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return OK
+
+
+def check_migrations() -> str:
+    global _migrations_applied
+    if _migrations_applied:
+        return OK
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if plan:
+        return f"{len(plan)} migrations not applied (run manage.py migrate)"
+    _migrations_applied = True
+    return OK
+
+
+def check_cache() -> str:
+    key = "ops:health:ready"
+    cache.set(key, "1", timeout=30)
+    if cache.get(key) != "1":
+        return "a value written to the cache was not read back"
+    return OK
+
+
+def check_broker() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "not used (tasks run in the web process)"
+    from config.celery import app
+
+    with app.connection_for_write() as broker:
+        broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
+        client = getattr(broker.default_channel, "client", None)
+        if client is not None:
+            client.ping()  # Redis connects lazily: ask it something
+    return OK
+
+
+def storage_dirs() -> dict[str, Path]:
+    return {
+        "media": Path(settings.MEDIA_ROOT),
+        "certificates": Path(settings.STORAGES["certificates"]["OPTIONS"]["location"]),
+        "imports": Path(settings.IMPORTS_DIR),
+    }
+
+
+def check_storage() -> str:
+    missing = []
+    for name, directory in storage_dirs().items():
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=directory, prefix=".health-"):
+                pass
+        except OSError as exc:
+            missing.append(f"{name} folder {directory} is not writable ({exc.strerror or exc})")
+    return "; ".join(missing) or OK
+
+
+CHECKS: dict[str, Callable[[], str]] = {
+    "database": check_database,
+    "migrations": check_migrations,
+    "cache": check_cache,
+    "broker": check_broker,
+    "storage": check_storage,
+}
+
+
+def readiness() -> dict[str, str]:
+    """Each part's state: ``ok``, or why not (a database that cannot be reached skips migrations)."""
+    results: dict[str, str] = {}
+    for name, check in CHECKS.items():
+        if name == "migrations" and results.get("database") != OK:
+            results[name] = "not checked (no database)"
+            continue
+        try:
+            results[name] = check()
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready", named below
+            logger.warning("readiness check %s failed: %r", name, exc)
+            results[name] = f"unreachable ({type(exc).__name__})"
+    return results
+
+
+def failing(results: dict[str, str]) -> list[str]:
+    return [name for name, state in results.items() if state != OK and not state.startswith("not used")]
+
+
+@never_cache
+@require_GET
+def live(request):
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+@never_cache
+@require_GET
+def ready(request):
+    results = readiness()
+    bad = failing(results)
+    return JsonResponse(
+        {"status": "fail" if bad else "ok", "failing": bad, "checks": results}, status=503 if bad else 200
+    )
+
+
+# Included at /health/ by config.urls.
+urlpatterns = [
+    path("live", live, name="health_live"),
+    path("ready", ready, name="health_ready"),
+]
