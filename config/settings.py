@@ -225,6 +225,8 @@ AXES_COOLOFF_TIME = timedelta(hours=env_int("LOGIN_LOCKOUT_HOURS", 1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "ops.security.client_ip"
+# Failures are counted per account, whatever the case the login was typed in.
+AXES_USERNAME_CALLABLE = "ops.security.lockout_username"
 AXES_LOCKOUT_TEMPLATE = "ops/locked_out.html"
 # The reverse proxies in front of gunicorn (addresses, CIDR networks, or "unix" for a unix socket).
 # Only requests whose direct peer is one of them may say, by header, the client's address

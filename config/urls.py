@@ -1,15 +1,16 @@
 from django.conf import settings
 from django.urls import include, path
+from django.views.decorators.cache import never_cache
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import views as cms_views
+from lms import admin_scope
 from ops import views as ops_views
 
 urlpatterns = [
-    # For load balancers and the operator's smoke test (ops.health); no login, no redirect to TLS.
-    path("health/", include("ops.health")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/second-factor/", include("ops.urls")),
     path("account/home/", ops_views.home, name="account_home"),
@@ -17,6 +18,11 @@ urlpatterns = [
     path("learn/", include("lms.urls")),
     # The administration's sign-in, ending on each role's own home (see ops.landing).
     path("admin/login/", ops_views.SignInView.as_view()),
+    # Before the admin's own route: bulk-action pages name only what the user may act on.
+    path(
+        "admin/bulk/<str:app_label>/<str:model_name>/<str:action>/",
+        never_cache(require_admin_access(admin_scope.bulk_action)),
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("certificates.urls")),  # /verify/ and certificate downloads

@@ -199,3 +199,46 @@ def person_admin_scope(user, action: str) -> QuerySet[Person] | None:
             return None
         people = allowed if people is None else people & allowed
     return people
+
+
+# --- Bulk actions -----------------------------------------------------------------------------
+# Wagtail's bulk-action pages (``/admin/bulk/<app>/<model>/<action>/?id=…``) list every object
+# named in the query string, and name those the user may not act on too ("items with no access");
+# only the POST asks the permission. Here a bulk action names only what the user may act on: any
+# id outside that is a 404 (as for the object URLs above), and "all" means all the user may act on.
+
+
+class ScopedBulkActionMixin:
+    """For a bulk action: the confirmation page never names an object the user may not act on."""
+
+    @classmethod
+    def get_queryset(cls, model, object_ids):
+        try:
+            return super().get_queryset(model, object_ids)
+        except (ValueError, TypeError, ValidationError) as error:
+            raise Http404 from error
+
+    def get_actionable_objects(self):
+        objects, extra = super().get_actionable_objects()
+        if extra.get("items_with_no_access") and "all" not in self.request.GET.getlist("id"):
+            raise Http404
+        return objects, {**extra, "items_with_no_access": []}
+
+
+def _scoped_bulk_action_class(action_class):
+    return type(f"Scoped{action_class.__name__}", (ScopedBulkActionMixin, action_class), {})
+
+
+def bulk_action(request, app_label: str, model_name: str, action: str):
+    """Wagtail's bulk-action dispatcher, with every action class narrowed by ``ScopedBulkActionMixin``."""
+    from django.apps import apps
+    from wagtail.admin.views.bulk_action.registry import bulk_action_registry
+
+    try:
+        model = apps.get_model(app_label, model_name)
+    except LookupError as error:
+        raise Http404 from error
+    action_class = bulk_action_registry.get_bulk_action_class(app_label, model_name, action)
+    if action_class is None:
+        raise Http404
+    return _scoped_bulk_action_class(action_class)(request, model).dispatch(request)

@@ -34,3 +34,31 @@ def requires_second_factor(user) -> bool:
         cached = user.groups.filter(name__in=roles.STAFF_ROLES).exists()
         user._ops_staff_role = cached
     return cached
+
+
+def lockout_username(request, credentials: dict | None) -> str:
+    """The name django-axes counts failed sign-ins under: the account a login names, in any case.
+
+    Sign-in finds a service number typed in any case (``lms.accounts.ServiceNumberBackend``), so
+    counting under the login as typed gave ``DEMO-1``, ``demo-1`` and ``Demo-1`` five tries each,
+    and a correct password under one spelling cleared the lock of the real account. The count is
+    kept under the account's username when a login names an account (as a username in any case,
+    or as its person's service number), else under the login case-folded.
+    """
+    from django.contrib.auth import get_user_model
+
+    from lms.models import Person
+
+    typed = (credentials or {}).get("username") or (request.POST.get("username", "") if request else "")
+    login = str(typed).strip()
+    if not login:
+        return ""
+    User = get_user_model()
+    account = User.objects.filter(username__iexact=login).values_list("username", flat=True).first()
+    if account is None:
+        account = (
+            Person.objects.filter(service_number__iexact=login, user__isnull=False)
+            .values_list("user__username", flat=True)
+            .first()
+        )
+    return account if account is not None else login.casefold()
