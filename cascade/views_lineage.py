@@ -3,12 +3,15 @@ and the directorate's integrity audit. They parse, check access, call ``cascade.
 ``cascade.reach`` / ``cascade.integrity`` and render.
 
 Who sees what (on top of ``cascade.permissions``):
-- the chain above a person: anyone who may see the person (``people_visible_to``), a trainer for
-  anyone they reached, and trainees for themselves only;
-- the tree below a person and their reach: administrators and directorate auditors for anyone; a
-  trainer for themselves and anyone below them; a centre manager or governorate officer for the
+- the chain above a person: anyone who may see the person (``people_visible_to``), and trainees
+  for themselves only;
+- the tree below a person and their reach: administrators and directorate auditors for anyone,
+  everyone below named; a trainer for themselves, a centre manager or governorate officer for the
   people they may see — and then the people below are named only when they may see them too
-  (others are counted, not named);
+  (others are counted, not named).
+  Reading below a trainer is granted by the reader's own role and sessions, never by whom they put
+  on a roster: a trainer who adds another trainer to their session sees that person's row on the
+  roster, not the tree below them (the lineage index would place that whole tree below the reader);
 - the audit page: administrators and directorate auditors.
 A person outside all of this is a 404, so their existence is not revealed.
 """
@@ -25,7 +28,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from cascade import integrity, lineage, permissions, reach
-from cascade.models import LineageLink, Participation, SessionKind, SessionTrainer, TrainingSession
+from cascade.models import Participation, SessionKind, SessionTrainer, TrainingSession
 from lms.models import Person
 
 SESSIONS_PER_PAGE = 20
@@ -44,19 +47,12 @@ RULE_TITLES = {
 # --- Access -----------------------------------------------------------------------------------
 
 
-def _below(ancestor_id: int | None, person_id: int) -> bool:
-    return ancestor_id is not None and (
-        ancestor_id == person_id
-        or LineageLink.objects.filter(ancestor_id=ancestor_id, descendant_id=person_id).exists()
-    )
-
-
 def tree_access(user, person: Person) -> str | None:
     """How much of the tree below ``person`` (and their reach) ``user`` may see: all, scoped, or nothing."""
     if permissions.sees_everything(user):
         return TREE_ALL
-    if _below(permissions.trainer_person_id(user), person.pk):
-        return TREE_ALL
+    if person.pk == permissions.trainer_person_id(user):
+        return TREE_SCOPED
     staff = permissions.managed_centre_id(user) is not None or permissions.officer_governorate_id(user) is not None
     if staff and permissions.people_visible_to(user).filter(pk=person.pk).exists():
         return TREE_SCOPED
@@ -65,9 +61,7 @@ def tree_access(user, person: Person) -> str | None:
 
 def chain_visible(user, person: Person) -> bool:
     """Whether ``user`` may see the chain of trainers above ``person``."""
-    if permissions.people_visible_to(user).filter(pk=person.pk).exists():
-        return True
-    return _below(permissions.trainer_person_id(user), person.pk)
+    return permissions.people_visible_to(user).filter(pk=person.pk).exists()
 
 
 def _visible_person(request: HttpRequest, pk: int) -> Person:

@@ -8,11 +8,12 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from cascade.models import Outcome, Participation, SessionKind, TrainerQualification, TrainingSession
+from cascade.models import Outcome, Participation, SessionKind, SessionTrainer, TrainerQualification, TrainingSession
 from courses.models import Course
 from courses.numbers import western_digits
 from lms.models import Gender, Person, TrainingCentre
@@ -75,6 +76,15 @@ def qualified_courses(person: Person) -> "forms.models.QuerySet[Course]":
     return Course.objects.filter(pk__in=course_ids)
 
 
+def trainer_centres(person: Person) -> "forms.models.QuerySet[TrainingCentre]":
+    """The centres ``person`` may open a session at: every centre for a master trainer (they train
+    nationally), else the centres of their own governorate and those they already train at."""
+    if person.is_master_trainer:
+        return TrainingCentre.objects.all()
+    trained_at = SessionTrainer.objects.filter(person=person).values("session__training_centre_id")
+    return TrainingCentre.objects.filter(Q(governorate_id=person.governorate_id) | Q(pk__in=trained_at))
+
+
 class SessionFieldsForm(forms.Form):
     start_date = forms.DateField(label=_("Start date"), widget=DateInput())
     end_date = forms.DateField(label=_("End date"), widget=DateInput())
@@ -103,6 +113,7 @@ class SessionCreateForm(SessionFieldsForm):
     def __init__(self, *args, trainer: Person, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["course"].queryset = qualified_courses(trainer)
+        self.fields["training_centre"].queryset = trainer_centres(trainer)
         if trainer.is_master_trainer:
             # Master trainers (generation 0) also run ToT and direct sessions.
             self.fields["kind"].choices = SessionKind.choices
