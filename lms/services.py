@@ -387,6 +387,56 @@ def _questions(course: Course, kind: str, module_number: int) -> list[learning.Q
     return learning.quiz_questions(course, module_number if kind == QuizKind.MODULE else None)
 
 
+def test_form_size(bank_size: int) -> int:
+    """How many questions a pre- or post-test form has: half the course's bank, so the two forms
+    never share a question."""
+    return max(1, bank_size // 2)
+
+
+def _form_questions(enrolment: Enrolment, kind: str, questions: list[learning.Question]) -> list[str]:
+    """The question ids of a new attempt, in random order.
+
+    Module quizzes serve their module's questions. The pre-test draws a form of half the bank; the
+    post-test draws its form from the questions this trainee's pre-test did not ask, so the gain
+    between the two measures learning rather than memory of the same questions.
+    """
+    ids = [question.id for question in questions]
+    if kind == QuizKind.MODULE:
+        random.shuffle(ids)
+        return ids
+    size = test_form_size(len(ids))
+    if kind == QuizKind.POST_TEST:
+        asked = set()
+        for served in QuizAttempt.objects.filter(enrolment=enrolment, kind=QuizKind.PRE_TEST).values_list(
+            "question_ids", flat=True
+        ):
+            asked.update(served)
+        ids = [qid for qid in ids if qid not in asked]
+    return random.sample(ids, min(size, len(ids)))
+
+
+def choice_order(attempt: QuizAttempt, question: learning.Question) -> list[learning.Choice]:
+    """The question's choices in the order this attempt shows them: shuffled per attempt (seeded by
+    its one-time token, so a reload shows the same order and another attempt a new one)."""
+    choices = list(question.choices)
+    random.Random(f"{attempt.token}:{question.id}").shuffle(choices)  # noqa: S311 — an order, not a secret
+    return choices
+
+
+def served_questions(attempt: QuizAttempt) -> list[tuple[learning.Question, list[learning.Choice]]]:
+    """The attempt's questions in served order, each with its choices in the attempt's order."""
+    bank = {
+        question.id: question for question in _questions(attempt.enrolment.course, attempt.kind, attempt.module_number)
+    }
+    return [(bank[qid], choice_order(attempt, bank[qid])) for qid in attempt.question_ids if qid in bank]
+
+
+def answers_shown(attempt: QuizAttempt, standing: "Standing") -> bool:
+    """Whether the attempt's result page may show right and wrong answers: never for a pre-test
+    before the post-test is taken (its questions must teach nothing), always for the others."""
+    return attempt.kind != QuizKind.PRE_TEST or standing.post_quiz.used > 0
+
+
 def quiz_attempt_open(*, enrolment: Enrolment, kind: str, module_number: int = 0) -> QuizAttempt:
     """The attempt to serve: the open (unsubmitted) one, or a new one with a fresh token and the
     questions drawn for it in random order. Reloading the quiz page serves the same attempt."""
@@ -397,11 +447,9 @@ def quiz_attempt_open(*, enrolment: Enrolment, kind: str, module_number: int = 0
     existing = QuizAttempt.objects.filter(submitted_at__isnull=True, **slot).first()
     if existing:
         return existing
-    questions = _questions(enrolment.course, kind, module_number)
-    if not questions:
+    ids = _form_questions(enrolment, kind, _questions(enrolment.course, kind, module_number))
+    if not ids:
         raise LearningRefused(NO_QUESTIONS)
-    ids = [question.id for question in questions]
-    random.shuffle(ids)
     try:
         with transaction.atomic():
             return QuizAttempt.objects.create(

@@ -181,17 +181,10 @@ def quiz_view(request, person, code, kind, number=0):
 
 
 def _render_quiz(request, attempt: QuizAttempt, *, error=None, status: int = 200):
-    bank = {
-        question.id: question
-        for question in learning.quiz_questions(
-            attempt.enrolment.course, attempt.module_number if attempt.kind == QuizKind.MODULE else None
-        )
-    }
-    questions = [bank[qid] for qid in attempt.question_ids if qid in bank]
     context = {
         "attempt": attempt,
         "enrolment": attempt.enrolment,
-        "questions": questions,
+        "questions": services.served_questions(attempt),
         "rule": services.CompletionRule.for_course(attempt.enrolment.course),
         "error": error,
     }
@@ -232,7 +225,7 @@ def attempt_view(request, person, pk):
     context = {
         "attempt": attempt,
         "enrolment": attempt.enrolment,
-        "feedback": services.attempt_feedback(attempt),
+        "feedback": services.attempt_feedback(attempt) if services.answers_shown(attempt, standing) else [],
         "standing": standing,
         "quiz": standing.quiz(attempt.kind, attempt.module_number),
     }
