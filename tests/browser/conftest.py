@@ -73,13 +73,67 @@ def screenshot_path():
     return lambda name: str(SCREENSHOTS / f"{name}.png")
 
 
-def log_in(page, live_server, username: str, password: str, *, next_url: str = "/admin/") -> None:
-    """Sign in through the Wagtail admin login form (staff and trainers alike)."""
-    page.goto(f"{live_server.url}/admin/login/?next={next_url}")
+SIGN_IN_TIMEOUT = 60_000  # ms: a loaded machine may take long to answer; every wait is for a condition
+SECOND_FACTOR = "/account/second-factor/"
+
+
+def authenticator_code(key: bytes, *, after_step: int = -1) -> str:
+    """The six digits an authenticator app shows for ``key`` now (RFC 6238, 30 s steps).
+
+    A code is accepted once: when the current step's code was used already (``after_step``), wait
+    for the next step, as a person would wait for the app to show a new code.
+    """
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(key)
+    deadline = time.monotonic() + 35
+    while totp.t() <= after_step and time.monotonic() < deadline:
+        time.sleep(0.5)  # polling the clock for the next 30-second step, not a fixed wait
+    return f"{totp.token():06d}"
+
+
+def _submit_code(page, code: str) -> None:
+    page.locator("main form.login-form input[name=code]").fill(code)
+    page.locator("main form.login-form button[type=submit]").click()
+
+
+def pass_second_factor(page, username: str) -> None:
+    """On the enrol or verify page: type the code an authenticator app would show.
+
+    Enrolment reads the key the page prints (as a person types it into the app); verification
+    uses the key of the account's confirmed authenticator.
+    """
+    from base64 import b32decode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if "/enrol/" in page.url:
+        key = page.locator(".second-factor-key").inner_text().replace(" ", "")
+        key += "=" * (-len(key) % 8)
+        _submit_code(page, authenticator_code(b32decode(key)))
+        continue_link = page.locator("main a.button")
+        continue_link.wait_for(timeout=SIGN_IN_TIMEOUT)
+        continue_link.click()
+    else:
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        _submit_code(page, authenticator_code(device.bin_key, after_step=device.last_t))
+    page.wait_for_url(lambda url: SECOND_FACTOR not in url, timeout=SIGN_IN_TIMEOUT)
+
+
+def log_in(page, live_server, username: str, password: str, *, next_url: str | None = "/admin/") -> None:
+    """Sign in through the administration's sign-in form (staff and trainers alike), then, for a
+    staff account, through the second factor: enrolling an authenticator the first time, typing
+    its current code afterwards. Nothing is switched off: the journey is the real one."""
+    query = f"?next={next_url}" if next_url else ""
+    page.goto(f"{live_server.url}/admin/login/{query}")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.locator("form button[type=submit], form input[type=submit]").first.click()
     # Wait until the sign-in has answered and left the login page: a load-state wait right after
     # the click can return before the POST starts, and the next goto then races the session cookie.
-    page.wait_for_url(lambda url: "/admin/login/" not in url)
-    page.wait_for_load_state("networkidle")
+    page.wait_for_url(lambda url: "/admin/login/" not in url, timeout=SIGN_IN_TIMEOUT)
+    if SECOND_FACTOR in page.url:
+        pass_second_factor(page, username)
+    page.wait_for_load_state("networkidle", timeout=SIGN_IN_TIMEOUT)

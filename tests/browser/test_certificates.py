@@ -22,8 +22,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def demo(settings, tmp_path):
-    # Staff second factor is covered by the ops tests; here the manager signs in with a password only.
-    settings.OTP_REQUIRED_FOR_STAFF = False
     settings.STORAGES = {
         **settings.STORAGES,
         "certificates": {

@@ -15,9 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def content(settings):
-    # Staff second factor is covered by the ops tests; here the reviewer signs in with a password only.
-    settings.OTP_REQUIRED_FOR_STAFF = False
+def content():
     call_command("load_courses", "--course", "MPS-01", "--course", "MPS-02", stdout=open("/dev/null", "w"))  # noqa: SIM115
     trainer = make_user("author.browser", "trainer")
     course_author_assign(course=Course.objects.get(code="MPS-01"), user=trainer)
