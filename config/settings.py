@@ -158,13 +158,29 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Longer than the longest task, so an unacknowledged task is not redelivered while it still runs.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 4 * 3600)}
+# With Redis as broker, a message a worker took and never acknowledged is handed out again after
+# this long. It must stay longer than the longest task, or a task still running starts twice: the
+# longest is the full audit rebuild with its dashboards, about 2.5 minutes at national scale on an
+# idle 2-core machine and 11 minutes on a loaded one (README, Directorate audit); an import of
+# 50,000 rows takes under a minute, a certificate chunk seconds. A worker that dies is not waited
+# for this long: its messages are put back by the sweep below once its heartbeat stops (ops.workers).
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 30 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# Each worker writes a heartbeat this often (it lapses after three missed beats); every
+# TASK_SWEEP_SECONDS beat runs ops.tasks.orphaned_tasks_requeue, which puts back on their queue
+# the messages held longer than TASK_SWEEP_GRACE_SECONDS by a worker with no heartbeat.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10)
+TASK_SWEEP_SECONDS = env_int("TASK_SWEEP_SECONDS", 60)
+TASK_SWEEP_GRACE_SECONDS = env_int("TASK_SWEEP_GRACE_SECONDS", 60)
+# Admin → Reports → Background tasks lists import jobs and certificate batches not finished after this long.
+STUCK_JOB_MINUTES = env_int("STUCK_JOB_MINUTES", 30)
 # The queue tasks go to unless routed elsewhere (a test worker uses a queue of its own).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "ops-orphaned-tasks": {"task": "ops.tasks.orphaned_tasks_requeue", "schedule": float(TASK_SWEEP_SECONDS)},
+}
 # Nightly database backups (ops.tasks.database_backup) into BACKUP_DIR/<date>/ when it is set.
 BACKUP_DIR = env_str("BACKUP_DIR")
 if BACKUP_DIR:

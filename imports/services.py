@@ -323,11 +323,16 @@ def progress_key(job_id) -> str:
     return f"imports:job:{job_id}:progress"
 
 
-def import_job_run(*, job_id, language: str | None = None) -> ImportJob | None:
-    """Import a confirmed job's file for real. Safe to call twice: only a queued job runs."""
+def import_job_run(*, job_id, language: str | None = None, resume: bool = False) -> ImportJob | None:
+    """Import a confirmed job's file for real. Safe to call twice: only a queued job runs.
+
+    ``resume``: the job's message came back because the worker running it died (ops.workers), so
+    a job left *running* is run again; the import is one transaction, so the dead run stored nothing.
+    """
+    runnable = (JobStatus.QUEUED, JobStatus.RUNNING) if resume else (JobStatus.QUEUED,)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status != JobStatus.QUEUED:
+        if job is None or job.status not in runnable:
             return job
         job.status, job.started_at = JobStatus.RUNNING, timezone.now()
         job.save(update_fields=["status", "started_at"])

@@ -5,10 +5,12 @@ from celery import shared_task
 from imports import services
 
 
-@shared_task
-def run_import_job(job_id: str, language: str | None = None) -> str | None:
-    """Import a confirmed job. Idempotent: a job that is not queued any more is left as it is."""
-    job = services.import_job_run(job_id=job_id, language=language)
+@shared_task(bind=True)
+def run_import_job(self, job_id: str, language: str | None = None) -> str | None:
+    """Import a confirmed job. Idempotent: a job that is not queued any more is left as it is,
+    unless the message was handed out again because the worker running it died (then it resumes)."""
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    job = services.import_job_run(job_id=job_id, language=language, resume=redelivered)
     return job.status if job else None
 
 

@@ -63,3 +63,22 @@ def register_import_urls():
 @hooks.register("register_admin_menu_item")
 def register_imports_menu_item():
     return ImportsMenuItem(_("Bulk imports"), reverse("imports:index"), icon_name="upload", order=320)
+
+
+@hooks.register("ops_stuck_jobs")
+def stuck_import_jobs():
+    """Admin → Reports → Background tasks: import jobs queued or running for too long."""
+    from imports.models import ImportJob, JobStatus
+    from ops.task_views import StuckJob, stuck_after
+
+    jobs = ImportJob.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING], created_at__lt=stuck_after())
+    return [
+        StuckJob(
+            kind=str(_("Import job")),
+            label=str(job),
+            status=job.get_status_display(),
+            since=job.started_at or job.created_at,
+            url=reverse("imports:job", args=[job.pk]),
+        )
+        for job in jobs.order_by("created_at")[:100]
+    ]

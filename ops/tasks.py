@@ -1,4 +1,4 @@
-"""Background work of the ops app: the scheduled database backup.
+"""Background work of the ops app: the scheduled database backup, and the sweep of orphaned tasks.
 
 The task is idempotent: a backup directory that already holds a manifest is a finished backup and
 is left alone, and a directory left half-written by a worker that died mid-task is cleared and
@@ -13,6 +13,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from ops import workers
 from ops.backup import FILES_DIR, MANIFEST, backup
 
 
@@ -35,3 +36,9 @@ def database_backup(out_dir: str | None = None) -> dict:
 def backup_schedule(out_dir: Path | None = None) -> None:
     """Queue a backup once the current transaction commits (nothing is queued for a rolled-back one)."""
     database_backup.delay_on_commit(str(out_dir) if out_dir else None)
+
+
+@shared_task
+def orphaned_tasks_requeue() -> list[str]:
+    """Every TASK_SWEEP_SECONDS (Celery beat): put back the messages of workers that died mid-task."""
+    return [f"{message.task}[{message.task_id}]" for message in workers.orphans_requeue()]

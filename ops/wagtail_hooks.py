@@ -17,12 +17,13 @@ def admin_widget_initialiser():
 def record_history_urls():
     from django.urls import path
 
-    from ops import history_views, privacy_views
+    from ops import history_views, privacy_views, task_views
 
     return [
         path("privacy/people/<int:pk>/export/", privacy_views.export_person, name="ops_person_export"),
         path("privacy/people/<int:pk>/anonymise/", privacy_views.anonymise_person, name="ops_person_anonymise"),
         path("record-history/", history_views.recent_changes, name="ops_recent_changes"),
+        path("reports/background-tasks/", task_views.background_tasks, name="ops_background_tasks"),
         path("record-history/<str:model>/<int:pk>/", history_views.record_history, name="ops_record_history"),
     ]
 
@@ -38,6 +39,20 @@ class RecordHistoryMenuItem(MenuItem):
 def record_history_menu_item():
     return RecordHistoryMenuItem(
         _("Record history"), reverse("ops_recent_changes"), icon_name="history", order=900, name="record-history"
+    )
+
+
+class BackgroundTasksMenuItem(MenuItem):
+    def is_shown(self, request):
+        from ops.task_views import can_see_background_tasks
+
+        return can_see_background_tasks(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def background_tasks_menu_item():
+    return BackgroundTasksMenuItem(
+        _("Background tasks"), reverse("ops_background_tasks"), icon_name="cogs", order=950, name="background-tasks"
     )
 
 

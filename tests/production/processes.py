@@ -31,6 +31,12 @@ def _settings_variables() -> set[str]:
     return set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", text, flags=re.MULTILINE))
 
 
+def env_example() -> dict[str, str]:
+    """The values .env.example sets (its uncommented lines): the defaults an operator starts from."""
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
 def production_env(*, var_dir: Path, database_url: str | None = None, **overrides: str) -> dict[str, str]:
     """DEBUG off, a real secret, Redis cache and broker, files under ``var_dir``."""
     env = {name: value for name, value in os.environ.items() if name not in _settings_variables()}
