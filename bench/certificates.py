@@ -1,288 +1,432 @@
-"""Certificate issuing speed: a fresh render per certificate against the batch path on 2 workers.
+"""Certificates for the whole programme, measured end to end on the production profile.
 
-    .venv/bin/python bench/certificates.py [--count 1000] [--workers 2] [--var-dir DIR]
+    .venv/bin/python bench/certificates.py --all            # every completed participation
+    .venv/bin/python bench/certificates.py --limit 300      # a quick check of the same path
 
-Builds the demo data (434 ToT trainers, 6,207 cascade participants…) in a scratch SQLite database
-under ``--var-dir`` (a new temporary directory by default), then issues certificates for
-``--count`` completed cascade participations twice:
+What it runs, in one go, and prints side by side:
 
-(a) one process, one *fresh* render per certificate: a new FontConfiguration and style sheet
-    for every certificate (what rendering looks like without the per-process renderer);
-(b) the project's batch path: the chunk task ``certificates.tasks.certificate_batch_chunk``
-    sent through Redis to a Celery worker with ``--workers`` processes (prefork), each process
-    keeping its fonts, style sheet and session backgrounds for the whole batch and laying out
-    each chunk's person layers as one document (one PDF per certificate written from its page
-    and merged with its background; see certificates.pdf). The same participations are pending
-    again (the certificates of (a) are deleted first).
+(1) the real path: ``certificates.services.batch_start`` for the whole programme, as the
+    Directorate starts it from the batch page, with a Celery worker of ``--workers`` processes
+    (prefork) started by this script on a queue of its own, through Redis, on PostgreSQL, with
+    the production settings profile (DEBUG off). The clock runs from ``batch_start`` until the
+    batch is *done*: dispatch, every chunk task (issue, render, store each PDF), the progress
+    recounts and the ZIP of every PDF (a folder per centre). It then opens the ZIP and checks it
+    holds one PDF per completed participation.
+(2) the baseline: the same certificates rendered in this one process, one after another, with
+    WeasyPrint's defaults: ``HTML(string=…).write_pdf(stylesheets=[CSS(string=…)])`` per layer
+    of each certificate, so WeasyPrint's full user-agent style sheet, a new font configuration
+    per document, nothing shared between certificates (no per-process renderer, no cached
+    backgrounds, no chunk laid out as one document); the two layers are merged as the product
+    does (pikepdf). Nothing is stored.
 
-It prints the per-certificate median and the total of each, their ratio, the projected time for
-the programme's 6,207 cascade participants (and for every completed cascade participation of the
-demo data), and the workers' resident memory at the start, halfway and at the end of (b). Needs Redis on 127.0.0.1:6379
-(database 12 is used and flushed of the benchmark's queue); without it, (b) falls back to a
-multiprocessing pool running the same chunk function.
+Printed for each: certificates, wall time, certificates per second, CPU time per certificate
+(the worker processes' from /proc, and PostgreSQL's backends for (1); this process's for (2)),
+memory (the worker processes' resident set at the start, halfway, at the end and the highest
+seen; this process's for (2)); then the ratio, and whether (1) met the target (the whole
+programme in under 15 minutes).
+
+Data: a scratch PostgreSQL database (``mps_bench_certificates_<random>``, dropped at the end
+unless ``--keep-db``) built with ``manage.py migrate`` and ``manage.py demo_data`` (timed and
+printed too), or an existing one given with ``--database-url`` (then nothing is built or
+dropped, but the run deletes every certificate and batch in it first). ``--limit N`` keeps only
+the first N completed participations eligible: the scratch database's other completed
+participations are marked incomplete before the run (never use it on a database you keep).
+``--baseline-limit M`` renders only the first M certificates for (2) (its figures are then
+for M certificates, and say so). Needs PostgreSQL (``BENCH_POSTGRES_URL``, default
+postgresql://postgres@127.0.0.1:5432/postgres) and Redis (``BENCH_REDIS_URL``, default
+redis://127.0.0.1:6379, databases 10 and 11). Files go to a temporary directory, removed at
+the end unless ``--keep-files``.
 """
 
 import argparse
+import io
 import os
+import secrets
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BROKER = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
-CASCADE_PARTICIPANTS = 6207
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
+TARGET_SECONDS = 15 * 60
+# Without progress for this long the run stops with the worker's log (unattended runs end).
+STALL_SECONDS = 900
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument(
-        "--fresh-count",
-        type=int,
-        default=0,
-        help="time (a) on only the first N certificates and project its total to --count (default: all)",
-    )
-    parser.add_argument("--var-dir", default="")
+    size = parser.add_mutually_exclusive_group(required=True)
+    size.add_argument("--all", action="store_true", help="every completed participation of the demo programme")
+    size.add_argument("--limit", type=int, help="only the first N completed participations (scratch data)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--baseline-limit", type=int, default=0, help="render only the first M for the baseline")
+    parser.add_argument("--scale", type=int, default=1, help="demo_data --scale (default 1)")
+    parser.add_argument("--database-url", default="", help="an existing database (not built, not dropped)")
+    parser.add_argument("--keep-db", action="store_true", help="keep the scratch database")
+    parser.add_argument("--keep-files", action="store_true", help="keep the PDFs, the ZIP and the worker's log")
     return parser.parse_args()
 
 
-def environment(var_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
+def production_env(var_dir: Path, database_url: str, queue: str) -> dict[str, str]:
+    """The production profile (DEBUG off, PostgreSQL, Redis broker and cache), files under var_dir."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CELERY_", "REDIS_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
-        VAR_DIR=str(var_dir),
-        CELERY_BROKER_URL=BROKER,
-        CELERY_TASK_ALWAYS_EAGER="0",
-        LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
+        DEBUG="0",
+        SECRET_KEY="bench-certificates-not-secret-" + secrets.token_urlsafe(32),
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_COOKIES="0",
+        STATIC_MANIFEST="0",
+        LOG_LEVEL="WARNING",
+        VAR_DIR=str(var_dir),
+        CERTIFICATE_ROOT=str(var_dir / "private"),
+        DATABASE_URL=database_url,
+        REDIS_URL=f"{REDIS_URL}/10",
+        CELERY_BROKER_URL=f"{REDIS_URL}/11",
+        CELERY_TASK_ALWAYS_EAGER="0",
+        CELERY_TASK_DEFAULT_QUEUE=queue,
     )
     return env
 
 
+def proc_cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return 0.0
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (from /proc), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def children(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
-
-
-def redis_available() -> bool:
     try:
-        import redis
-
-        redis.Redis.from_url(BROKER, socket_connect_timeout=2).ping()
-        return True
-    except Exception:
-        return False
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
-def _chunk_in_pool(args: tuple[int, list[int]]) -> int:
-    import django
+def postgres_backends() -> list[int]:
+    from django.db import connection
 
-    django.setup()
-    from certificates import services
-    from certificates.models import CertificateBatch
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
 
-    batch_id, ids = args
-    return services.batch_chunk_run(batch=CertificateBatch.objects.get(pk=batch_id), participation_ids=ids)
+
+def run(argv: list[str], env: dict[str, str]) -> float:
+    started = time.monotonic()
+    result = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode:
+        sys.exit(f"{' '.join(argv)} failed:\n{result.stdout}\n{result.stderr}")
+    return time.monotonic() - started
+
+
+def create_database() -> str:
+    import psycopg
+
+    name = f"mps_bench_certificates_{secrets.token_hex(6)}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def drop_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def database_url_for(name: str) -> str:
+    base, _slash, _db = POSTGRES_URL.rpartition("/")
+    return f"{base}/{name}"
+
+
+def fmt_mib(values: list[float]) -> str:
+    return " + ".join(f"{v:.0f}" for v in values) + " MiB" if values else "–"
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.var_dir = Path(tempfile.mkdtemp(prefix="bench-certificates-"))
+        self.queue = f"bench-certificates-{secrets.token_hex(4)}"
+        self.db_name = ""
+        self.worker: subprocess.Popen | None = None
+        self.log = self.var_dir / "worker.log"
+        self.lines: list[str] = []
+
+    def say(self, text: str = "") -> None:
+        print(text, flush=True)
+
+    # --- set-up --------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        if self.args.database_url:
+            database_url = self.args.database_url
+        else:
+            self.db_name = create_database()
+            database_url = database_url_for(self.db_name)
+        self.env = production_env(self.var_dir, database_url, self.queue)
+        os.environ.update(self.env)
+        sys.path.insert(0, str(ROOT))
+        manage = [sys.executable, "manage.py"]
+        self.say(f"files in {self.var_dir}; database {self.db_name or database_url}")
+        self.say(f"migrate: {run([*manage, 'migrate', '--no-input', '-v', '0'], self.env):.0f} s")
+        if not self.args.database_url:
+            built = run([*manage, "demo_data", "--scale", str(self.args.scale), "-v", "0"], self.env)
+            self.say(f"demo_data --scale {self.args.scale}: {built:.0f} s")
+
+        import django
+
+        django.setup()
+        from cascade.models import Outcome
+        from certificates.models import Certificate, CertificateBatch
+        from certificates.selectors import eligible_participations
+
+        # A clean start: no certificate or batch (the same database may be used twice).
+        CertificateBatch.objects.all().delete()
+        Certificate.objects.update(replaces=None)
+        Certificate.objects.all().delete()
+        eligible = eligible_participations()
+        self.say(f"completed participations in closed sessions: {eligible.count():,}")
+        if self.args.limit is not None:
+            kept = list(eligible.order_by("pk").values_list("pk", flat=True)[: self.args.limit])
+            eligible.exclude(pk__in=kept).update(outcome=Outcome.INCOMPLETE)
+            self.say(f"--limit {self.args.limit}: the others are marked incomplete in this scratch database")
+        self.total = eligible_participations().count()
+
+    def start_worker(self) -> None:
+        argv = [
+            *(sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork"),
+            *(f"--concurrency={self.args.workers}", "--queues", self.queue, "--hostname", f"{self.queue}@%h"),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"),
+        ]
+        with self.log.open("wb") as out:
+            self.worker = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+        deadline = time.monotonic() + 120
+        while len(children(self.worker.pid)) < self.args.workers:
+            if time.monotonic() > deadline or self.worker.poll() is not None:
+                sys.exit(f"the worker did not start:\n{self.log.read_text()}")
+            time.sleep(0.2)
+        time.sleep(2)  # the processes finish importing
+
+    def worker_pids(self) -> list[int]:
+        return [self.worker.pid, *children(self.worker.pid)]
+
+    def worker_rss(self) -> list[float]:
+        return [rss_mib(pid) for pid in children(self.worker.pid)]
+
+    # --- (1) the batch path ----------------------------------------------------------------
+
+    def batch_path(self) -> dict:
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
+
+        from certificates import services
+        from certificates.models import BatchScope, BatchStatus, Certificate, CertificateBatch
+        from lms.roles import ADMINISTRATOR
+
+        user, _created = get_user_model().objects.get_or_create(username=f"bench-{self.queue}")
+        user.groups.add(Group.objects.get(name=ADMINISTRATOR))
+        rss = {"start": self.worker_rss(), "half": [], "end": []}
+        peak = list(rss["start"])
+        cpu_before = proc_cpu_seconds(self.worker_pids())
+        backends_before = {pid: proc_cpu_seconds([pid]) for pid in postgres_backends()}
+        load_before = os.getloadavg()[0]
+
+        started = time.perf_counter()
+        batch = services.batch_start(user=user, scope=BatchScope.PROGRAMME)
+        last_done, last_change = -1, time.monotonic()
+        backends = dict(backends_before)
+        while True:
+            batch = CertificateBatch.objects.get(pk=batch.pk)
+            if batch.status == BatchStatus.DONE:
+                break
+            if batch.status == BatchStatus.FAILED:
+                sys.exit(f"the batch failed: {batch.error}\n{self.log.read_text()[-5000:]}")
+            if self.worker.poll() is not None:
+                sys.exit(f"the worker exited:\n{self.log.read_text()[-5000:]}")
+            if batch.done != last_done:
+                last_done, last_change = batch.done, time.monotonic()
+                self.say(f"  {time.perf_counter() - started:7.1f} s  {batch.done:,} of {batch.total:,} ready")
+            elif time.monotonic() - last_change > STALL_SECONDS:
+                sys.exit(f"no progress for {STALL_SECONDS} s:\n{self.log.read_text()[-5000:]}")
+            now = self.worker_rss()
+            peak = [max(a, b) for a, b in zip(peak, now, strict=False)] or now
+            if not rss["half"] and batch.done >= batch.total // 2:
+                rss["half"] = now
+            for pid in postgres_backends():  # backends come and go: keep the last CPU seen of each
+                backends[pid] = proc_cpu_seconds([pid]) or backends.get(pid, 0.0)
+            time.sleep(1 if batch.total > 2000 else 0.2)
+        wall = time.perf_counter() - started
+        rss["end"] = self.worker_rss()
+        worker_cpu = proc_cpu_seconds(self.worker_pids()) - cpu_before
+        for pid in postgres_backends():
+            backends[pid] = proc_cpu_seconds([pid]) or backends.get(pid, 0.0)
+        postgres_cpu = sum(backends.values()) - sum(backends_before.values())
+
+        with batch.archive.open("rb") as handle, zipfile.ZipFile(handle) as archive:
+            names = archive.namelist()
+            archive_bytes = handle.seek(0, io.SEEK_END)
+        certificates = Certificate.objects.count()
+        if not (len(names) == certificates == batch.total == self.total):
+            sys.exit(
+                f"the ZIP holds {len(names):,} PDFs for {certificates:,} certificates and {self.total:,} completions"
+            )
+        return {
+            "count": batch.total,
+            "wall": wall,
+            "cpu": worker_cpu,
+            "postgres_cpu": postgres_cpu,
+            "rss": rss,
+            "peak": peak,
+            "zip_mib": archive_bytes / 2**20,
+            "folders": len({name.split("/")[0] for name in names}),
+            "load_before": load_before,
+            "load_after": os.getloadavg()[0],
+        }
+
+    # --- (2) the baseline ----------------------------------------------------------------
+
+    def baseline(self) -> dict:
+        from weasyprint import CSS, HTML
+
+        from certificates.models import Certificate, CertificateDesign
+        from certificates.pdf import DOCUMENT_HTML, _merge
+        from certificates.rendering import certificate_css, certificate_sheet
+
+        design = CertificateDesign.load()
+        css = certificate_css(design)
+        certificates = Certificate.objects.select_related("person", "course", "session__training_centre").order_by("pk")
+        if self.args.baseline_limit:
+            certificates = certificates[: self.args.baseline_limit]
+        count, size = 0, 0
+        started, cpu = time.perf_counter(), time.process_time()
+        for certificate in certificates.iterator(chunk_size=500):
+            sheet = certificate_sheet(certificate, design)
+            layers = [
+                HTML(string=DOCUMENT_HTML.format(sheets=html), base_url=str(ROOT / "certificates") + "/").write_pdf(
+                    stylesheets=[CSS(string=css)]
+                )
+                for html in (sheet.html, sheet.background)
+            ]
+            size += len(_merge(*layers))
+            count += 1
+            if count % 500 == 0:
+                self.say(f"  {time.perf_counter() - started:7.1f} s  {count:,} rendered")
+        return {
+            "count": count,
+            "wall": time.perf_counter() - started,
+            "cpu": time.process_time() - cpu,
+            "rss": rss_mib(os.getpid()),
+            "average_kib": size / count / 1024 if count else 0,
+        }
+
+    # --- the whole run -------------------------------------------------------------------
+
+    def report(self, batch: dict, base: dict) -> None:
+        n, m = batch["count"], base["count"]
+        rate = n / batch["wall"]
+        base_rate = m / base["wall"] if base["wall"] else 0
+        sample = "" if m == n else f" (first {m:,} only)"
+        rows = [
+            ("", f"batch path, {self.args.workers} workers", f"default WeasyPrint, 1 process{sample}"),
+            ("certificates", f"{n:,}", f"{m:,}"),
+            ("wall time", f"{batch['wall']:.1f} s = {batch['wall'] / 60:.1f} min", f"{base['wall']:.1f} s"),
+            ("certificates per second", f"{rate:.1f}", f"{base_rate:.1f}"),
+            (
+                "CPU per certificate",
+                f"{batch['cpu'] / n * 1000:.0f} ms workers + {batch['postgres_cpu'] / n * 1000:.0f} ms PostgreSQL",
+                f"{base['cpu'] / m * 1000:.0f} ms" if m else "–",
+            ),
+            (
+                "memory (RSS)",
+                f"start {fmt_mib(batch['rss']['start'])}, half {fmt_mib(batch['rss']['half'])}, "
+                f"end {fmt_mib(batch['rss']['end'])}, highest {fmt_mib(batch['peak'])}",
+                f"{base['rss']:.0f} MiB at the end",
+            ),
+        ]
+        width = max(len(r[0]) for r in rows)
+        second = max(len(r[1]) for r in rows)
+        self.say()
+        for label, a, b in rows:
+            self.say(f"{label:<{width}}  {a:<{second}}  {b}")
+        self.say()
+        self.say(
+            f"ZIP: {batch['zip_mib']:.0f} MiB, {n:,} PDFs in {batch['folders']} folders (one per centre); "
+            f"baseline PDFs average {base['average_kib']:.0f} KiB"
+        )
+        if base_rate:
+            self.say(f"ratio: the batch path issues {rate / base_rate:.1f}× the baseline's certificates per second")
+        if self.args.all:
+            verdict = "met" if batch["wall"] < TARGET_SECONDS else "NOT met"
+            self.say(f"target (whole programme under 15 min): {verdict}, {batch['wall'] / 60:.1f} min")
+        else:
+            self.say(f"target (whole programme under 15 min): not measured by --limit {self.args.limit}; run --all")
+        self.say(
+            f"machine: {os.cpu_count()} CPUs; load average {batch['load_before']:.1f} before the batch, "
+            f"{batch['load_after']:.1f} after"
+        )
+
+    def cleanup(self) -> None:
+        if self.worker is not None and self.worker.poll() is None:
+            self.worker.terminate()
+            try:
+                self.worker.wait(30)
+            except subprocess.TimeoutExpired:
+                self.worker.kill()
+        try:
+            import redis
+
+            broker = redis.Redis.from_url(f"{REDIS_URL}/11")
+            broker.delete(self.queue, f"_kombu.binding.{self.queue}", f"_kombu.binding_permanent.{self.queue}")
+        except Exception as exc:  # noqa: BLE001 - cleaning up after a run that may have failed
+            print(f"(could not remove the queue {self.queue}: {exc})")
+        if self.db_name and not self.args.keep_db:
+            from django.db import connections
+
+            connections.close_all()
+            drop_database(self.db_name)
+        if not self.args.keep_files:
+            shutil.rmtree(self.var_dir, ignore_errors=True)
 
 
 def main() -> None:
     args = parse_args()
-    load_before = os.getloadavg()[0]
-    var_dir = Path(args.var_dir) if args.var_dir else Path(tempfile.mkdtemp(prefix="bench-certificates-"))
-    var_dir.mkdir(parents=True, exist_ok=True)
-    env = environment(var_dir)
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-
-    import django
-
-    django.setup()
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-
-    from cascade.models import SessionKind
-    from certificates import pdf, services
-    from certificates.models import BatchScope, Certificate, CertificateBatch, CertificateDesign, private_storage
-    from certificates.selectors import eligible_participations
-    from courses.models import Course
-
-    print(f"scratch data in {var_dir}")
-    call_command("migrate", verbosity=0)
-    call_command("demo_data", verbosity=0)
-
-    course = Course.objects.get(code="MPS-01")
-    owner = get_user_model().objects.get(username="admin")
-    batch = CertificateBatch.objects.create(owner=owner, scope=BatchScope.COURSE, course=course)
-    cascade_completions = eligible_participations().filter(session__kind=SessionKind.CASCADE)
-    all_cascade = cascade_completions.count()
-    CertificateBatch.objects.filter(pk=batch.pk).update(total=services.batch_participations(batch).count())
-    batch.refresh_from_db()
-    chosen = list(
-        services.batch_participations(batch)
-        .filter(session__kind=SessionKind.CASCADE)
-        .order_by("pk")
-        .values_list("pk", flat=True)[: args.count]
-    )
-    if len(chosen) < args.count:
-        sys.exit(f"only {len(chosen)} completed cascade participations of MPS-01 in the demo data")
-    print(f"{len(chosen):,} completed cascade participations (MPS-01); {all_cascade:,} in all courses")
-    design = CertificateDesign.load()
-
-    # (a) a fresh renderer (fonts, style sheet) for every certificate, in one process
-    fresh: list[float] = []
-    fresh_ids = chosen[: args.fresh_count] if args.fresh_count else chosen
-    started, fresh_cpu = time.perf_counter(), time.process_time()
-    for participation in (
-        services.batch_participations(batch)
-        .filter(pk__in=fresh_ids)
-        .select_related("person", "session__course", "session__training_centre")
-    ):
-        t0 = time.perf_counter()
-        pdf.reset_renderer()
-        services.certificate_pdf_ensure(
-            certificate=services.certificate_issue(participation=participation), design=design
-        )
-        fresh.append(time.perf_counter() - t0)
-    fresh_cpu = (time.process_time() - fresh_cpu) / len(fresh_ids)
-    fresh_total = (time.perf_counter() - started) * len(chosen) / len(fresh_ids)
-    assert Certificate.objects.with_pdf().count() == len(fresh_ids)
-
-    # A warm single-process sample of the batch path's own code: chunks rendered as one document each.
-    pdf.reset_renderer()
-    Certificate.objects.all().delete()
-    shutil.rmtree(private_storage().location, ignore_errors=True)
-    warm: list[float] = []
-    warm_cpu = time.process_time()
-    sample = chosen[:100]
-    for i in range(0, len(sample), services.BATCH_CHUNK_SIZE):
-        ids = sample[i : i + services.BATCH_CHUNK_SIZE]
-        t0 = time.perf_counter()
-        services.batch_chunk_run(batch=batch, participation_ids=ids)
-        warm.extend([(time.perf_counter() - t0) / len(ids)] * len(ids))
-    warm_cpu = (time.process_time() - warm_cpu) / len(warm)
-    Certificate.objects.all().delete()
-    shutil.rmtree(private_storage().location, ignore_errors=True)
-
-    # (b) the batch path: chunk tasks through Redis to a worker with N processes
-    chunks = [chosen[i : i + services.BATCH_CHUNK_SIZE] for i in range(0, len(chosen), services.BATCH_CHUNK_SIZE)]
-    worker_rss: tuple[list[float], list[float], list[float]] = ([], [], [])
-    if redis_available():
-        from certificates.tasks import certificate_batch_chunk
-
-        queue = f"bench-certificates-{uuid.uuid4().hex[:8]}"
-        log = var_dir / "worker.log"
-        worker = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork"),
-                *(f"--concurrency={args.workers}", "--queues", queue, "--hostname", f"{queue}@%h"),
-                *("--without-gossip", "--without-mingle", "--loglevel=WARNING"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while len(children(worker.pid)) < args.workers:
-                if time.monotonic() > deadline or worker.poll() is not None:
-                    sys.exit(f"the worker did not start:\n{log.read_text()}")
-                time.sleep(0.2)
-            time.sleep(2)
-            worker_rss[0].extend(rss_mib(pid) for pid in children(worker.pid))
-            cpu_before = sum(cpu_seconds(pid) for pid in [worker.pid, *children(worker.pid)])
-            started = time.perf_counter()
-            for ids in chunks:
-                certificate_batch_chunk.apply_async((batch.pk, ids), queue=queue)
-            while (ready := Certificate.objects.with_pdf().count()) < len(chosen):
-                if worker.poll() is not None:
-                    sys.exit(f"the worker exited:\n{log.read_text()}")
-                if not worker_rss[1] and ready >= len(chosen) // 2:
-                    worker_rss[1].extend(rss_mib(pid) for pid in children(worker.pid))
-                time.sleep(0.05)
-            batch_total = time.perf_counter() - started
-            batch_cpu = sum(cpu_seconds(pid) for pid in [worker.pid, *children(worker.pid)]) - cpu_before
-            worker_rss[2].extend(rss_mib(pid) for pid in children(worker.pid))
-            mode = f"Celery worker, {args.workers} processes, Redis broker"
-        finally:
-            worker.terminate()
-            worker.wait(30)
-            import redis
-
-            broker = redis.Redis.from_url(BROKER)
-            broker.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
-    else:
-        from multiprocessing import get_context
-
-        from django.db import connections
-
-        connections.close_all()
-        started = time.perf_counter()
-        with get_context("fork").Pool(args.workers) as pool:
-            pool.map(_chunk_in_pool, [(batch.pk, ids) for ids in chunks])
-        batch_total = time.perf_counter() - started
-        batch_cpu = 0.0
-        mode = f"multiprocessing pool of {args.workers} (no Redis)"
-    assert Certificate.objects.count() == len(chosen), "one certificate per participation"
-
-    n = len(chosen)
-    per_batch = batch_total / n
-    print()
-    measured = "" if len(fresh) == n else f" (timed on {len(fresh):,}, total projected)"
-    print(
-        f"(a) fresh render per certificate, 1 process: median {statistics.median(fresh) * 1000:6.1f} ms, "
-        f"total {fresh_total:7.1f} s for {n:,}{measured}"
-    )
-    print(f"(b) batch path ({mode}):")
-    print(
-        f"    per-certificate median {statistics.median(warm) * 1000:6.1f} ms (warm process, chunks of "
-        f"{services.BATCH_CHUNK_SIZE}, sample of {len(warm)}), "
-        f"throughput {per_batch * 1000:6.1f} ms per certificate, total {batch_total:7.1f} s for {n:,}"
-    )
-    median_ratio = statistics.median(fresh) / statistics.median(warm)
-    print(f"ratio (a)/(b): total {fresh_total / batch_total:4.1f}×, median {median_ratio:4.1f}×")
-    for label, count in (
-        ("the programme's cascade participants", CASCADE_PARTICIPANTS),
-        ("every completed cascade participation in the demo data", all_cascade),
-    ):
-        projected = per_batch * count
-        print(
-            f"projected for {count:,} ({label}): {projected:6.0f} s = {projected / 60:4.1f} min on the batch path "
-            f"(target for 6,207: under 5 min)"
-        )
-    if worker_rss[0]:
-        print(
-            f"worker processes' memory (RSS): {', '.join(f'{v:.0f}' for v in worker_rss[0])} MiB at start, "
-            f"{', '.join(f'{v:.0f}' for v in worker_rss[1])} MiB after about {n // 2:,} certificates, "
-            f"{', '.join(f'{v:.0f}' for v in worker_rss[2])} MiB after {n:,}"
-        )
-    if batch_cpu:
-        idle = batch_cpu / n / args.workers * CASCADE_PARTICIPANTS
-        print(
-            f"CPU time per certificate: (a) {fresh_cpu * 1000:.0f} ms, warm {warm_cpu * 1000:.0f} ms, "
-            f"(b) {batch_cpu / n * 1000:.0f} ms in the workers; on {args.workers} otherwise idle cores the batch "
-            f"path would take about {idle:.0f} s = {idle / 60:.1f} min for {CASCADE_PARTICIPANTS:,}"
-        )
-    print(f"machine: {os.cpu_count()} CPUs, load average before the run {load_before:.1f}")
+    bench = Bench(args)
+    try:
+        bench.prepare()
+        bench.start_worker()
+        bench.say(f"(1) batch_start for the whole programme, {bench.total:,} certificates:")
+        batch = bench.batch_path()
+        bench.worker.terminate()  # the baseline has the machine to itself
+        bench.worker.wait(30)
+        bench.say("(2) baseline: default WeasyPrint render of the same certificates, one process:")
+        base = bench.baseline()
+        bench.report(batch, base)
+    finally:
+        bench.cleanup()
 
 
 if __name__ == "__main__":
