@@ -1,0 +1,74 @@
+"""The sweep (ops.workers.orphans_requeue) against a real Redis: a dead worker's message goes back
+on its queue; a live worker's message, or one taken a moment ago, stays where it is."""
+
+import json
+import time
+import uuid
+
+import pytest
+import redis
+from kombu import Connection, Exchange, Queue
+
+from config.celery import app
+from ops import workers
+from tests.production.processes import REDIS_BROKER_URL
+
+pytestmark = pytest.mark.production
+
+
+@pytest.fixture
+def broker(production_services, settings, monkeypatch):
+    settings.CELERY_BROKER_URL = REDIS_BROKER_URL
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setattr(app.conf, "broker_url", REDIS_BROKER_URL)
+    monkeypatch.setattr(app.conf, "broker_write_url", None)
+    client = redis.Redis.from_url(REDIS_BROKER_URL)
+    yield client
+    client.close()
+
+
+def take(client, queue_name: str, *, owner: str, taken_ago: float) -> str:
+    """Publish one task message and take it as a worker does (off the list, into the unacked hash)."""
+    queue = Queue(queue_name, Exchange(queue_name, type="direct"), routing_key=queue_name)
+    with Connection(REDIS_BROKER_URL) as connection:
+        connection.Producer().publish(
+            {"args": [], "kwargs": {}},
+            exchange=queue.exchange,
+            routing_key=queue_name,
+            declare=[queue],
+            headers={"task": "lms.tasks.worker_health", "id": uuid.uuid4().hex, "argsrepr": "()"},
+        )
+    payload = json.loads(client.rpop(queue_name))
+    tag = payload["properties"]["delivery_tag"]
+    client.hset(workers.UNACKED_KEY, tag, json.dumps([payload, queue_name, queue_name]))
+    client.zadd(workers.UNACKED_INDEX_KEY, {tag: time.time() - taken_ago})
+    client.hset(workers.OWNERS_KEY, tag, owner)
+    return tag
+
+
+def test_a_dead_worker_s_message_goes_back_and_a_live_one_s_stays(broker, settings):
+    queue = f"production-sweep-{uuid.uuid4().hex[:12]}"
+    alive = f"alive-{uuid.uuid4().hex[:6]}"
+    heartbeat = json.dumps({"hostname": "w", "pid": 1, "started": 0, "seen": 0})
+    broker.set(workers.HEARTBEAT_PREFIX + alive, heartbeat, ex=60)
+    grace = settings.TASK_SWEEP_GRACE_SECONDS
+    dead_tag = take(broker, queue, owner=f"dead-{uuid.uuid4().hex[:6]}", taken_ago=grace + 5)
+    live_tag = take(broker, queue, owner=alive, taken_ago=grace + 5)
+    fresh_tag = take(broker, queue, owner=f"dead-{uuid.uuid4().hex[:6]}", taken_ago=1)
+    try:
+        requeued = workers.orphans_requeue()
+
+        assert [message.tag for message in requeued if message.queue == queue] == [dead_tag]
+        assert broker.llen(queue) == 1
+        assert json.loads(broker.lindex(queue, 0))["properties"]["delivery_info"]["redelivered"] is True
+        assert not broker.hexists(workers.UNACKED_KEY, dead_tag)
+        assert broker.hexists(workers.UNACKED_KEY, live_tag) and broker.hexists(workers.UNACKED_KEY, fresh_tag)
+        # Run again: nothing more to do (idempotent).
+        assert [message for message in workers.orphans_requeue() if message.queue == queue] == []
+        assert broker.llen(queue) == 1
+    finally:
+        for tag in (dead_tag, live_tag, fresh_tag):
+            broker.hdel(workers.UNACKED_KEY, tag)
+            broker.zrem(workers.UNACKED_INDEX_KEY, tag)
+            broker.hdel(workers.OWNERS_KEY, tag)
+        broker.delete(queue, f"_kombu.binding.{queue}", workers.HEARTBEAT_PREFIX + alive)
