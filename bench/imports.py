@@ -1,23 +1,33 @@
-"""Participations import speed: the project's path against a plain django-import-export resource.
+"""Import speed: the project's path against stock django-import-export, side by side in one run.
 
-    .venv/bin/python bench/imports.py [--rows 50000] [--plain-rows 50000] [--database mps_bench_imports]
+    .venv/bin/python bench/imports.py [--rows 50000] [--plain-rows 50000] [--people 25000]
+        [--first-load-people 25000] [--database mps_bench_imports] [--plain-default]
 
-Uses its own PostgreSQL database (created if missing, migrated) on 127.0.0.1:5432 as user
-postgres (``BENCH_DATABASE_URL`` overrides the whole address). Builds 2,000 cascade sessions led
-by qualified trainers and 25,000 people, writes a generated ``--rows``-row participations CSV
-(25 participants per session, each person in two sessions), then:
+Uses its own PostgreSQL databases (created if missing, migrated) on 127.0.0.1:5432 as user
+postgres (``BENCH_DATABASE_URL`` overrides the main one's whole address). Builds 2,000 cascade
+sessions led by qualified trainers and ``--people`` people (25,000; pass 500000 for the
+national-scale database, which takes a while to build), writes a generated ``--rows``-row
+participations CSV (25 participants per session), then imports the same rows:
 
-(a) imports it through the project's path — ``imports.services.records_import``: the file read,
-    every row validated, the cascade's integrity rules run per session, bulk writes, one
-    transaction — and prints rows per second;
-(b) deletes those participations and imports the same rows with a plain ``ModelResource`` with
-    default settings (foreign keys by session reference and service number, import ids session +
-    person; one query per lookup and a save per row, no integrity rules) and prints rows per
-    second (on the first ``--plain-rows`` rows when smaller, since its rate does not depend on
-    the file's length);
-then the ratio of the two rates. Wall time and this process's CPU time are printed for each path
-(the database server's own work shows in the wall time only), with the load average: on a shared
-machine the wall time depends on what else runs.
+(a) through the project's path — ``imports.services.records_import``: the file read, every row
+    validated, the cascade's integrity rules run per session, bulk writes with history rows, one
+    transaction;
+(b) through stock django-import-export configured as its documentation recommends for volume
+    ("Bulk imports"): ``use_bulk=True``, ``batch_size=1000``, ``skip_diff=True``, foreign keys by
+    session reference and service number with the stock ``ForeignKeyWidget``, the stock instance
+    loader (``CachedInstanceLoader``, the documented cache, takes a single import-id field and a
+    participation's is two); none of this project's checks, history or signals;
+(c) with ``--plain-default``, also a stock resource with default settings (a save per row);
+
+each after the previous one's participations are removed, and prints the figures side by side
+with the ratio. Then, in a second database created empty for the purpose (``<database>_first``,
+dropped and migrated each run), it times a first load as a new installation makes it: a units
+file, a stations file and a ``--first-load-people``-row roster naming them (ranks as offices
+write them), each through ``records_import``.
+
+Wall time and this process's CPU time are printed for each path (the database server's own work
+shows in the wall time only), with the load average: on a shared machine the wall time depends on
+what else runs.
 """
 
 import argparse
@@ -32,26 +42,37 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SESSIONS, PEOPLE, PER_SESSION = 2000, 25000, 25
+SESSIONS, PER_SESSION = 2000, 25
+PEOPLE = 25000  # set from --people
+RANKS_AS_WRITTEN = ("رائد شرطة", "Police Major", "Maj.", "عقيد شرطة", "ن.ع.", "ملازم أول", "Lt. Col.", "شرطي")
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=50000)
     parser.add_argument("--plain-rows", type=int, default=50000)
+    parser.add_argument("--people", type=int, default=25000, help="People in the main database (500000: national).")
+    parser.add_argument("--first-load-people", type=int, default=25000)
     parser.add_argument("--database", default="mps_bench_imports")
+    parser.add_argument("--plain-default", action="store_true", help="Also time a stock resource with defaults.")
+    parser.add_argument("--first-load-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-first-load", action="store_true", help="Skip the first load into an empty database.")
     return parser.parse_args()
 
 
-def prepare_database(name: str) -> str:
+def prepare_database(name: str, *, fresh: bool = False) -> str:
+    if fresh:
+        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True)
     url = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{name}")
+    if fresh:
+        url = f"postgres://postgres@127.0.0.1:5432/{name}"
     exists = subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname='{name}'"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
-    if not exists and "BENCH_DATABASE_URL" not in os.environ:
+    if not exists and (fresh or "BENCH_DATABASE_URL" not in os.environ):
         subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
     return url
 
@@ -157,21 +178,23 @@ def build_records():
             for n, s in enumerate(sessions)
         ]
     )
-    if Person.objects.filter(service_number__startswith="BP").count() == PEOPLE:
-        return
-    Person.objects.bulk_create(
-        [
-            Person(
-                service_number=f"BP{n:07d}",
-                name_ar=f"منتسب {n}",
-                name_ar_normalized=f"منتسب {n}",
-                gender="M" if n % 7 else "F",
-                governorate=baghdad,
-            )
-            for n in range(PEOPLE)
-        ],
-        batch_size=5000,
-    )
+    # People BP0000000… are created in order, so the ones already there are the first ``stored``.
+    stored = Person.objects.filter(service_number__startswith="BP").count()
+    for start in range(stored, PEOPLE, 20000):
+        Person.objects.bulk_create(
+            [
+                Person(
+                    service_number=f"BP{n:07d}",
+                    name_ar=f"منتسب {n}",
+                    name_ar_normalized=f"منتسب {n}",
+                    gender="M" if n % 7 else "F",
+                    governorate=baghdad,
+                )
+                for n in range(start, min(start + 20000, PEOPLE))
+            ],
+            batch_size=5000,
+            ignore_conflicts=True,
+        )
 
 
 def write_file(path: Path, rows: int) -> None:
@@ -179,79 +202,193 @@ def write_file(path: Path, rows: int) -> None:
 
     lines = []
     for i in range(rows):
-        session, person = i // PER_SESSION, i % PEOPLE
+        session, person = i // PER_SESSION, i % PEOPLE  # each session's people are distinct
         lines.append([f"BENCH-{session % SESSIONS:05d}", f"BP{person:07d}", 4, 30 + i % 40, 60 + i % 40, "completed"])
     path.write_text(
         write_csv(["session_ref", "service_number", "days_attended", "pre_score", "post_score", "outcome"], lines)
     )
 
 
-def plain_resource():
+def stock_resource(*, tuned: bool):
+    """Stock django-import-export for participations; ``tuned``: as its documentation recommends for
+    volume (bulk writes in batches, no diff)."""
     from import_export import fields, resources, widgets
 
     from cascade.models import Participation, TrainingSession
     from lms.models import Person
 
-    class PlainParticipationResource(resources.ModelResource):
-        session = fields.Field("session", "session_ref", widgets.ForeignKeyWidget(TrainingSession, "ref"))
-        person = fields.Field("person", "service_number", widgets.ForeignKeyWidget(Person, "service_number"))
+    class Meta:
+        model = Participation
+        fields = ("session", "person", "days_attended", "pre_score", "post_score", "outcome")
+        import_id_fields = ("session", "person")
+        if tuned:
+            use_bulk = True
+            batch_size = 1000
+            skip_diff = True
 
-        class Meta:
-            model = Participation
-            fields = ("session", "person", "days_attended", "pre_score", "post_score", "outcome")
-            import_id_fields = ("session", "person")
+    attributes = {
+        "session": fields.Field("session", "session_ref", widgets.ForeignKeyWidget(TrainingSession, "ref")),
+        "person": fields.Field("person", "service_number", widgets.ForeignKeyWidget(Person, "service_number")),
+        "Meta": Meta,
+    }
+    name = "TunedParticipationResource" if tuned else "DefaultParticipationResource"
+    return type(name, (resources.ModelResource,), attributes)()
 
-    return PlainParticipationResource()
+
+def timed(label: str, rows: int, run) -> dict:
+    started, cpu = time.perf_counter(), time.process_time()
+    run()
+    wall, used = time.perf_counter() - started, time.process_time() - cpu
+    figures = {"label": label, "rows": rows, "wall": wall, "cpu": used, "rate": rows / wall}
+    print(
+        f"{label:<44} {rows:>8,} rows {wall:>8.1f} s  (CPU {used:.1f} s)  {figures['rate']:>8,.0f} rows/s", flush=True
+    )
+    return figures
+
+
+def compare(args) -> None:
+    """The participations file through the project's path and through stock django-import-export."""
+    from django.db import connection
+
+    from imports import files
+    from imports.services import records_import
+
+    build_records()
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "participations.csv"
+        write_file(path, args.rows)
+        size = path.stat().st_size / 1e6
+        print(f"PostgreSQL {connection.pg_version}; {PEOPLE:,} people; {args.rows:,} rows in {size:.1f} MB")
+        print(f"load average before: {load()}")
+
+        outcomes = {}
+
+        def project() -> None:
+            dataset = files.read_dataset(path, fmt="csv", name=path.name)
+            outcomes["project"] = records_import(kind="participations", dataset=dataset, dry_run=False)
+
+        server_cpu = server_cpu_seconds()
+        results = [timed("project path (checks, rules, history)", args.rows, project)]
+        if server_cpu is not None:
+            print(f"  database server process's CPU: {server_cpu_seconds() - server_cpu:.1f} s")
+        counts = outcomes["project"].counts
+        assert counts["new"] == args.rows and counts["error"] == 0, (counts, outcomes["project"].error_rows()[:3])
+        remove_participations()
+
+        plain_rows = min(args.plain_rows, args.rows)
+
+        def stock(tuned: bool):
+            def run() -> None:
+                dataset = files.read_dataset(path, fmt="csv", name=path.name)
+                sample = dataset.subset(rows=range(plain_rows)) if plain_rows < args.rows else dataset
+                result = stock_resource(tuned=tuned).import_data(sample, dry_run=False, use_transactions=True)
+                assert not result.has_errors() and not result.has_validation_errors()
+                assert result.totals["new"] == plain_rows, result.totals
+
+            return run
+
+        results.append(timed("stock d-i-e, tuned (use_bulk, batch 1000, …)", plain_rows, stock(True)))
+        remove_participations()
+        if args.plain_default:
+            results.append(timed("stock d-i-e, defaults (a save per row)", plain_rows, stock(False)))
+            remove_participations()
+
+    print()
+    print(f"{'path':<44} {'rows':>8} {'seconds':>9} {'rows/s':>9} {'× stock tuned':>14}")
+    tuned_rate = results[1]["rate"]
+    for figures in results:
+        print(
+            f"{figures['label']:<44} {figures['rows']:>8,} {figures['wall']:>9.1f} {figures['rate']:>9,.0f} "
+            f"{figures['rate'] / tuned_rate:>13.2f}×"
+        )
+    print(f"load average after: {load()}")
+
+
+def first_load(args) -> None:
+    """A new installation's first load: units, stations, then a roster naming them (ranks as written)."""
+    from imports.columns import PEOPLE as PEOPLE_COLUMNS
+    from imports.columns import STATIONS, UNITS
+    from imports.files import read_dataset, write_csv
+    from imports.services import records_import
+    from lms.models import Governorate
+
+    governorates = list(Governorate.objects.filter(is_kurdistan_region=False).order_by("code"))
+    units = [
+        [g.code, f"{g.name_en} Police Directorate {n}", f"مديرية شرطة {g.name_ar} {n}"]
+        for g in governorates
+        for n in range(1, 11)
+    ]
+    stations = [
+        [unit[0], unit[2], f"{unit[1]} Station {m}", f"مركز شرطة {unit[2]} {m}", "نعم" if m == 1 else ""]
+        for unit in units
+        for m in range(1, 6)
+    ]
+    people = []
+    for n in range(args.first_load_people):
+        station = stations[n % len(stations)]
+        people.append(
+            [
+                f"FL{n:07d}",
+                f"منتسب {n}",
+                "",
+                "ذكر" if n % 7 else "أنثى",
+                RANKS_AS_WRITTEN[n % len(RANKS_AS_WRITTEN)],
+                station[1],
+                station[3],
+                station[0],
+            ]
+        )
+    with tempfile.TemporaryDirectory() as work:
+        total = 0.0
+        print(f"first load into an empty database ({len(governorates)} governorates):", flush=True)
+        for kind, columns, rows in (
+            ("units", UNITS, units),
+            ("stations", STATIONS, stations),
+            ("people", PEOPLE_COLUMNS, people),
+        ):
+            path = Path(work) / f"{kind}.csv"
+            path.write_text(write_csv([c.arabic for c in columns], rows), encoding="utf-8")
+            outcome = {}
+
+            def run(path=path, kind=kind, outcome=outcome) -> None:
+                dataset = read_dataset(path, fmt="csv", name=path.name)
+                outcome["result"] = records_import(kind=kind, dataset=dataset, dry_run=False)
+
+            figures = timed(f"  {kind} file (project path)", len(rows), run)
+            result = outcome["result"]
+            assert result.stored and result.counts["new"] == len(rows), (result.counts, result.error_rows()[:3])
+            total += figures["wall"]
+        print(f"  first load in all: {total:.1f} s")
 
 
 def main() -> None:
+    global PEOPLE
     args = parse_args()
+    PEOPLE = args.people
+    if args.first_load_only:
+        url = prepare_database(args.database, fresh=True)
+        with tempfile.TemporaryDirectory() as var_dir:
+            setup_django(url, var_dir)
+            first_load(args)
+        return
     url = prepare_database(args.database)
     with tempfile.TemporaryDirectory() as var_dir:
         setup_django(url, var_dir)
-        from django.db import connection
-
-        from imports import files
-        from imports.services import records_import
-
-        build_records()
-        path = Path(var_dir) / "participations.csv"
-        write_file(path, args.rows)
-        print(f"PostgreSQL {connection.pg_version}; {args.rows:,} rows in {path.stat().st_size / 1e6:.1f} MB")
-
-        print(f"load average before: {load()}")
-        server_cpu = server_cpu_seconds()
-        started, cpu = time.perf_counter(), time.process_time()
-        dataset = files.read_dataset(path, fmt="csv", name=path.name)
-        outcome = records_import(kind="participations", dataset=dataset, dry_run=False)
-        project, project_cpu = time.perf_counter() - started, time.process_time() - cpu
-        if server_cpu is not None:
-            print(f"database server process's CPU during the project path: {server_cpu_seconds() - server_cpu:.1f} s")
-        counts = outcome.counts
-        assert counts["new"] == args.rows and counts["error"] == 0, (counts, outcome.error_rows()[:3])
-        project_rate = args.rows / project
-        print(
-            f"project path:   {args.rows:,} rows in {project:.1f} s (this process's CPU {project_cpu:.1f} s) "
-            f"= {project_rate:,.0f} rows/s (counts {counts})"
-        )
-        print(f"load average after the project path: {load()}")
-
+        compare(args)
         remove_participations()
-        plain_rows = min(args.plain_rows, args.rows)
-        started, cpu = time.perf_counter(), time.process_time()
-        dataset = files.read_dataset(path, fmt="csv", name=path.name)
-        sample = dataset.subset(rows=range(plain_rows)) if plain_rows < args.rows else dataset
-        result = plain_resource().import_data(sample, dry_run=False)
-        plain, plain_cpu = time.perf_counter() - started, time.process_time() - cpu
-        assert not result.has_errors() and not result.has_validation_errors()
-        plain_rate = plain_rows / plain
-        print(
-            f"plain resource: {plain_rows:,} rows in {plain:.1f} s (this process's CPU {plain_cpu:.1f} s) "
-            f"= {plain_rate:,.0f} rows/s"
-        )
-        print(f"ratio: the project's path is {project_rate / plain_rate:.1f}× the plain resource")
-        print(f"load average after: {load()}")
-        remove_participations()
+    if not args.no_first_load:
+        print()
+        command = [
+            sys.executable,
+            __file__,
+            "--first-load-only",
+            "--database",
+            f"{args.database}_first",
+            "--first-load-people",
+            str(args.first_load_people),
+        ]
+        env = {k: v for k, v in os.environ.items() if k != "BENCH_DATABASE_URL"}
+        subprocess.run(command, check=True, env=env)
 
 
 def server_cpu_seconds() -> float | None:

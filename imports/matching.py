@@ -12,7 +12,7 @@ row costs no query.
 
 import difflib
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import TextChoices
@@ -23,8 +23,15 @@ from lms.models import Governorate, PoliceUnit, Station, TrainingCentre
 from lms.text import normalize_arabic
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DMY = re.compile(r"^(\d{1,2})\s*[/.\-\\]\s*(\d{1,2})\s*[/.\-\\]\s*(\d{4})$")
+_YMD = re.compile(r"^(\d{4})\s*[/.\-\\]\s*(\d{1,2})\s*[/.\-\\]\s*(\d{1,2})$")
+_SERIAL = re.compile(r"^(\d{5})(\.0+)?$")
+# Excel's day 0 (its serials count from 1900-01-01 = 1, with the 1900 leap-year bug built in).
+_EXCEL_EPOCH = date(1899, 12, 30)
+# Serials read as dates: 1990-01-01 … 2100-12-31 (other five-digit numbers are not dates).
+_SERIALS = range(32874, 73416)
+# Direction marks an Arabic spreadsheet may leave around a date typed in right-to-left text.
+_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u2066\u2067\u2068\u2069"))
 
 
 def key(text) -> str:
@@ -40,16 +47,25 @@ def text(value) -> str:
 
 
 def parse_date(value) -> date:
-    """ISO or day/month/year; raises ValueError otherwise."""
+    """A date as offices write it; raises ValueError otherwise.
+
+    Year first (2024-03-31, 2024/3/31) or day first (31/3/2024, 31.03.2024, 31-3-2024), in any
+    digits (٣١/٣/٢٠٢٤), and an Excel date serial (45382 = 2024-03-31: a date cell not formatted
+    as a date, or a workbook saved as CSV) between 1990 and 2100.
+    """
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    raw = text(value).translate(_DIGITS)
-    if match := _ISO.match(raw):
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(int(value)) if float(value).is_integer() else str(value)
+    raw = text(value).translate(_DIGITS).translate(_MARKS).replace("٫", ".").replace("،", "/").strip()
+    if match := _YMD.match(raw):
         year, month, day = (int(g) for g in match.groups())
     elif match := _DMY.match(raw):
         day, month, year = (int(g) for g in match.groups())
+    elif (match := _SERIAL.match(raw)) and int(match.group(1)) in _SERIALS:
+        return _EXCEL_EPOCH + timedelta(days=int(match.group(1)))
     else:
         raise ValueError(raw)
     return date(year, month, day)
@@ -84,6 +100,31 @@ def choice_map(choices: type[TextChoices], extra: dict[str, str] | None = None) 
     for spelling, value in (extra or {}).items():
         mapping[key(spelling)] = value
     return mapping
+
+
+# Words of a unit's or station's name that every such name has.
+_GENERIC_WORDS = frozenset(
+    key(word)
+    for word in (
+        "مديرية",
+        "شرطة",
+        "مركز",
+        "قسم",
+        "دائرة",
+        "police",
+        "directorate",
+        "station",
+        "department",
+        "unit",
+        "of",
+        "the",
+    )
+)
+
+
+def _distinctive(name_key: str) -> str:
+    words = [word for word in name_key.split() if word not in _GENERIC_WORDS]
+    return " ".join(words) or name_key
 
 
 class Lookups:
@@ -135,8 +176,13 @@ class Lookups:
             getattr(self, place)(governorate_id, "")  # loads the table
             index = self._units if place == "unit" else self._stations
         names = {name: found for (gid, name), found in index.items() if gid == governorate_id}
-        close = difflib.get_close_matches(key(value), list(names), n=limit * 2, cutoff=0.6)
-        return list(dict.fromkeys(names[name] for name in close))[:limit]
+        # Compared on what tells places apart: "مديرية شرطة الشعلة" and "مديرية شرطة الرصافة"
+        # share most of their letters, and their distinctive words nothing.
+        distinct: dict[str, list[str]] = {}
+        for name in names:
+            distinct.setdefault(_distinctive(name), []).append(name)
+        close = difflib.get_close_matches(_distinctive(key(value)), list(distinct), n=limit * 2, cutoff=0.75)
+        return list(dict.fromkeys(names[name] for near in close for name in distinct[near]))[:limit]
 
     def place_create(self, place: str, governorate, value, *, unit=None):
         """A new unit (or station of ``unit``) named ``value`` in both languages, known from now on."""

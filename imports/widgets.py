@@ -280,5 +280,9 @@ class PlaceWidget(BoundWidget):
             self.resource.place_rows.add(self.resource.current_row)
         message = str((UNKNOWN_UNIT if self.place == "unit" else UNKNOWN_STATION).format(value=raw))
         if near:
-            message += " " + _msg(NEAR_MATCHES, names="، ".join(f"“{p}”" for p in near))
+            if (translation.get_language() or "").startswith("ar"):
+                names = "، ".join(f"«{p}»" for p in near)
+            else:
+                names = ", ".join(f"“{p}”" for p in near)
+            message += " " + _msg(NEAR_MATCHES, names=names)
         raise ValueError(message)

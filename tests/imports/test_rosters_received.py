@@ -332,3 +332,23 @@ def test_a_managers_unknown_unit_holds_the_job_until_an_administrator_records_it
     job = import_job_recheck(job=job)
     assert job.status == JobStatus.CHECKED and job.can_confirm
     assert ImportJob.objects.get(pk=job.pk).missing_places == []
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["2024-03-31", "2024/3/31", "31/3/2024", "٣١/٣/٢٠٢٤", "\u200f٣١/٣/٢٠٢٤", "31.03.2024", "45382", 45382, 45382.0],
+)
+def test_dates_as_offices_write_them(written):
+    from datetime import date
+
+    from imports.matching import parse_date
+
+    assert parse_date(written) == date(2024, 3, 31)
+
+
+@pytest.mark.parametrize("written", ["12345", "31/13/2024", "2024/02/30", "آذار"])
+def test_what_is_not_a_date_is_refused(written):
+    from imports.matching import parse_date
+
+    with pytest.raises(ValueError):
+        parse_date(written)
