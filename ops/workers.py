@@ -21,6 +21,7 @@ consumer's messages back by themselves, and the sweep does nothing there.
 """
 
 import contextlib
+import datetime as dt
 import json
 import logging
 import os
@@ -143,6 +144,10 @@ class Worker:
     pid: int
     started: float
     seen: float
+
+    @property
+    def seen_at(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.seen, tz=dt.UTC)
 
 
 @dataclass(frozen=True)
