@@ -10,6 +10,7 @@ about page. Arabic is the source language; English pages are translations (same
 from dataclasses import dataclass
 from html import escape
 
+from django.conf import settings
 from django.db import transaction
 from wagtail.models import Locale, Page, Site
 
@@ -155,10 +156,18 @@ def _site_root(locale: Locale) -> SiteRootPage:
             Page.get_first_root_node(), SiteRootPage(title=WAGTAIL_SITE_TITLE, slug="home", locale=locale)
         )
     if site is None:
-        Site.objects.create(hostname="localhost", port=80, root_page=site_root, is_default_site=True)
+        # Named, so the admin's dashboard greets with the programme's name rather than "localhost".
+        Site.objects.create(
+            hostname="localhost",
+            port=80,
+            root_page=site_root,
+            is_default_site=True,
+            site_name=settings.WAGTAIL_SITE_NAME,
+        )
     else:
         site.root_page = site_root
-        site.save(update_fields=["root_page"])
+        site.site_name = site.site_name or settings.WAGTAIL_SITE_NAME
+        site.save(update_fields=["root_page", "site_name"])
     if placeholder is not None:  # deleted only now: deleting a site's root page deletes the site
         placeholder.delete()
     return site_root
