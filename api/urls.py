@@ -1,8 +1,10 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework import permissions
 from rest_framework.routers import SimpleRouter
 
 from api import views
+from api.authentication import ApiTokenAuthentication
 
 app_name = "api"
 
@@ -14,7 +16,14 @@ router.register("people", views.PersonViewSet, basename="person")
 router.register("certificates", views.CertificateViewSet, basename="certificate")
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
+    # The schema is for the API's clients, who hold a token; it is not published to everyone.
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(
+            authentication_classes=[ApiTokenAuthentication], permission_classes=[permissions.IsAuthenticated]
+        ),
+        name="schema",
+    ),
     path("coverage/", views.CoverageView.as_view(), name="coverage"),
     path("", include(router.urls)),
 ]

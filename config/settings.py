@@ -97,6 +97,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "ops.middleware.StaffSecondFactorMiddleware",
+    # Staff sessions end after STAFF_SESSION_IDLE_HOURS without a request; password resets are rationed.
+    "ops.limits.StaffSessionIdleMiddleware",
+    "ops.limits.PasswordResetThrottleMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -244,6 +247,11 @@ AXES_CLIENT_IP_CALLABLE = "ops.security.client_ip"
 # Failures are counted per account, whatever the case the login was typed in.
 AXES_USERNAME_CALLABLE = "ops.security.lockout_username"
 AXES_LOCKOUT_TEMPLATE = "ops/locked_out.html"
+# A staff session (ops.limits) ends after this many hours without a request.
+STAFF_SESSION_IDLE_HOURS = env_int("STAFF_SESSION_IDLE_HOURS", 8)
+# The admin's password reset: this many e-mails per window, per address and per client.
+PASSWORD_RESET_RATE_LIMIT = env_int("PASSWORD_RESET_RATE_LIMIT", 5)
+PASSWORD_RESET_RATE_WINDOW = env_int("PASSWORD_RESET_RATE_WINDOW", 3600)
 # The reverse proxies in front of gunicorn (addresses, CIDR networks, or "unix" for a unix socket).
 # Only requests whose direct peer is one of them may say, by header, the client's address
 # (CLIENT_IP_HEADER, the one header that proxy sets) and that it came over TLS
@@ -318,7 +326,17 @@ CERTIFICATE_SIGNING_KEY = env_str("CERTIFICATE_SIGNING_KEY", "")
 CERTIFICATE_SIGNING_KEY_FILE = env_str("CERTIFICATE_SIGNING_KEY_FILE", "")
 
 # --- E-mail ----------------------------------------------------------------------------------
-MAILERS = {"default": {"BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
+# The console in a local demo (DEBUG on); SMTP otherwise, configured by Django's EMAIL_* variables.
+MAILERS = {
+    "default": {
+        "BACKEND": env_str(
+            "EMAIL_BACKEND",
+            "django.core.mail.backends.console.EmailBackend"
+            if DEBUG
+            else "django.core.mail.backends.smtp.EmailBackend",
+        )
+    }
+}
 
 # --- Security (production profile) -----------------------------------------------------------
 # X-Forwarded-Proto is believed only from TRUSTED_PROXIES (ops.proxy removes it otherwise).

@@ -105,8 +105,11 @@ def test_coverage_is_served_to_the_audit_roles_only(world):
     assert trainer.get("/api/v1/coverage/").status_code == 403
 
 
-def test_the_schema_describes_every_endpoint(client):
-    response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json")
+def test_the_schema_describes_every_endpoint_to_a_token_holder_only(client, world):
+    assert client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").status_code in (401, 403)
+    response = api_client(login("schema-reader", roles.DIRECTORATE_AUDITOR)).get(
+        "/api/v1/schema/", HTTP_ACCEPT="application/json"
+    )
     assert response.status_code == 200
     paths = set(response.json()["paths"])
     assert {

@@ -126,7 +126,7 @@ MATRIX: list[Row] = [
     ),
     Row(r"^audit/", not_probed="drill-downs and exports: same scope as the dashboard, tested by the audit app"),
     # --- API -----------------------------------------------------------------------------------
-    Row(r"^api/v1/schema/$", {"/api/v1/schema/": EVERYONE}),
+    Row(r"^api/v1/schema/$", {"/api/v1/schema/": API_NEEDS_TOKEN}),
     Row(
         r"^api/v1/coverage/$",
         {
