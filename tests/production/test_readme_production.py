@@ -22,6 +22,7 @@ from tests.production.processes import (
     REDIS_BROKER_URL,
     env_example,
     free_port,
+    http_get,
     manage,
     output_of,
     production_env,
@@ -51,17 +52,6 @@ def https_get(port: int, path: str, cafile: str) -> tuple[http.client.HTTPRespon
         connection.request("GET", path)
         response = connection.getresponse()
         return response, response.read()
-    finally:
-        connection.close()
-
-
-def http_get(port: int, path: str, **headers: str) -> http.client.HTTPResponse:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        connection.request("GET", path, headers=headers)
-        response = connection.getresponse()
-        response.read()
-        return response
     finally:
         connection.close()
 

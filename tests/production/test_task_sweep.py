@@ -72,3 +72,27 @@ def test_a_dead_worker_s_message_goes_back_and_a_live_one_s_stays(broker, settin
             broker.zrem(workers.UNACKED_INDEX_KEY, tag)
             broker.hdel(workers.OWNERS_KEY, tag)
         broker.delete(queue, f"_kombu.binding.{queue}", workers.HEARTBEAT_PREFIX + alive)
+
+
+@pytest.mark.django_db
+def test_the_admin_report_lists_workers_and_the_tasks_they_hold(broker, settings, client, django_user_model):
+    from tests.conftest import log_in_verified
+
+    queue = f"production-sweep-{uuid.uuid4().hex[:12]}"
+    alive, dead = f"alive-{uuid.uuid4().hex[:6]}", f"dead-{uuid.uuid4().hex[:6]}"
+    heartbeat = json.dumps({"hostname": f"{alive}@node-b", "pid": 4242, "started": 0, "seen": time.time()})
+    broker.set(workers.HEARTBEAT_PREFIX + alive, heartbeat, ex=60)
+    running = take(broker, queue, owner=alive, taken_ago=5)
+    orphan = take(broker, queue, owner=dead, taken_ago=settings.TASK_SWEEP_GRACE_SECONDS + 5)
+    try:
+        log_in_verified(client, django_user_model.objects.create_superuser(username="root", password=None))
+        html = client.get("/admin/reports/background-tasks/").content.decode()
+        assert f"{alive}@node-b" in html and "4242" in html
+        assert html.count("lms.tasks.worker_health") >= 2
+        assert dead in html and "<strong>" in html  # the orphan is marked
+    finally:
+        for tag in (running, orphan):
+            broker.hdel(workers.UNACKED_KEY, tag)
+            broker.zrem(workers.UNACKED_INDEX_KEY, tag)
+            broker.hdel(workers.OWNERS_KEY, tag)
+        broker.delete(queue, f"_kombu.binding.{queue}", workers.HEARTBEAT_PREFIX + alive)
