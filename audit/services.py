@@ -1,13 +1,12 @@
 """Writes of the audit app: rebuilding the participation facts, and logging exports.
 
 ``facts_rebuild`` recomputes every fact from the cascade records in one transaction (readers see
-the old facts until it commits); generations come from ``cascade.lineage.participation_generations``.
-``session_facts_refresh`` recomputes one session's facts after a write to it, placing the session
-one generation below its best-placed trainer as the facts already know them; a change that moves
-the generation of sessions further down the cascade (rare: a trainer's first participation
-recorded late) reaches them at the next full rebuild, which the Celery beat runs every
-``AUDIT_REBUILD_MINUTES``. Every write bumps ``FactsState.version``, which retires the stored
-dashboard figures.
+the old facts until it commits); generations come from the cascade's stored session generations
+(``cascade.models.SessionGeneration``). ``sessions_facts_refresh`` recomputes the facts of the
+sessions one ``cascade.signals.sessions_changed`` names — the sessions written and every session
+whose stored generation the write moved — reading each session's generation from the same table,
+so the refreshed facts equal what a full rebuild would give. Every write bumps
+``FactsState.version``, which retires the stored dashboard figures.
 """
 
 import re
@@ -27,7 +26,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Value,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractYear, TruncQuarter
@@ -38,15 +36,18 @@ from cascade.lineage import session_generations
 from cascade.models import (
     Outcome,
     Participation,
+    SessionGeneration,
     SessionKind,
     SessionTrainer,
     TrainerQualification,
     TrainerRole,
 )
-from lms.models import Person
 
 # What pg_get_indexdef gives: CREATE [UNIQUE] INDEX name ON table USING method (columns) ...
 INDEX_DEFINITION = re.compile(r"^CREATE (?P<unique>UNIQUE )?INDEX \S+ ON \S+ (?P<rest>USING .*)$")
+
+# Session ids per statement, within SQLite's parameter limit.
+_IDS_PER_QUERY = 900
 
 # Fact columns, in the order the SELECT below produces them.
 FACT_COLUMNS = (
@@ -77,7 +78,7 @@ FACT_COLUMNS = (
 
 def _fact_rows(participations: QuerySet[Participation], *, generations_loaded: bool = False) -> QuerySet:
     """The facts of ``participations`` as one SELECT; the generation comes from the loaded
-    temporary table, or is left empty for the caller to set."""
+    temporary table (a full rebuild), or else from the stored session generations row by row."""
     lead = SessionTrainer.objects.filter(session_id=OuterRef("session_id"), role=TrainerRole.LEAD)
     master_lead = lead.filter(person__is_master_trainer=True)
     qualification = TrainerQualification.objects.filter(
@@ -95,7 +96,9 @@ def _fact_rows(participations: QuerySet[Participation], *, generations_loaded: b
         "f_station_id": F("person__station_id"),
         "f_lead_trainer_id": Subquery(lead.values("person_id")[:1]),
         "f_gender": F("person__gender"),
-        "f_generation": _loaded_generation() if generations_loaded else Value(None, output_field=IntegerField()),
+        "f_generation": _loaded_generation()
+        if generations_loaded
+        else Subquery(SessionGeneration.objects.filter(session_id=OuterRef("session_id")).values("generation")[:1]),
         "f_start_date": F("session__start_date"),
         "f_year": ExtractYear("session__start_date"),
         "f_quarter": TruncQuarter("session__start_date"),
@@ -240,24 +243,15 @@ def _facts_swap_in() -> None:
 
 
 @transaction.atomic
-def session_facts_refresh(*, session_id: int) -> int:
-    """Recompute the facts of one session; return how many it has now."""
+def sessions_facts_refresh(*, session_ids: Iterable[int]) -> int:
+    """Recompute the facts of ``session_ids`` (gone sessions lose theirs); return how many they have now."""
     _state_locked()
-    ParticipationFact.objects.filter(session_id=session_id).delete()
-    count = _insert_facts(Participation.objects.filter(session_id=session_id))
-    trainers = list(SessionTrainer.objects.filter(session_id=session_id).values_list("person_id", flat=True))
-    known = [0] if Person.objects.filter(id__in=trainers, is_master_trainer=True).exists() else []
-    best = (
-        ParticipationFact.objects.filter(person_id__in=trainers, generation__isnull=False)
-        .exclude(session_id=session_id)
-        .order_by("generation")
-        .values_list("generation", flat=True)
-        .first()
-    )
-    if best is not None:
-        known.append(best)
-    generation = min(known) + 1 if known else None
-    ParticipationFact.objects.filter(session_id=session_id).update(generation=generation)
+    ids = sorted({int(pk) for pk in session_ids})
+    count = 0
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        chunk = ids[start : start + _IDS_PER_QUERY]
+        ParticipationFact.objects.filter(session_id__in=chunk).delete()
+        count += _insert_facts(Participation.objects.filter(session_id__in=chunk))
     _bump(rebuilt=False)
     return count
 

@@ -1,36 +1,39 @@
-"""Keep the participation facts current on the cascade's write paths.
+"""Keep the participation facts equal to the cascade's records.
 
-Any saved or deleted session, session trainer or participation schedules a refresh of that
-session's facts once the transaction commits (``delay_on_commit``: nothing is done for a write
-that rolls back). A changed target of the national plan retires the stored dashboards; an
-anonymised person drops every rendered page. Bulk
-loads that bypass the ORM (the demo builder) are covered by the periodic full rebuild and by
-``manage.py audit_refresh``.
+The cascade's writers send ``cascade.signals.sessions_changed`` once per committed transaction,
+naming the sessions written and every session whose stored generation the write moved; the facts
+of exactly those sessions are refreshed (``audit.tasks.sessions_facts_refresh``: at once where
+tasks run eagerly, the embedded default; on a worker otherwise). A wholesale load or restore
+(``everything``) rebuilds every fact and the national pages. No receiver here follows model saves:
+the writers say what changed, whatever path wrote it (bulk writes included).
+
+A changed target of the national plan retires the stored dashboards; an anonymised person drops
+every rendered page.
 """
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from cascade.models import Participation, SessionTrainer, TrainingSession
-from lms.signals import person_anonymised
+from cascade.signals import sessions_changed
+from ops.signals import person_anonymised
 from plans.models import Target
 
 
-@receiver([post_save, post_delete], sender=TrainingSession, dispatch_uid="audit_session_changed")
-def session_changed(sender, instance: TrainingSession, **kwargs) -> None:
-    _schedule(instance.pk)
+@receiver(sessions_changed, dispatch_uid="audit_sessions_changed")
+def sessions_changed_received(sender, session_ids: frozenset[int], everything: bool = False, **kwargs) -> None:
+    from audit.tasks import facts_rebuild, sessions_facts_refresh
 
-
-@receiver([post_save, post_delete], sender=Participation, dispatch_uid="audit_participation_changed")
-@receiver([post_save, post_delete], sender=SessionTrainer, dispatch_uid="audit_trainer_changed")
-def session_row_changed(sender, instance, **kwargs) -> None:
-    _schedule(instance.session_id)
+    if everything:
+        facts_rebuild.delay()
+    elif session_ids:
+        sessions_facts_refresh.delay(sorted(session_ids))
 
 
 @receiver([post_save, post_delete], sender=Target, dispatch_uid="audit_target_changed")
 def target_changed(sender, instance: Target, **kwargs) -> None:
-    """A changed plan line changes targets shown with the stored figures: retire them."""
+    """A changed plan line changes targets shown with the stored figures: retire them (no figure is
+    derived from it: the targets are read as they are)."""
     from audit.services import facts_version_bump
 
     transaction.on_commit(facts_version_bump)
@@ -44,10 +47,3 @@ def person_anonymised_received(sender, person_id: int, **kwargs) -> None:
     from audit.models import DashboardPage
 
     DashboardPage.objects.all().delete()
-
-
-def _schedule(session_id: int | None) -> None:
-    from audit.tasks import session_facts_refresh
-
-    if session_id:
-        session_facts_refresh.delay_on_commit(session_id)

@@ -15,9 +15,9 @@ def facts_rebuild() -> int:
 
 
 @shared_task
-def session_facts_refresh(session_id: int) -> int:
-    """Recompute one session's facts after a write to the session, its trainers or participants."""
-    return services.session_facts_refresh(session_id=session_id)
+def sessions_facts_refresh(session_ids: list[int]) -> int:
+    """Recompute the facts of the sessions one ``sessions_changed`` named (idempotent: run twice, same facts)."""
+    return services.sessions_facts_refresh(session_ids=session_ids)
 
 
 @shared_task

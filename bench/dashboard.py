@@ -198,13 +198,13 @@ def writer(every: float, stop: threading.Event, done: list[int]) -> None:
     """Refresh one random session's facts every ``every`` seconds, as a saved session does."""
     from django.db import connection
 
-    from audit.services import session_facts_refresh
+    from audit.services import sessions_facts_refresh
     from cascade.models import TrainingSession
 
     ids = list(TrainingSession.objects.values_list("id", flat=True)[:5000])
     rng = random.Random(7)
     while not stop.wait(every):
-        session_facts_refresh(session_id=rng.choice(ids))
+        sessions_facts_refresh(session_ids=[rng.choice(ids)])
         done.append(1)
     connection.close()
 

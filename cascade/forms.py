@@ -1,20 +1,32 @@
 """The admin form of a training session, with its trainers and participants as inline formsets.
 
 The form only parses: it reads the session as submitted (its fields, and the trainer and
-participant rows that are not marked for deletion), describes it as a ``SessionDraft`` and asks
-``cascade.integrity.check_session`` for every broken rule. Each one becomes a form error, so the
-admin saves nothing — neither the session nor any row — while a rule fails. A closed session is
-refused outright. A centre manager can only place a session in their own centre, so a session
-they create or change stays in their scope (``cascade.permissions``).
+participant rows that are not marked for deletion), describes it as a ``SessionDraft`` — every
+field the page edits: dates, trainers, participants with their scores and days attended, and the
+reported headcounts when the page changes them — and asks ``cascade.integrity.session_breaches``
+for every broken rule. Each one becomes a form error (with its rule code), so the admin saves
+nothing — neither the session nor any row — while a rule fails. A closed session is refused
+outright. A centre manager can only place a session in their own centre, so a session they create
+or change stays in their scope (``cascade.permissions``).
+
+Saving runs in one transaction with the session row locked (as the workspace's writes do); then,
+as every writer does, headcounts left as they were rise to meet the named participants
+(``cascade.services.headcounts_cover_named``) and the session is noted as changed
+(``cascade.signals.sessions_note``), so the figures follow after the commit.
 """
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from cascade import permissions
-from cascade.integrity import SESSION_CLOSED, ParticipantDraft, SessionDraft, check_session
-from cascade.models import TrainerRole
+from cascade.integrity import RULE_CLOSED, SESSION_CLOSED, ParticipantDraft, SessionDraft, session_breaches
+from cascade.models import TrainerRole, TrainingSession
+from cascade.services import headcounts_cover_named
+from cascade.signals import sessions_note
+
+HEADCOUNT_FIELDS = ("headcount_male", "headcount_female")
 
 # The database refuses a second lead (constraint one_lead_trainer_per_session); say so before it does.
 MORE_THAN_ONE_LEAD = _("Session {session}: only one trainer can be the lead trainer.")
@@ -48,7 +60,7 @@ class TrainingSessionForm(WagtailAdminModelForm):
         ref = cleaned.get("ref") or self.instance.ref
         if self.was_closed:
             self.rules_failed = True
-            raise ValidationError(SESSION_CLOSED.format(session=ref))
+            raise ValidationError(SESSION_CLOSED.format(session=ref), code=RULE_CLOSED)
 
         centre = cleaned.get("training_centre")
         if centre is not None:
@@ -61,7 +73,10 @@ class TrainingSessionForm(WagtailAdminModelForm):
         trainers = _kept_rows(self.formsets["trainers"])
         participants = _kept_rows(self.formsets["participations"])
 
-        errors = check_session(
+        # Headcounts the page changes are checked against the named participants; left as they
+        # were, they rise to meet them on saving, as when the workspace names someone.
+        headcounts_given = any(name in self.changed_data for name in HEADCOUNT_FIELDS)
+        breaches = session_breaches(
             SessionDraft(
                 ref=ref,
                 kind=cleaned["kind"],
@@ -71,15 +86,21 @@ class TrainingSessionForm(WagtailAdminModelForm):
                 trainer_ids=[row["person"].pk for row in trainers],
                 participants=[
                     ParticipantDraft(
-                        person_id=row["person"].pk, pre_score=row.get("pre_score"), post_score=row.get("post_score")
+                        person_id=row["person"].pk,
+                        pre_score=row.get("pre_score"),
+                        post_score=row.get("post_score"),
+                        days_attended=row.get("days_attended"),
                     )
                     for row in participants
                 ],
                 status=self.instance.status,
+                headcount_male=cleaned.get("headcount_male") if headcounts_given else None,
+                headcount_female=cleaned.get("headcount_female") if headcounts_given else None,
             )
         )
+        errors = [breach.as_error() for breach in breaches]
         if sum(row.get("role") == TrainerRole.LEAD for row in trainers) > 1:
-            errors.append(MORE_THAN_ONE_LEAD.format(session=ref))
+            errors.append(ValidationError(MORE_THAN_ONE_LEAD.format(session=ref), code="more_than_one_lead"))
         if errors:
             self.rules_failed = True
             raise ValidationError(errors)
@@ -94,4 +115,14 @@ class TrainingSessionForm(WagtailAdminModelForm):
     def save(self, commit: bool = True):
         if self.instance._state.adding and self.for_user is not None and self.for_user.is_authenticated:
             self.instance.created_by = self.for_user
-        return super().save(commit=commit)
+        if not commit:
+            return super().save(commit=False)
+        with transaction.atomic():
+            if self.instance.pk:
+                # One writer at a time per session, as the workspace's writes lock it.
+                TrainingSession.objects.select_for_update().filter(pk=self.instance.pk).first()
+            session = super().save(commit=True)
+            headcounts_cover_named([session.pk], user=self.for_user)
+            if self.has_changed() or any(formset.has_changed() for formset in self.formsets.values()):
+                sessions_note([session.pk])
+        return session

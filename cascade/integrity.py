@@ -104,13 +104,60 @@ def _labels(person_ids: Iterable[int]) -> dict[int, str]:
     }
 
 
+# Rule codes: what a breach *is*, for callers that place it (an import's row and column, a form's
+# field). No caller reads the message text; it is rendered last, in the reader's language.
+RULE_DATES = "dates_out_of_order"
+RULE_SCORE = "score_out_of_range"
+RULE_DUPLICATE_PARTICIPANT = "duplicate_participant"
+RULE_DUPLICATE_TRAINER = "duplicate_trainer"
+RULE_SELF_TRAINING = "self_training"
+RULE_CYCLE = "lineage_cycle"
+RULE_NOT_QUALIFIED = "trainer_not_qualified"
+RULE_NO_TRAINER = "no_trainer"
+RULE_DAY_OUTSIDE = "attendance_day_outside"
+RULE_DAYS_TOO_MANY = "days_attended_too_many"
+RULE_HEADCOUNT = "headcount_below_named"
+RULE_CLOSED = "session_closed"
+
+_TEMPLATES = {
+    RULE_DATES: DATES_OUT_OF_ORDER,
+    RULE_SCORE: SCORE_OUT_OF_RANGE,
+    RULE_DUPLICATE_PARTICIPANT: DUPLICATE_PARTICIPANT,
+    RULE_DUPLICATE_TRAINER: DUPLICATE_TRAINER,
+    RULE_SELF_TRAINING: SELF_TRAINING,
+    RULE_CYCLE: LINEAGE_CYCLE,
+    RULE_NOT_QUALIFIED: TRAINER_NOT_QUALIFIED,
+    RULE_NO_TRAINER: NO_TRAINER,
+    RULE_DAY_OUTSIDE: ATTENDANCE_DAY_OUTSIDE,
+    RULE_DAYS_TOO_MANY: DAYS_ATTENDED_TOO_MANY,
+    RULE_HEADCOUNT: HEADCOUNT_BELOW_NAMED,
+    RULE_CLOSED: SESSION_CLOSED,
+}
+
+
 @dataclass(frozen=True)
 class RuleBreach:
-    """One broken rule: its message, and the participant row and field it concerns, when it does."""
+    """One broken rule: its code and parameters, and the participant row and field it concerns, when it does.
 
-    message: str
+    ``params`` hold what the message states (ids under ``person_id`` / ``trainer_id``, for callers
+    that place the breach; labels and values for the message); ``message`` renders the rule's
+    template in the active language when it is read.
+    """
+
+    code: str
+    params: dict = field(default_factory=dict, hash=False)
     person_id: int | None = None
     field: str | None = None
+
+    @property
+    def message(self) -> str:
+        shown = {key: value for key, value in self.params.items() if not key.endswith("_id")}
+        return str(_TEMPLATES[self.code]).format(**shown)
+
+    def as_error(self) -> ValidationError:
+        """The breach as Django's ``ValidationError`` with its code (the message rendered now: Django's
+        own %-interpolation of ``params`` is not used, so a ``%`` in a name stays as it is)."""
+        return ValidationError(self.message, code=self.code)
 
 
 def check_session(draft: SessionDraft) -> list[str]:
@@ -237,17 +284,21 @@ class _StoredFacts:
 
 def _breaches(draft: SessionDraft, facts: _StoredFacts) -> list[RuleBreach]:
     errors: list[RuleBreach] = []
-    add = lambda message, person_id=None, field=None: errors.append(RuleBreach(message, person_id, field))  # noqa: E731
+
+    def add(code: str, row: int | None = None, field: str | None = None, **params) -> None:
+        # ``row``: the participant row the breach concerns; ``params``: what its message states.
+        errors.append(RuleBreach(code, {"session": ref, **params}, row, field))
+
     ref = draft.ref or "—"
     participant_ids = [p.person_id for p in draft.participants]
     label = facts.label
 
     if draft.was_closed:
-        add(SESSION_CLOSED.format(session=ref))
+        add(RULE_CLOSED)
     if draft.end_date < draft.start_date:
-        add(DATES_OUT_OF_ORDER.format(session=ref, start=draft.start_date, end=draft.end_date), field="end_date")
+        add(RULE_DATES, field="end_date", start=draft.start_date, end=draft.end_date)
     if not draft.trainer_ids:
-        add(NO_TRAINER.format(session=ref))
+        add(RULE_NO_TRAINER)
 
     session_days = (draft.end_date - draft.start_date).days + 1
     for p in draft.participants:
@@ -257,38 +308,47 @@ def _breaches(draft: SessionDraft, facts: _StoredFacts) -> list[RuleBreach]:
         ):
             if value is not None and not (0 <= value <= 100):
                 add(
-                    SCORE_OUT_OF_RANGE.format(session=ref, person=label(p.person_id), score=score_name, value=value),
+                    RULE_SCORE,
                     p.person_id,
                     field_name,
+                    person=label(p.person_id),
+                    person_id=p.person_id,
+                    score=score_name,
+                    value=value,
                 )
         for day in sorted(p.days_present or ()):
             if not (draft.start_date <= day <= draft.end_date):
                 add(
-                    ATTENDANCE_DAY_OUTSIDE.format(
-                        session=ref, person=label(p.person_id), day=day, start=draft.start_date, end=draft.end_date
-                    ),
+                    RULE_DAY_OUTSIDE,
                     p.person_id,
                     "days_present",
+                    person=label(p.person_id),
+                    person_id=p.person_id,
+                    day=day,
+                    start=draft.start_date,
+                    end=draft.end_date,
                 )
         if p.days_attended is not None and session_days > 0 and p.days_attended > session_days:
             add(
-                DAYS_ATTENDED_TOO_MANY.format(
-                    session=ref, person=label(p.person_id), days=p.days_attended, length=session_days
-                ),
+                RULE_DAYS_TOO_MANY,
                 p.person_id,
                 "days_attended",
+                person=label(p.person_id),
+                person_id=p.person_id,
+                days=p.days_attended,
+                length=session_days,
             )
 
     for person_id, count in Counter(participant_ids).items():
         if count > 1:
-            add(DUPLICATE_PARTICIPANT.format(session=ref, person=label(person_id)), person_id)
+            add(RULE_DUPLICATE_PARTICIPANT, person_id, person=label(person_id), person_id=person_id)
     for person_id, count in Counter(draft.trainer_ids).items():
         if count > 1:
-            add(DUPLICATE_TRAINER.format(session=ref, person=label(person_id)))
+            add(RULE_DUPLICATE_TRAINER, person=label(person_id), trainer_id=person_id)
 
     trainers, participants = set(draft.trainer_ids), set(participant_ids)
     for person_id in sorted(trainers & participants):
-        add(SELF_TRAINING.format(session=ref, person=label(person_id)), person_id)
+        add(RULE_SELF_TRAINING, person_id, person=label(person_id), person_id=person_id, trainer_id=person_id)
 
     # The new edges all run from this session's trainers to its participants. Follow any cycle the
     # write would create from one of its new edges T→P: the path back from P to T reaches the next
@@ -299,18 +359,27 @@ def _breaches(draft: SessionDraft, facts: _StoredFacts) -> list[RuleBreach]:
             # One of the trainers that descends from the participant (to name it in the message).
             below = {t for t in trainers if person_id in facts.ancestors.get(t, ())}
             trainer_id = min(below) if below else min(trainers)
-            add(LINEAGE_CYCLE.format(session=ref, person=label(person_id), trainer=label(trainer_id)), person_id)
+            add(
+                RULE_CYCLE,
+                person_id,
+                person=label(person_id),
+                person_id=person_id,
+                trainer=label(trainer_id),
+                trainer_id=trainer_id,
+            )
 
     if draft.kind == SessionKind.CASCADE and trainers:
         unqualified = sorted(t for t in trainers if not facts.qualified_on(t, draft.course_id, draft.start_date))
         course_code = facts.course_codes.get(draft.course_id)
         for person_id in unqualified:
             add(
-                TRAINER_NOT_QUALIFIED.format(
-                    session=ref, person=label(person_id), course=course_code, day=draft.start_date
-                ),
+                RULE_NOT_QUALIFIED,
                 person_id,
                 "start_date",  # the qualification must be valid on the start date
+                person=label(person_id),
+                trainer_id=person_id,
+                course=course_code,
+                day=draft.start_date,
             )
 
     if (draft.headcount_male is not None or draft.headcount_female is not None) and participants:
@@ -321,10 +390,11 @@ def _breaches(draft: SessionDraft, facts: _StoredFacts) -> list[RuleBreach]:
         ):
             if reported is not None and reported < named[gender]:
                 add(
-                    HEADCOUNT_BELOW_NAMED.format(
-                        session=ref, gender=Gender(gender).label, reported=reported, named=named[gender]
-                    ),
+                    RULE_HEADCOUNT,
                     field=field_name,
+                    gender=Gender(gender).label,
+                    reported=reported,
+                    named=named[gender],
                 )
     return errors
 
@@ -333,7 +403,7 @@ class RulesBroken(ValidationError):
     """The ``ValidationError`` of ``enforce``; ``breaches`` say which row and field each concerns."""
 
     def __init__(self, breaches: list[RuleBreach]) -> None:
-        super().__init__([breach.message for breach in breaches])
+        super().__init__([breach.as_error() for breach in breaches])
         self.breaches = breaches
 
 
@@ -345,10 +415,6 @@ def enforce(draft: SessionDraft) -> None:
 
 
 # --- Audit of stored data ---------------------------------------------------------------------
-
-RULE_SELF_TRAINING = "self_training"
-RULE_NOT_QUALIFIED = "trainer_not_qualified"
-RULE_CYCLE = "lineage_cycle"
 
 
 @dataclass(frozen=True)

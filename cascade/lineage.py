@@ -61,6 +61,7 @@ from cascade.models import (
     SessionTrainer,
     TrainingSession,
 )
+from cascade.signals import sessions_note
 from lms.models import Person
 
 # Far deeper than any real cascade (the programme has three generations); bounds runaway recursion.
@@ -184,10 +185,6 @@ def descendant_ids(person_ids: Iterable[int], *, course_id: int | None = None) -
 def ancestors_by_depth(person_id: int) -> dict[int, int]:
     """Each ancestor of the person and how many steps above them it is (1 = trained them)."""
     return dict(LineageLink.objects.filter(descendant_id=person_id).values_list("ancestor_id", "depth"))
-
-
-def descendant_count(person_id: int) -> int:
-    return sum(descendants_by_depth(person_id).values())
 
 
 def descendant_counts(person_ids: Iterable[int]) -> dict[int, int]:
@@ -367,6 +364,7 @@ def bulk_writes() -> Iterator[None]:
         yield
         if outermost:
             links_rebuild()
+            sessions_note((), everything=True)  # generations may have moved anywhere
 
 
 def _nearest_master_sql(t: dict[str, str]) -> str:
@@ -393,12 +391,14 @@ def _generations_refresh(session_ids: Iterable[int]) -> None:
 
     The ids go as values (none, for a new trainee): a planner given a subquery instead may join it
     with the whole trainer table. Rows that do not change are not written, so the count triggers
-    move only what moved.
+    move only what moved; the sessions whose generation did move are noted as changed
+    (``cascade.signals.sessions_note``), so the figures that place them by generation follow.
     """
     ids = sorted(set(session_ids))
     if _paused() or not ids:
         return
     t = _tables()
+    moved: set[int] = set()
     with connection.cursor() as cursor:
         for start in range(0, len(ids), RECOMPUTE_LIMIT):
             chunk = ids[start : start + RECOMPUTE_LIMIT]
@@ -412,16 +412,21 @@ def _generations_refresh(session_ids: Iterable[int]) -> None:
                 ON CONFLICT (session_id) DO UPDATE SET course_id = excluded.course_id, generation = excluded.generation
                 WHERE {t["session_generation"]}.course_id <> excluded.course_id
                 OR {t["session_generation"]}.generation <> excluded.generation
+                RETURNING session_id
                 """,  # noqa: S608
                 chunk,
             )
+            moved.update(row[0] for row in cursor.fetchall())
             cursor.execute(
                 f"""
                 DELETE FROM {t["session_generation"]} WHERE session_id IN ({marks})
                 AND session_id NOT IN (SELECT session_id FROM ({fresh}) fresh WHERE generation IS NOT NULL)
+                RETURNING session_id
                 """,  # noqa: S608
                 [*chunk, *chunk],
             )
+            moved.update(row[0] for row in cursor.fetchall())
+    sessions_note(moved)
 
 
 def _sessions_trained_by(person_ids: Iterable[int], *, below: bool = True) -> set[int]:
@@ -435,6 +440,12 @@ def _sessions_trained_by(person_ids: Iterable[int], *, below: bool = True) -> se
         chunk = everyone[start : start + RECOMPUTE_LIMIT]
         found.update(SessionTrainer.objects.filter(person_id__in=chunk).values_list("session_id", flat=True))
     return found
+
+
+def session_generations_refresh(session_ids: Iterable[int]) -> None:
+    """Store afresh the generation of ``session_ids``, whose trainers were written in bulk (no edge yet
+    when they have no participants, so ``links_add_session`` has nothing to add)."""
+    _generations_refresh(session_ids)
 
 
 def generations_refresh_below(person_id: int) -> None:
@@ -632,6 +643,7 @@ def links_recompute(person_ids: Iterable[int]) -> None:
     affected = set(ids) | descendant_ids(ids)
     if len(affected) > RECOMPUTE_LIMIT:
         links_rebuild()
+        sessions_note((), everything=True)
         return
     t = _tables()
     marks = ", ".join(["%s"] * len(affected))

@@ -132,10 +132,6 @@ def sessions_editable_by(user) -> QuerySet[TrainingSession]:
     return sessions.filter(allowed)
 
 
-def can_view_session(user, session: TrainingSession) -> bool:
-    return sessions_visible_to(user).filter(pk=session.pk).exists()
-
-
 def can_edit_session(user, session: TrainingSession) -> bool:
     """Whether ``user`` may change ``session`` (its closed state is the integrity rules' business)."""
     return sessions_editable_by(user).filter(pk=session.pk).exists()

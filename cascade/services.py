@@ -2,7 +2,13 @@
 
 Every function here is atomic and runs the integrity rules (``cascade.integrity``) on the session
 as the write would leave it, before anything is stored; a broken rule raises ``ValidationError``
-and the transaction leaves the database as it was.
+(a ``RulesBroken`` whose breaches carry their rule codes) and the transaction leaves the database
+as it was. A write that changes nothing writes nothing: no row, no history, no signal. A write that
+does change a session notes it (``cascade.signals.sessions_note``): after the commit one
+``sessions_changed`` names every session the transaction changed, and the audit's figures follow.
+The lineage index, its stored counts and the session generations are kept in the same transaction
+(``cascade.lineage``); reported headcounts rise to meet the named participants
+(``headcounts_cover_named``, the one top-up every writer calls).
 """
 
 from collections.abc import Iterable, Sequence
@@ -16,7 +22,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cascade import lineage
 from cascade.integrity import SESSION_CLOSED, ParticipantDraft, SessionDraft, enforce
@@ -32,7 +38,7 @@ from cascade.models import (
     TrainerRole,
     TrainingSession,
 )
-from cascade.signals import session_closed
+from cascade.signals import sessions_note
 from courses.models import Course
 from lms.models import Gender, Person, TrainingCentre
 
@@ -41,8 +47,6 @@ REOPEN_REASON_MISSING = _("Say why session {session} is reopened: the reason is 
 LEAD_NOT_REMOVABLE = _("Session {session}: the lead trainer cannot be removed.")
 NOT_A_TRAINER_OF_SESSION = _("Session {session}: {person} is not one of its co-trainers.")
 NOT_A_PARTICIPANT = _("Session {session}: {person} is not one of its participants.")
-SESSION_NOT_ENDED = _("Session {session} ends on {end}: it can be closed from that day on.")
-RULE_SESSION_NOT_ENDED = "session_not_ended"
 
 QUALIFICATION_YEARS_DEFAULT = 3
 
@@ -55,7 +59,7 @@ def session_draft(session: TrainingSession, *, headcounts: bool = False) -> Sess
     """The stored session as a draft, to which a write adds its change before the rules run.
 
     With ``headcounts`` the draft carries the reported headcounts, checked against the named
-    participants; writes that add names raise the headcounts instead (``_headcounts_cover_named``).
+    participants; writes that add names raise the headcounts instead (``headcounts_cover_named``).
     """
     days: dict[int, list[date]] = {}
     for person_id, day in AttendanceDay.objects.filter(participation__session=session).values_list(
@@ -144,6 +148,7 @@ def session_create(
     )
     if co_trainers:
         lineage.links_add_session(session.pk)  # bulk_create sends no signal: the session's generation may change
+    sessions_note([session.pk])
     return session
 
 
@@ -154,6 +159,7 @@ def session_trainer_add(
     session = _locked(session)
     draft = session_draft(session)
     enforce(replace(draft, trainer_ids=(*draft.trainer_ids, person.pk), was_closed=session.is_closed))
+    sessions_note([session.pk])
     return SessionTrainer.objects.create(session=session, person=person, role=role)
 
 
@@ -186,20 +192,71 @@ def _apply(participation: Participation, entry: RosterEntry) -> None:
         participation.outcome = entry.outcome
 
 
-def _headcounts_cover_named(session: TrainingSession) -> None:
-    """Raise a reported headcount to the named participants of its gender when names exceed it.
+def headcounts_cover_named(session_ids: Iterable[int], *, user=None, reason: str | None = None) -> list[int]:
+    """Raise each session's reported headcount to its named participants of that gender where names exceed it.
 
     Naming someone already counted leaves the headcount as it is (no double count); naming
-    someone beyond it means they were not counted, so the reported total grows by one.
+    someone beyond it means they were not counted, so the reported total grows by one. One query
+    for the sessions, one bulk update (with history) for those that rise; returns their ids. The
+    one top-up of every writer (workspace, admin form, imports).
     """
-    named = session.participations.aggregate(
-        men=Count("id", filter=Q(person__gender=Gender.MALE)),
-        women=Count("id", filter=Q(person__gender=Gender.FEMALE)),
+    ids = sorted(set(session_ids))
+    changed: list[TrainingSession] = []
+    for start in range(0, len(ids), 900):
+        for session in TrainingSession.objects.filter(pk__in=ids[start : start + 900]).annotate(
+            named_men=Count("participations", filter=Q(participations__person__gender=Gender.MALE)),
+            named_women=Count("participations", filter=Q(participations__person__gender=Gender.FEMALE)),
+        ):
+            men = max(session.headcount_male, session.named_men)
+            women = max(session.headcount_female, session.named_women)
+            if (men, women) != (session.headcount_male, session.headcount_female):
+                session.headcount_male, session.headcount_female = men, women
+                changed.append(session)
+    if changed:
+        bulk_update_with_history(
+            changed,
+            TrainingSession,
+            ["headcount_male", "headcount_female"],
+            batch_size=1000,
+            default_user=user,
+            default_change_reason=reason,
+        )
+        sessions_note(s.pk for s in changed)
+    return [s.pk for s in changed]
+
+
+def _roster_unchanged(session: TrainingSession, entries: Sequence[RosterEntry]) -> bool:
+    """Whether every entry is already recorded exactly as given (read without a lock: a write that
+    changes nothing is the same before or after any concurrent one it would wait for)."""
+    wanted = {entry.person.pk for entry in entries}
+    stored = {p.person_id: p for p in Participation.objects.filter(session=session, person_id__in=wanted)}
+    days: dict[int, list[date]] = {}
+    for person_id, day in AttendanceDay.objects.filter(
+        participation__session=session, participation__person_id__in=wanted
+    ).values_list("participation__person_id", "day"):
+        days.setdefault(person_id, []).append(day)
+    return all(
+        entry.person.pk in stored and _unchanged(stored[entry.person.pk], entry, days.get(entry.person.pk, ()))
+        for entry in entries
     )
-    men, women = max(session.headcount_male, named["men"]), max(session.headcount_female, named["women"])
-    if (men, women) != (session.headcount_male, session.headcount_female):
-        session.headcount_male, session.headcount_female = men, women
-        session.save(update_fields=["headcount_male", "headcount_female"])
+
+
+def _unchanged(participation: Participation, entry: RosterEntry, stored_days: Sequence[date]) -> bool:
+    """Whether ``entry`` would leave the stored ``participation`` exactly as it is."""
+    if participation.pk is None:
+        return False
+    probe = Participation(
+        days_attended=participation.days_attended,
+        pre_score=participation.pre_score,
+        post_score=participation.post_score,
+        outcome=participation.outcome,
+    )
+    _apply(probe, entry)
+    same_days = entry.days_present is None or set(entry.days_present) == set(stored_days)
+    return same_days and all(
+        getattr(probe, name) == getattr(participation, name)
+        for name in ("days_attended", "pre_score", "post_score", "outcome")
+    )
 
 
 @transaction.atomic
@@ -207,18 +264,30 @@ def roster_record(*, session: TrainingSession, entries: Sequence[RosterEntry]) -
     """Add or update several participants of one session at once: all are saved, or none.
 
     The rules run once on the session as all the entries leave it, so every broken rule of every
-    row is reported together (``RulesBroken.breaches`` name the row of each).
+    row is reported together (``RulesBroken.breaches`` name the row of each). Entries that leave
+    their participant's record as it is are not written (no row, no history, no signal); when none
+    changes anything, the session is not even locked, so a repeated save never waits on another.
     """
+    if not session.is_closed and _roster_unchanged(session, entries):
+        return list(Participation.objects.filter(session=session, person__in=[e.person.pk for e in entries]))
     session = _locked(session)
     existing = {p.person_id: p for p in Participation.objects.filter(session=session)}
-    changed: list[tuple[Participation, RosterEntry]] = []
-    for entry in entries:
-        participation = existing.get(entry.person.pk) or Participation(session=session, person=entry.person)
-        _apply(participation, entry)
-        changed.append((participation, entry))
-
     draft = session_draft(session)
     drafted = {p.person_id: p for p in draft.participants}
+    changed: list[tuple[Participation, RosterEntry]] = []
+    results: list[Participation] = []
+    for entry in entries:
+        participation = existing.get(entry.person.pk) or Participation(session=session, person=entry.person)
+        previous = drafted.get(entry.person.pk)
+        if _unchanged(participation, entry, previous.days_present if previous else ()):
+            results.append(participation)  # already recorded as given: nothing to write
+            continue
+        _apply(participation, entry)
+        changed.append((participation, entry))
+        results.append(participation)
+    if not changed and not session.is_closed:
+        return results
+
     for participation, entry in changed:
         previous = drafted.get(entry.person.pk)
         days = (
@@ -249,8 +318,9 @@ def roster_record(*, session: TrainingSession, entries: Sequence[RosterEntry]) -
             AttendanceDay.objects.bulk_create(
                 [AttendanceDay(participation=participation, day=day) for day in sorted(days - stored)]
             )
-    _headcounts_cover_named(session)
-    return [participation for participation, _entry in changed]
+    headcounts_cover_named([session.pk])
+    sessions_note([session.pk])
+    return results
 
 
 def participation_record(
@@ -297,6 +367,7 @@ def participation_remove(*, session: TrainingSession, person: Person) -> None:
     deleted, _by_model = Participation.objects.filter(session=session, person=person).delete()
     if not deleted:
         raise ValidationError(NOT_A_PARTICIPANT.format(session=session.ref, person=person))
+    sessions_note([session.pk])
 
 
 @transaction.atomic
@@ -311,6 +382,14 @@ def session_update(
 ) -> TrainingSession:
     """Change an open session's dates, reported headcounts and notes."""
     session = _locked(session)
+    if (session.start_date, session.end_date, session.headcount_male, session.headcount_female, session.notes) == (
+        start_date,
+        end_date,
+        headcount_male,
+        headcount_female,
+        notes,
+    ) and not session.is_closed:
+        return session  # nothing changes: nothing is written
     enforce(
         replace(
             session_draft(session, headcounts=True),
@@ -324,6 +403,7 @@ def session_update(
     session.start_date, session.end_date, session.notes = start_date, end_date, notes
     session.headcount_male, session.headcount_female = headcount_male, headcount_female
     session.save(update_fields=["start_date", "end_date", "notes", "headcount_male", "headcount_female"])
+    sessions_note([session.pk])
     return session
 
 
@@ -339,6 +419,7 @@ def session_trainer_remove(*, session: TrainingSession, person: Person) -> None:
     if row.role == TrainerRole.LEAD:
         raise ValidationError(LEAD_NOT_REMOVABLE.format(session=session.ref))
     row.delete()
+    sessions_note([session.pk])
 
 
 @transaction.atomic
@@ -357,6 +438,7 @@ def session_reopen(*, session: TrainingSession, reopened_by, reason: str) -> Ses
     session.status = SessionStatus.OPEN
     session.closed_at = None
     session.save(update_fields=["status", "closed_at"])
+    sessions_note([session.pk])
     return SessionReopening.objects.create(session=session, reopened_by=reopened_by, reason=reason)
 
 
@@ -375,19 +457,12 @@ def session_close(*, session: TrainingSession) -> TrainingSession:
     """Lock the session. Participants of a ToT session who completed it become qualified trainers."""
     session = _locked(session)
     enforce(replace(session_draft(session), was_closed=session.is_closed))
-    if session.end_date > timezone.localdate():
-        # Attendance and outcomes are only known once the last day is over.
-        end = session.end_date.isoformat()
-        raise ValidationError(SESSION_NOT_ENDED.format(session=session.ref, end=end), code=RULE_SESSION_NOT_ENDED)
     if session.kind == SessionKind.TOT:
         qualification_grant_for_tot(session=session)
     session.status = SessionStatus.CLOSED
     session.closed_at = timezone.now()
     session.save(update_fields=["status", "closed_at"])
-    completed = list(session.participations.filter(outcome=Outcome.COMPLETED).values_list("person_id", flat=True))
-    transaction.on_commit(
-        lambda: session_closed.send(sender=TrainingSession, session=session, completed_person_ids=completed)
-    )
+    sessions_note([session.pk])  # the qualifications it granted change its participants' facts
     return session
 
 

@@ -28,6 +28,7 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 from cascade import permissions
 from cascade.forms import TrainingSessionForm
 from cascade.models import TrainerQualification, TrainingSession
+from cascade.signals import sessions_note
 from lms.admin_scope import (
     PERSON_SCOPE_HOOK,
     READ_ACTIONS,
@@ -64,6 +65,21 @@ def person_admin_scope(user, action: str) -> QuerySet[Person] | None:
     if action in READ_ACTIONS:
         return permissions.people_visible_to(user)
     return permissions.people_editable_by(user)
+
+
+_DELETING = "_cascade_sessions_deleting"
+
+
+@hooks.register("before_delete_snippet")
+def sessions_delete_begin(request, instances) -> None:
+    """Remember which sessions the admin is deleting (their ids are gone once they are)."""
+    setattr(request, _DELETING, [obj.pk for obj in instances if isinstance(obj, TrainingSession)])
+
+
+@hooks.register("after_delete_snippet")
+def sessions_delete_done(request, instances) -> None:
+    """Deleted sessions take their facts with them: note them as changed, as every writer does."""
+    sessions_note(getattr(request, _DELETING, ()))
 
 
 # Registered before any screen asks for the models' policies (Wagtail refuses a later registration).

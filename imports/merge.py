@@ -28,7 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from cascade.integrity import check_sessions
+from cascade.integrity import sessions_breaches
 from cascade.lineage import descendant_ids, links_recompute
 from cascade.models import (
     LineageLink,
@@ -40,6 +40,7 @@ from cascade.models import (
     TrainingSession,
 )
 from cascade.services import session_draft
+from cascade.signals import sessions_note
 from lms.models import Person
 from ops import history
 
@@ -112,9 +113,12 @@ def person_merge(*, survivor: Person, duplicate: Person, user=None) -> MergeOutc
     links_recompute({survivor.pk, *below})
 
     sessions = TrainingSession.objects.filter(pk__in=session_ids)
-    errors = [message for messages in check_sessions([session_draft(s) for s in sessions]) for message in messages]
+    errors = [
+        breach.as_error() for breaches in sessions_breaches([session_draft(s) for s in sessions]) for breach in breaches
+    ]
     if errors:
         raise ValidationError(errors)
+    sessions_note(session_ids)  # their rows now name the survivor: the figures follow after the commit
     return outcome
 
 

@@ -21,7 +21,7 @@ from functools import cache
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export import resources
@@ -29,8 +29,9 @@ from import_export.fields import Field
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import InvalidRow, RowResult
 
-from cascade.integrity import ParticipantDraft, SessionDraft
-from cascade.lineage import ancestor_ids, bulk_writes, links_add_session
+from cascade import integrity
+from cascade.integrity import ParticipantDraft, RuleBreach, SessionDraft, session_breaches, sessions_breaches
+from cascade.lineage import ancestor_ids, bulk_writes, links_add_session, session_generations_refresh
 from cascade.models import (
     Outcome,
     Participation,
@@ -40,9 +41,10 @@ from cascade.models import (
     TrainerRole,
     TrainingSession,
 )
+from cascade.services import headcounts_cover_named
+from cascade.signals import sessions_note
 from imports import matching
 from imports.bulk import records_create, records_update
-from imports.rules import session_violations, sessions_violations
 from imports.widgets import (
     BoundWidget,
     CellWidget,
@@ -59,7 +61,7 @@ from imports.widgets import (
     ServiceNumberWidget,
     SessionWidget,
 )
-from lms.models import Gender, Person, Rank, person_label
+from lms.models import Gender, Person, Rank
 from lms.text import normalize_arabic
 from ops.history import delete_with_history
 from plans.models import Target
@@ -124,10 +126,6 @@ def _people_of_centre(numbers: list[str], centre) -> set[str]:
             .values_list("service_number", flat=True)
         )
     return found
-
-
-def _label(person: Person) -> str:
-    return person_label(person.name_ar, person.service_number)
 
 
 @cache
@@ -676,10 +674,10 @@ class TrainingSessionResource(RecordResource):
         # change its verdict: all of them are checked together. A session with participants is
         # checked after the trainer changes of the rows above it are written and indexed.
         alone = [i for i, draft in enumerate(drafts) if not draft.participants]
-        verdicts = dict(zip(alone, sessions_violations([drafts[i] for i in alone]), strict=True))
+        verdicts = dict(zip(alone, sessions_breaches([drafts[i] for i in alone]), strict=True))
         new, done = [], 0
         for index, (number, session, is_create) in enumerate(pending):
-            violations = verdicts[index] if index in verdicts else session_violations(drafts[index])
+            violations = verdicts[index] if index in verdicts else session_breaches(drafts[index])
             for violation in violations:
                 self.mark_invalid(number, self._attribute_of(violation, session), violation.message)
             if violations:
@@ -700,6 +698,8 @@ class TrainingSessionResource(RecordResource):
             reason=HISTORY_REASON,
             batch_size=2000,
         )
+        session_generations_refresh(session.pk for session in new)  # their trainers' generation places them
+        sessions_note(session.pk for session in new)
         self.progress_step(self.total)
 
     def _trainer_rows(self, session) -> list[SessionTrainer]:
@@ -711,6 +711,7 @@ class TrainingSessionResource(RecordResource):
         return rows
 
     def _write_update(self, session) -> None:
+        sessions_note([session.pk])
         session._history_user, session._change_reason = self.acting_user, HISTORY_REASON
         session.save(
             update_fields=[
@@ -734,24 +735,22 @@ class TrainingSessionResource(RecordResource):
             records_create(self._trainer_rows(session), SessionTrainer, user=self.acting_user, reason=HISTORY_REASON)
             links_add_session(session.pk)
 
-    def _attribute_of(self, violation, session) -> str:
-        rule, params = violation.rule, violation.params
+    def _attribute_of(self, breach: RuleBreach, session) -> str:
+        """The column of a session row that a broken rule concerns (by its code and the ids it names)."""
+        code, params = breach.code, breach.params
         lead = session.import_lead
-        trainer_column = (
-            "import_lead" if lead is not None and params.get("person") == _label(lead) else "import_co_trainers"
-        )
-        if rule == "dates":
+        named_trainer = params.get("trainer_id")
+        trainer_column = "import_lead" if lead is not None and named_trainer == lead.pk else "import_co_trainers"
+        if code == integrity.RULE_DATES:
             return "end_date"
-        if rule == "no_trainer":
+        if code == integrity.RULE_NO_TRAINER:
             return "import_lead"
-        if rule == "duplicate_trainer":
+        if code == integrity.RULE_DUPLICATE_TRAINER:
             return "import_co_trainers"
-        if rule in ("not_qualified", "self_training"):
+        if code in (integrity.RULE_NOT_QUALIFIED, integrity.RULE_SELF_TRAINING, integrity.RULE_CYCLE):
             return trainer_column
-        if rule == "cycle":
-            return "import_lead" if lead is not None and params.get("trainer") == _label(lead) else "import_co_trainers"
-        if rule == "headcount":
-            return "headcount_female" if params.get("gender") == str(Gender.FEMALE.label) else "headcount_male"
+        if code == integrity.RULE_HEADCOUNT:
+            return breach.field or "headcount_male"
         return "ref"
 
 
@@ -856,10 +855,10 @@ class ParticipationResource(RecordResource):
         drafts = {session_id: self._session_draft(session_id, items) for session_id, items in groups.items()}
         # Checked alone against the stored lineage, the sessions need no write between them: their
         # stored facts are read for all of them at once.
-        verdicts = {} if in_step else dict(zip(drafts, sessions_violations(list(drafts.values())), strict=True))
+        verdicts = {} if in_step else dict(zip(drafts, sessions_breaches(list(drafts.values())), strict=True))
         done, passed = 0, []
         for session_id, items in groups.items():
-            violations = session_violations(drafts[session_id]) if in_step else verdicts[session_id]
+            violations = session_breaches(drafts[session_id]) if in_step else verdicts[session_id]
             if violations:
                 self._attribute(violations, items)
             else:
@@ -883,7 +882,8 @@ class ParticipationResource(RecordResource):
                 self._write(items)
                 for session_id in extended:
                     links_add_session(session_id)
-        self._headcounts_cover_named(passed)
+        headcounts_cover_named(passed, user=self.acting_user, reason=HISTORY_REASON)
+        sessions_note(passed)
 
     def _session_draft(self, session_id: int, items) -> SessionDraft:
         """The session as the file leaves it: its stored participants, changed or joined by the rows."""
@@ -910,45 +910,19 @@ class ParticipationResource(RecordResource):
             items, ["days_attended", "pre_score", "post_score", "outcome"], create_batch=5000, update_batch=2000
         )
 
-    def _attribute(self, violations, items) -> None:
-        row_of = {_label(p.person): number for number, p, _ in items}
-        pre_name = str(_("pre-test score"))
-        for violation in violations:
-            number = row_of.get(violation.params.get("person"))
+    def _attribute(self, breaches: list[RuleBreach], items) -> None:
+        row_of = {p.person_id: number for number, p, _ in items}
+        for breach in breaches:
+            number = row_of.get(breach.person_id)
             if number is None:  # the session itself breaks the rule: every row of it is refused
                 for row_number, _p, _c in items:
-                    self.mark_invalid(row_number, "session", violation.message)
+                    self.mark_invalid(row_number, "session", breach.message)
                 continue
             attribute = {
-                "score": "pre_score" if violation.params.get("score") == pre_name else "post_score",
-                "days_too_many": "days_attended",
-            }.get(violation.rule, "person")
-            self.mark_invalid(number, attribute, violation.message)
-
-    def _headcounts_cover_named(self, session_ids: list[int]) -> None:
-        """As ``cascade.services`` does for each recorded participant: a reported headcount below
-        the named participants of its gender rises to meet them (they were not counted)."""
-        changed = []
-        for chunk in _chunks(session_ids):
-            for session in TrainingSession.objects.filter(pk__in=chunk).annotate(
-                named_men=Count("participations", filter=Q(participations__person__gender=Gender.MALE)),
-                named_women=Count("participations", filter=Q(participations__person__gender=Gender.FEMALE)),
-            ):
-                men, women = (
-                    max(session.headcount_male, session.named_men),
-                    max(session.headcount_female, session.named_women),
-                )
-                if (men, women) != (session.headcount_male, session.headcount_female):
-                    session.headcount_male, session.headcount_female = men, women
-                    changed.append(session)
-        records_update(
-            changed,
-            ["headcount_male", "headcount_female"],
-            TrainingSession,
-            user=self.acting_user,
-            reason=HISTORY_REASON,
-            batch_size=1000,
-        )
+                integrity.RULE_SCORE: breach.field,
+                integrity.RULE_DAYS_TOO_MANY: "days_attended",
+            }.get(breach.code, "person")
+            self.mark_invalid(number, attribute, breach.message)
 
 
 # --- targets --------------------------------------------------------------------------------

@@ -5,13 +5,8 @@ completion rules on the e-learning platform. Keyword arguments: ``person`` (lms.
 ``course`` (courses.Course), ``completed_at`` (aware datetime) and ``completion_id`` (the
 primary key of the completion record). The certificates app listens and issues the certificate;
 the lms app cannot call it directly because certificates sits above it in the layers.
-
-``person_anonymised`` is sent (after the transaction commits) when a person's identity has been
-removed. Keyword argument: ``person_id``. Apps above that keep rendered copies of names (the
-audit's stored dashboard pages) drop them.
 """
 
 from django.dispatch import Signal
 
 course_completed = Signal()
-person_anonymised = Signal()

@@ -33,7 +33,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import storages
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from cascade.signals import sessions_note
 
 MANIFEST = "manifest.json"
 POSTGRES_DUMP = "database.dump"
@@ -357,4 +359,8 @@ def restore(backup_dir: Path, alias: str = "default") -> RestoreReport:
         )
         raise BackupError(f"The restored database differs from the manifest: {listed}.")
     files = _files_restore(Path(backup_dir), manifest)
+    if alias == DEFAULT_DB_ALIAS:
+        # The derived figures came with the records, as they were when the backup was taken (a
+        # refresh may still have been queued then): count them afresh from the restored records.
+        sessions_note((), everything=True)
     return RestoreReport(tables=len(restored), rows=sum(restored.values()), files=files)

@@ -15,10 +15,12 @@ from django.core.serializers.python import Serializer
 from django.db import models, transaction
 from django.utils import timezone
 
+from cascade.models import Participation
+from cascade.signals import sessions_note
 from certificates.models import Certificate
 from lms.models import Person
-from lms.signals import person_anonymised
 from lms.text import normalize_arabic
+from ops.signals import person_anonymised
 
 ANONYMISED_NAME = "—"
 
@@ -109,5 +111,7 @@ def person_anonymise(person: Person, *, by) -> Person:
         user.first_name = user.last_name = user.email = ""
         user.set_unusable_password()
         user.save()
+    # The figures place a participation by its person's unit and station, which are gone now.
+    sessions_note(Participation.objects.filter(person=person).values_list("session_id", flat=True))
     transaction.on_commit(lambda: person_anonymised.send(sender=Person, person_id=person.pk))
     return person

@@ -10,6 +10,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 from cascade import forms, integrity, services
 from cascade.models import SessionKind, SessionStatus, TrainerRole, TrainingSession
 from lms import roles
+from lms.models import Gender
 from tests.cascade.personas import login
 from tests.conftest import log_in_verified
 from tests.factories import PersonFactory, TrainingCentreFactory, governorate
@@ -245,3 +246,71 @@ def test_a_centre_manager_creates_sessions_in_their_own_centre_only(client, casc
     response = client.post("/admin/sessions/add/", data)
     assert response.status_code == 302, page_text(response)
     assert TrainingSession.objects.get(ref="ADM-001").training_centre == cascade.centre
+
+
+def test_it_refuses_more_days_attended_than_the_session_lasts(admin_client, cascade):
+    trainee = PersonFactory()
+    data = session_form(
+        cascade,
+        trainers=[{"person": cascade.master.pk, "role": TrainerRole.LEAD}],
+        participants=[participant(trainee, days_attended=9)],  # the session lasts five days
+    )
+    response = admin_client.post("/admin/sessions/add/", data)
+    assert response.status_code == 200
+    expected = message(integrity.DAYS_ATTENDED_TOO_MANY, session="ADM-001", person=str(trainee), days=9, length=5)
+    assert expected in page_text(response)
+    assert not TrainingSession.objects.filter(ref="ADM-001").exists()
+
+
+def test_it_refuses_a_headcount_below_the_named_participants(admin_client, cascade):
+    men = [PersonFactory(gender="M") for _ in range(2)]
+    data = session_form(
+        cascade,
+        trainers=[{"person": cascade.master.pk, "role": TrainerRole.LEAD}],
+        participants=[participant(person) for person in men],
+        headcount_male=1,  # two men are named
+    )
+    response = admin_client.post("/admin/sessions/add/", data)
+    assert response.status_code == 200
+    with translation.override("ar"):
+        gender = str(Gender.MALE.label)
+    expected = message(integrity.HEADCOUNT_BELOW_NAMED, session="ADM-001", gender=gender, reported=1, named=2)
+    assert expected in page_text(response)
+    assert not TrainingSession.objects.filter(ref="ADM-001").exists()
+
+
+def test_a_headcount_left_as_it_was_rises_to_meet_the_named_participants(admin_client, cascade):
+    women = [PersonFactory(gender="F") for _ in range(3)]
+    data = session_form(
+        cascade,
+        trainers=[{"person": cascade.master.pk, "role": TrainerRole.LEAD}],
+        participants=[participant(person) for person in women],
+    )
+    response = admin_client.post("/admin/sessions/add/", data)
+    assert response.status_code == 302, page_text(response)
+    session = TrainingSession.objects.get(ref="ADM-001")
+    assert (session.headcount_male, session.headcount_female) == (0, 3)
+
+
+def test_a_saved_session_is_on_the_dashboard_facts_after_the_commit(
+    admin_client, cascade, django_capture_on_commit_callbacks
+):
+    from audit.models import ParticipationFact
+
+    trainee = PersonFactory()
+    data = session_form(
+        cascade,
+        trainers=[{"person": cascade.master.pk, "role": TrainerRole.LEAD}],
+        participants=[participant(trainee)],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post("/admin/sessions/add/", data)
+    assert response.status_code == 302, page_text(response)
+    session = TrainingSession.objects.get(ref="ADM-001")
+    facts = ParticipationFact.objects.filter(session_id=session.pk)
+    assert list(facts.values_list("person_id", "generation")) == [(trainee.pk, 1)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/sessions/delete/{session.pk}/")
+    assert response.status_code == 302
+    assert not ParticipationFact.objects.filter(session_id=session.pk).exists()

@@ -1,7 +1,10 @@
-"""The demo data (scale 1) with its participation facts rebuilt, once for this package.
+"""The demo data (scale 1) with its participation facts, once for this package.
 
 Built outside the per-test transaction (like ``tests/cascade/test_demo_data.py``) and removed
-after the package, so other tests never see it.
+after the package, so other tests never see it. Nothing but the builder runs: its commit sends
+``sessions_changed`` (everything), and the audit rebuilds the facts and stores the national pages,
+as ``make run`` does; ``AFTER_BUILD`` keeps what the build left, and the stored pages and figures
+are then dropped so each test starts without them.
 """
 
 import pytest
@@ -10,7 +13,6 @@ from django.db import connection
 
 from audit.models import DashboardPage, DashboardSnapshot, ExportLog, FactsState, ParticipationFact
 from audit.selectors import AuditScope
-from audit.services import facts_rebuild
 from cascade.demo import demo_data_build, demo_data_reset
 from plans.demo import demo_plan_delete
 
@@ -18,6 +20,9 @@ from plans.demo import demo_plan_delete
 def _clear_audit_tables() -> None:
     for model in (ParticipationFact, DashboardSnapshot, DashboardPage, FactsState, ExportLog):
         model.objects.all().delete()
+
+
+AFTER_BUILD: dict[str, int] = {}
 
 
 @pytest.fixture(scope="package")
@@ -29,7 +34,13 @@ def demo(django_db_setup, django_db_blocker):
         demo_plan_delete()
         _clear_audit_tables()
         summary = demo_data_build(seed=1, scale=1)
-        facts_rebuild()
+        AFTER_BUILD.update(
+            facts=ParticipationFact.objects.count(),
+            pages=DashboardPage.objects.count(),
+            state=FactsState.objects.filter(rebuilt_at__isnull=False).count(),
+        )
+        DashboardPage.objects.all().delete()
+        DashboardSnapshot.objects.all().delete()
     yield summary
     with django_db_blocker.unblock():
         _clear_audit_tables()

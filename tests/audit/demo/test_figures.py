@@ -51,6 +51,14 @@ def OuterSession():  # noqa: N802 — reads like the column it stands for
     return F("session_id")
 
 
+def test_building_the_demo_data_counts_its_facts_and_stores_the_national_pages(demo):
+    from cascade.models import Participation
+    from tests.audit.demo.conftest import AFTER_BUILD
+
+    assert AFTER_BUILD["facts"] == Participation.objects.count() > 0
+    assert AFTER_BUILD["state"] == 1 and AFTER_BUILD["pages"] > 0
+
+
 def test_the_programme_summary_shows_the_programmes_own_figures(demo, everything):
     figures, _cleaned = figures_for(everything)
     assert figures["programme"] == {
