@@ -202,6 +202,102 @@ def read_dataset(path: Path, *, fmt: str, name: str) -> tablib.Dataset:
     return dataset
 
 
+# Sheets of a workbook searched for the table of a kind (``read_table``).
+MAX_SHEETS = 20
+
+
+def read_table(path: Path, *, fmt: str, name: str, kind: str) -> tablib.Dataset:
+    """The table of ``kind`` in the file as an office made it (``imports.sheets.find_table``):
+    the sheet whose headers match, the header row below any title rows (a two-row header with
+    merged cells combined), without blank rows, repeated headers and totals rows. The dataset's
+    ``source_lines`` attribute holds each row's line in its sheet and ``source_sheet`` the sheet's
+    name.
+
+    The same bounds as ``read_dataset``: at most ``max_columns()`` columns, ``max_rows()`` rows in
+    all, ``max_cell_chars()`` characters a cell, ``max_blank_rows()`` empty rows in a row, and at
+    most ``MAX_SHEETS`` sheets. A file where no row names a column of the kind is read as
+    ``read_dataset`` reads it (its first row as the header), so the missing columns are named.
+    """
+    from imports.sheets import find_table
+
+    budget = [max_rows()]
+    if fmt == XLSX:
+        sheets = _xlsx_sheets(path, name=name, budget=budget)
+    else:
+        sheets = [("", _bounded_rows(_read_csv_rows(path, name=name), name=name, budget=budget))]
+    table = find_table(sheets, kind)
+    if table is None:
+        return read_dataset(path, fmt=fmt, name=name)
+    headers = list(table.headers)
+    while headers and not headers[-1]:
+        headers.pop()  # empty trailing header cells are not columns
+    width = len(headers)
+    dataset = tablib.Dataset(headers=headers)
+    for raw in table.rows:
+        cells = [_cell_text(value) for value in raw[:width]]
+        cells.extend([None] * (width - len(cells)))
+        dataset.append(cells)
+    dataset.source_lines = table.lines
+    dataset.source_sheet = table.sheet
+    return dataset
+
+
+def _bounded_rows(rows, *, name: str, budget: list[int]) -> list[list]:
+    """A sheet's rows as lists (blank ones kept, so a row's index is its line less one), within the
+    column, cell, blank-run and (shared, in ``budget``) row limits."""
+    columns, cell_limit, blank_limit = max_columns(), max_cell_chars(), max_blank_rows()
+    kept, blank_run = [], 0
+    for line, raw in enumerate(rows, start=1):
+        cells = list(raw)
+        if len(cells) > columns and any(cell not in (None, "") for cell in cells[columns:]):
+            raise ValidationError(TOO_MANY_COLUMNS.format(name=name, limit=columns), code="columns")
+        cells = cells[:columns]
+        if all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells):
+            blank_run += 1
+            if blank_run > blank_limit:
+                raise ValidationError(
+                    TOO_MANY_BLANK_ROWS.format(name=name, limit=blank_limit, line=line - blank_limit),
+                    code="blank_rows",
+                )
+            kept.append([])
+            continue
+        blank_run = 0
+        if any(isinstance(cell, str) and len(cell) > cell_limit for cell in cells):
+            raise ValidationError(CELL_TOO_LONG.format(name=name, line=line, limit=cell_limit), code="cell_size")
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise ValidationError(TOO_MANY_ROWS.format(name=name, limit=max_rows()), code="rows")
+        kept.append(cells)
+    while kept and not kept[-1]:
+        kept.pop()
+    return kept
+
+
+def _xlsx_sheets(path: Path, *, name: str, budget: list[int]) -> list[tuple[str, list[list]]]:
+    """(title, rows) of the workbook's first ``MAX_SHEETS`` worksheets, each read within bounds."""
+    from openpyxl import load_workbook
+
+    check_xlsx_directory(path, name=name)
+    check_xlsx_parts(path, name=name)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise ValidationError(NOT_AN_XLSX.format(name=name), code="magic") from exc
+    sheets = []
+    try:
+        for sheet in workbook.worksheets[:MAX_SHEETS]:
+            sheet.reset_dimensions()  # the claimed <dimension> would pad every row to its width
+            rows = sheet.iter_rows(values_only=True, max_col=max_columns() + 1)
+            sheets.append((sheet.title, _bounded_rows(rows, name=name, budget=budget)))
+    except ValidationError:
+        raise
+    except Exception as exc:  # a part cut off or damaged: zlib, XML and ZIP errors alike
+        raise ValidationError(XLSX_DAMAGED.format(name=name), code="damaged") from exc
+    finally:
+        workbook.close()
+    return sheets
+
+
 # No line of a real import file comes near this (csv's own cell limit is 131,072 characters).
 CSV_MAX_LINE_CHARS = 100_000
 # Nesting a worksheet needs: worksheet > sheetData > row > c > is > r > t, and a little room.

@@ -26,7 +26,7 @@ NOT_HELD = _("This import is not waiting for reference data.")
 def _check_again(job: ImportJob, *, create_places: bool) -> ImportJob:
     if job.file_path is None or not job.file_path.exists():
         raise ValidationError(services.FILE_GONE)
-    dataset = services.dataset_from_path(job.file_path, name=job.original_name)
+    dataset = services.dataset_from_path(job.file_path, name=job.original_name, kind=job.kind)
     outcome = services.records_import(
         kind=job.kind,
         dataset=dataset,

@@ -144,6 +144,9 @@ def records_import(
     manager may not import at all are refused here too, whatever the caller checked.
     """
     values = [list(row) for row in dataset]
+    # Each row's line in its sheet, when the file was read as offices make it (files.read_table):
+    # title rows, blank rows and totals are not counted as rows but do count as lines.
+    lines = getattr(dataset, "source_lines", None)
     if scope_centre is not None and kind not in access.MANAGER_KINDS:
         return ImportOutcome(
             kind, list(dataset.headers or []), values, [], [str(KIND_NOT_FOR_CENTRES.format(kind=kind))], dry_run
@@ -168,7 +171,8 @@ def records_import(
     column_names = {c.name: header for c in FORMATS[kind] for header in [_written_header(c, headers)]}
     rows = []
     for number, row_result in enumerate(result.rows, 1):
-        report = RowReport(line=number + 1, status=_IMPORT_TYPES[row_result.import_type])
+        line = lines[number - 1] if lines and number <= len(lines) else number + 1
+        report = RowReport(line=line, status=_IMPORT_TYPES[row_result.import_type])
         reasons = []
         if row_result.validation_error is not None:
             for attribute, messages in _error_dict(row_result.validation_error).items():
@@ -192,9 +196,14 @@ def records_import(
     outcome = ImportOutcome(kind, headers, values, rows, file_errors, dry_run)
     outcome.missing_places = list(resource.missing_places.values())
     place_columns = {column_names.get("unit"), column_names.get("station")}
-    outcome.only_missing_places = bool(outcome.missing_places) and not file_errors and all(
-        row.line - 1 in resource.place_rows and set(row.column.split("; ")) <= place_columns
-        for row in outcome.error_rows()
+    outcome.only_missing_places = (
+        bool(outcome.missing_places)
+        and not file_errors
+        and all(
+            number in resource.place_rows and set(row.column.split("; ")) <= place_columns
+            for number, row in enumerate(rows, 1)
+            if row.status == ERROR
+        )
     )
     return outcome
 
@@ -243,8 +252,12 @@ def upload_store(uploaded) -> tuple[str, str]:
     return stored_name, fmt
 
 
-def dataset_from_path(path: Path, *, name: str) -> tablib.Dataset:
-    return files.read_dataset(path, fmt=files.upload_format(str(path)), name=name)
+def dataset_from_path(path: Path, *, name: str, kind: str | None = None) -> tablib.Dataset:
+    """The file's rows; with ``kind``, its table of that kind found as offices make it."""
+    fmt = files.upload_format(str(path))
+    if kind is None:
+        return files.read_dataset(path, fmt=fmt, name=name)
+    return files.read_table(path, fmt=fmt, name=name, kind=kind)
 
 
 def _delete_file(job: ImportJob) -> None:
@@ -268,7 +281,7 @@ def import_job_check(*, owner, kind: str, uploaded, scope_centre: TrainingCentre
         stored_name=stored_name,
     )
     try:
-        dataset = dataset_from_path(job.file_path, name=job.original_name)
+        dataset = dataset_from_path(job.file_path, name=job.original_name, kind=kind)
     except ValidationError:
         _delete_file(job)
         raise
@@ -353,7 +366,7 @@ def import_job_run(*, job_id, language: str | None = None, resume: bool = False)
                 or access.scope_centre_for(owner) != job.training_centre
             ):
                 raise ValidationError(NO_LONGER_ALLOWED)
-            dataset = dataset_from_path(job.file_path, name=job.original_name)
+            dataset = dataset_from_path(job.file_path, name=job.original_name, kind=job.kind)
             outcome = records_import(
                 kind=job.kind,
                 dataset=dataset,

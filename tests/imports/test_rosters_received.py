@@ -352,3 +352,143 @@ def test_what_is_not_a_date_is_refused(written):
 
     with pytest.raises(ValueError):
         parse_date(written)
+
+
+# --- workbooks as offices make them ---------------------------------------------------------
+
+
+def office_workbook(path, people_rows):
+    """Two sheets: notes first, then the roster under two title rows, with a two-row merged
+    header, a serial column, blank rows, the header repeated after a page break and a totals row."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    notes = workbook.active
+    notes.title = "ملاحظات"
+    notes.append(["يرجى ملء الكشف في الورقة التالية"])
+    notes.append(["المحافظة", "عدد المنتسبين"])  # a header of a sort, naming one column only
+    notes.append(["بغداد", 3])
+    sheet = workbook.create_sheet("الكشف")
+    sheet.append(["كشف بأسماء المنتسبين المشاركين في دورة الشرطة المجتمعية"])  # line 1
+    sheet.merge_cells("A1:I1")
+    sheet.append(["مديرية شرطة بغداد / قسم التدريب", None, None, None, None, None, "التاريخ: ٢٠٢٤/٣/٣١"])  # 2
+    sheet.append([])  # 3
+    top = ["ت", "الرقم الوظيفي", "الاسم", None, "الجنس", "الرتبة", "الوحدة", "مركز الشرطة", "المحافظة"]
+    sheet.append(top)  # 4
+    sheet.append([None, None, "الاسم الكامل", "الاسم بالأحرف اللاتينية"])  # 5
+    for column in ("A", "B", "E", "F", "G", "H", "I"):
+        sheet.merge_cells(f"{column}4:{column}5")
+    sheet.merge_cells("C4:D4")
+    line = 6
+    lines = {}
+    for index, row in enumerate(people_rows, 1):
+        if index == 3:
+            sheet.append([])  # a blank row: line 8
+            sheet.append(top)  # the header again at the top of the next page: line 9
+            line += 2
+        sheet.append([str(index), *row])
+        lines[row[0]] = line
+        line += 1
+    sheet.append(["المجموع", len(people_rows)])
+    sheet.append([])
+    sheet.append(["مدير قسم التدريب", None, "التوقيع"])
+    workbook.save(path)
+    return lines
+
+
+OFFICE_ROWS = [
+    ["١٠٠٢٠٠١", "علي حسين جاسم", "Ali Hussein Jasim", "ذكر", "رائد شرطة", "", "", "بغداد"],
+    ["١٠٠٢٠٠٢", "  زينب   كاظم ", "", "أنثى", "Lt. Col.", "", "", "بغداد"],
+    ["١٠٠٢٠٠٣", "حيدر عباس", "Haider Abbas", "M", "ن.ع.", "", "", "BG"],
+    ["١٠٠٢٠٠٤", "مريم سالم", "", "F", "ملازم أول شرطة", "", "", "Baghdad"],
+]
+
+
+def test_an_office_workbook_with_titles_merged_headers_totals_and_two_sheets_is_read(tmp_path):
+    path = tmp_path / "kashf.xlsx"
+    office_workbook(path, OFFICE_ROWS)
+    data = files.read_table(path, fmt=files.XLSX, name="kashf.xlsx", kind="people")
+    assert data.source_sheet == "الكشف"
+    assert len(data) == 4
+    outcome = records_import(kind="people", dataset=data, dry_run=False)
+    assert outcome.stored, outcome.rows
+    assert [row.line for row in outcome.rows] == [6, 7, 10, 11]
+    zainab = Person.objects.get(service_number="1002002")
+    assert (zainab.name_ar, zainab.gender, zainab.rank) == ("زينب   كاظم", "F", "lieutenant_colonel")
+    assert Person.objects.get(service_number="1002001").name_latin == "Ali Hussein Jasim"
+    assert Person.objects.get(service_number="1002003").rank == "corporal"
+
+
+def test_a_bad_row_of_an_office_workbook_is_named_by_its_line_in_the_sheet(tmp_path):
+    rows = [list(row) for row in OFFICE_ROWS]
+    rows[3][4] = "جنرال"
+    path = tmp_path / "kashf.xlsx"
+    lines = office_workbook(path, rows)
+    data = files.read_table(path, fmt=files.XLSX, name="kashf.xlsx", kind="people")
+    with translation.override("ar"):
+        outcome = records_import(kind="people", dataset=data, dry_run=False)
+    [bad] = outcome.error_rows()
+    assert (bad.line, bad.column) == (lines["١٠٠٢٠٠٤"], "الرتبة") == (11, "الرتبة")
+    assert "جنرال" in bad.reason and "رائد" in bad.reason
+    assert not Person.objects.exists()
+
+
+def test_an_office_workbook_goes_through_the_admin_flow(
+    tmp_path, django_user_model, django_capture_on_commit_callbacks
+):
+    from tests.imports.test_views import XLSX_TYPE
+
+    admin = user_with(django_user_model, "admin", ADMINISTRATOR)
+    path = tmp_path / "kashf.xlsx"
+    office_workbook(path, OFFICE_ROWS)
+    upload = SimpleUploadedFile("kashf.xlsx", path.read_bytes(), content_type=XLSX_TYPE)
+    job = import_job_check(owner=admin, kind="people", uploaded=upload, scope_centre=None)
+    assert (job.new_count, job.error_count) == (4, 0) and job.can_confirm
+    with django_capture_on_commit_callbacks(execute=True):
+        import_job_confirm(job=job)
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.failure
+    assert Person.objects.count() == 4
+
+
+def test_a_cp1256_csv_with_a_title_row_and_a_totals_row_is_read(tmp_path):
+    lines = [
+        "كشف بأسماء المنتسبين,,,,,,,",
+        ",".join(ARABIC),
+        "900011,فاطمة حسن,,أنثى,نقيب شرطة,,,بغداد",
+        ",,,,,,,",
+        "900012,علي كاظم,,ذكر,Maj.,,,البصرة",
+        "المجموع,2,,,,,,",
+    ]
+    path = write(tmp_path / "roster.csv", ("\r\n".join(lines) + "\r\n").encode("cp1256"))
+    data = files.read_table(path, fmt=files.CSV, name="roster.csv", kind="people")
+    outcome = records_import(kind="people", dataset=data, dry_run=False)
+    assert outcome.stored, outcome.rows
+    assert [row.line for row in outcome.rows] == [3, 5]
+    assert Person.objects.get(service_number="900012").rank == "major"
+
+
+def test_sessions_with_excel_serial_and_text_dates(cascade, tmp_path):
+    from datetime import date
+
+    from openpyxl import Workbook
+
+    from cascade.models import TrainingSession
+    from imports.columns import SESSIONS
+
+    trainer = cascade.qualified_trainer(start=date(2023, 9, 3))  # qualified when the sessions start
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["كشف الدورات"])
+    sheet.append([c.arabic for c in SESSIONS])
+    centre = cascade.centre.code
+    sheet.append(["S-1", "MPS-01", "تعاقبية", centre, "", 45382, 45384, trainer.service_number, "", 5, 0])
+    sheet.append(["S-2", "MPS-01", "Cascade", centre, "", "2024/4/7", "٩/٤/٢٠٢٤", trainer.service_number, "", 3, 2])
+    path = tmp_path / "s.xlsx"
+    workbook.save(path)
+    data = files.read_table(path, fmt=files.XLSX, name="s.xlsx", kind="sessions")
+    outcome = records_import(kind="sessions", dataset=data, dry_run=False)
+    assert outcome.stored, outcome.rows
+    first, second = TrainingSession.objects.get(ref="S-1"), TrainingSession.objects.get(ref="S-2")
+    assert (first.start_date, first.end_date) == (date(2024, 3, 31), date(2024, 4, 2))
+    assert (second.start_date, second.end_date) == (date(2024, 4, 7), date(2024, 4, 9))

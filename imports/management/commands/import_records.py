@@ -60,7 +60,7 @@ class Command(BaseCommand):
         try:
             with file.open("rb") as head:
                 fmt = files.check_upload(name=file.name, size=file.stat().st_size, content_type="", head=head.read(8))
-            dataset = files.read_dataset(file, fmt=fmt, name=file.name)
+            dataset = files.read_table(file, fmt=fmt, name=file.name, kind=kind)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
 
