@@ -26,3 +26,17 @@ def test_it_refuses_a_value_it_cannot_parse_and_names_the_variable(tmp_path, nam
 
     assert result.returncode != 0
     assert f"{name}={value!r}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("TRUSTED_PROXIES", "127.0.0.1,nginx.local", "TRUSTED_PROXIES: 'nginx.local'"),
+        ("BEHIND_TLS_PROXY", "1", "BEHIND_TLS_PROXY is replaced by TRUSTED_PROXIES"),
+    ],
+)
+def test_it_refuses_a_proxy_setting_it_cannot_use_and_says_why(tmp_path, name, value, said):
+    result = manage("check", env=production_env(var_dir=tmp_path, **{name: value}))
+
+    assert result.returncode != 0
+    assert said in result.stderr
