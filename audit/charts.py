@@ -1,16 +1,22 @@
 """Server-rendered charts (no JavaScript, no CDN): the page and the PDF report embed the same
 markup. The line is SVG (its labels are numbers); bars, the funnel and the map are HTML boxes
 sized in CSS, because WeasyPrint lays out SVG text without Arabic shaping or bidi ordering.
-Every label is escaped.
+Every label is escaped; every number is written in the site's format (``config.formats``).
+Bars are sorted, largest first; the quarterly line is spaced by time, and a quarter without any
+session leaves a gap in it instead of joining its neighbours. Each link carries an accessible
+name (the label and the number it leads to); the figure's caption names the chart.
 
 Iraq's 18 governorates are drawn as a tile grid that keeps their rough positions (north at the
 top); no boundary data is needed.
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from config.formats import number
 
 INK, MUTED, BRAND, LINE = "#1d2733", "#5b6775", "#0b3d6e", "#d8dee5"
 
@@ -33,50 +39,114 @@ class Bar:
     note: str = ""
 
 
-def _link(inner: str, href: str) -> str:
-    return f'<a href="{escape(href)}">{inner}</a>' if href else inner
+def _link(inner: str, href: str, name: str = "") -> str:
+    """``inner`` as a link to ``href`` (when there is one), named ``name`` for assistive technology."""
+    if not href:
+        return inner
+    label = f' aria-label="{escape(name)}"' if name else ""
+    return f'<a href="{escape(href)}"{label}>{inner}</a>'
+
+
+def _shown(bar: Bar) -> str:
+    return bar.note or number(bar.value)
+
+
+def sorted_bars(bars: list[Bar]) -> list[Bar]:
+    """Largest first; equal values in label order."""
+    return sorted(bars, key=lambda b: (-(b.value or 0), b.label))
 
 
 def bar_chart(bars: list[Bar], *, title: str) -> SafeString:
-    """Horizontal bars, one per item, longest = full width. HTML rather than SVG text, so that
-    Arabic labels are shaped and ordered by the browser's (and WeasyPrint's) text layout."""
+    """Horizontal bars, one per item, largest first, longest = full width. HTML rather than SVG
+    text, so that Arabic labels are shaped and ordered by the browser's (and WeasyPrint's) text
+    layout. ``title`` names the list."""
+    bars = sorted_bars(bars)
     top = max((b.value for b in bars), default=0) or 1
     rows = []
     for bar in bars:
         share = 100 * bar.value / top if bar.value else 0
         fill = f'<span class="fill" style="inline-size: {share:.1f}%"></span>'
+        shown = _shown(bar)
         rows.append(
-            f'<div class="hbar"><span class="label">{escape(bar.label)}</span>'
-            f'<span class="track">{_link(fill, bar.href)}</span>'
-            f'<span class="value">{escape(bar.note or f"{bar.value:,.0f}")}</span></div>'
+            f'<li class="hbar"><span class="label">{escape(bar.label)}</span>'
+            f'<span class="track">{_link(fill, bar.href, f"{bar.label}: {shown}")}</span>'
+            f'<span class="value"><bdi dir="ltr">{escape(shown)}</bdi></span></li>'
         )
-    return mark_safe(f'<div class="hbars" role="img" aria-label="{escape(title)}">{"".join(rows)}</div>')  # noqa: S308
+    return mark_safe(f'<ul class="hbars" aria-label="{escape(title)}">{"".join(rows)}</ul>')  # noqa: S308
 
 
-def line_chart(points: list[Bar], *, title: str, width: int = 640, height: int = 220) -> SafeString:
-    """One line through the points, in time order (left to right in both directions of writing)."""
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def quarters_between(first: date, last: date) -> list[date]:
+    """The first days of every quarter from ``first``'s to ``last``'s, in order."""
+    out, day = [], quarter_start(first)
+    while day <= last:
+        out.append(day)
+        day = date(day.year + (day.month == 10), 1 if day.month == 10 else day.month + 3, 1)
+    return out
+
+
+def line_chart(points: dict[date, Bar], *, title: str, width: int = 640, height: int = 220) -> SafeString:
+    """People per quarter, one x position per calendar quarter from the first to the last with
+    data (left to right in both directions of writing): a quarter without any session has no
+    point, and the line stops there instead of joining its neighbours."""
     pad_x, pad_y = 40, 24
-    top = max((p.value for p in points), default=0) or 1
-    step = (width - 2 * pad_x) / max(1, len(points) - 1)
-    coords = [(pad_x + i * step, height - pad_y - (height - 2 * pad_y) * p.value / top) for i, p in enumerate(points)]
+    days = quarters_between(min(points), max(points)) if points else []
+    top = max((p.value for p in points.values()), default=0) or 1
+    step = (width - 2 * pad_x) / max(1, len(days) - 1)
+
+    def x_of(i: int) -> float:
+        return pad_x + i * step if len(days) > 1 else width / 2
+
+    def y_of(value: float) -> float:
+        return height - pad_y - (height - 2 * pad_y) * value / top
+
     parts = [
-        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" direction="ltr" '
-        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" direction="ltr" '
+        f'xmlns="http://www.w3.org/2000/svg" aria-labelledby="quarters-title">'
+        f'<title id="quarters-title">{escape(title)}</title>',
         f'<line x1="{pad_x}" y1="{height - pad_y}" x2="{width - pad_x}" y2="{height - pad_y}" stroke="{LINE}"/>',
-        f'<text x="4" y="{pad_y}" font-size="13" fill="{MUTED}">{top:,.0f}</text>',
+        f'<text x="4" y="{pad_y}" font-size="13" fill="{MUTED}">{escape(number(top))}</text>',
     ]
-    if coords:
-        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-        parts.append(f'<polyline points="{path}" fill="none" stroke="{BRAND}" stroke-width="2"/>')
-    for i, ((x, y), p) in enumerate(zip(coords, points, strict=True)):
-        tip = f"<title>{escape(p.label)}: {p.value:,.0f}</title>"
-        dot = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{BRAND}">{tip}</circle>'
-        parts.append(_link(dot, p.href))
-        if i % max(1, len(points) // 6) == 0 or i == len(points) - 1:
-            parts.append(
-                f'<text x="{x:.1f}" y="{height - 6}" font-size="13" fill="{MUTED}" '
-                f'text-anchor="middle">{escape(p.label)}</text>'
+    run: list[str] = []
+    runs: list[list[str]] = []
+    for i, day in enumerate(days):
+        point = points.get(day)
+        if point is None:
+            if run:
+                runs.append(run)
+            run = []
+            parts.append(  # the empty quarter, marked on the axis
+                f'<line class="gap" x1="{x_of(i):.1f}" y1="{height - pad_y - 4}" x2="{x_of(i):.1f}" '
+                f'y2="{height - pad_y + 4}" stroke="{MUTED}"/>'
             )
+            continue
+        run.append(f"{x_of(i):.1f},{y_of(point.value):.1f}")
+    if run:
+        runs.append(run)
+    for segment in runs:
+        if len(segment) > 1:
+            parts.append(f'<polyline points="{" ".join(segment)}" fill="none" stroke="{BRAND}" stroke-width="2"/>')
+    label_every = max(1, (len(days) + 23) // 24)  # at most about six years labelled
+    for i, day in enumerate(days):
+        point = points.get(day)
+        if point is not None:
+            shown = number(point.value)
+            tip = f"<title>{escape(point.label)}: {escape(shown)}</title>"
+            dot = f'<circle cx="{x_of(i):.1f}" cy="{y_of(point.value):.1f}" r="4" fill="{BRAND}">{tip}</circle>'
+            parts.append(_link(dot, point.href, f"{point.label}: {shown}"))
+        if day.month == 1 and (day.year % label_every == 0 or label_every == 1):
+            parts.append(
+                f'<text x="{x_of(i):.1f}" y="{height - 6}" font-size="13" fill="{MUTED}" '
+                f'text-anchor="middle">{day.year}</text>'
+            )
+    if days and days[0].month != 1:
+        parts.append(
+            f'<text x="{x_of(0):.1f}" y="{height - 6}" font-size="13" fill="{MUTED}" '
+            f'text-anchor="middle">{escape(points[days[0]].label)}</text>'
+        )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308
 
@@ -87,10 +157,10 @@ def funnel(stages: list[Bar], *, title: str) -> SafeString:
     rows = []
     for i, stage in enumerate(stages):
         share = max(12.0, 100 * stage.value / top)
-        text = f"{escape(stage.label)} · {escape(stage.note or f'{stage.value:,.0f}')}"
+        text = f"{escape(stage.label)} · <bdi>{escape(_shown(stage))}</bdi>"
         inner = f'<span class="stage" style="inline-size: {share:.1f}%; opacity: {1 - i * 0.15:.2f}">{text}</span>'
-        rows.append(f'<div class="step">{_link(inner, stage.href)}</div>')
-    return mark_safe(f'<div class="funnel" role="img" aria-label="{escape(title)}">{"".join(rows)}</div>')  # noqa: S308
+        rows.append(f'<li class="step">{_link(inner, stage.href)}</li>')
+    return mark_safe(f'<ol class="funnel" aria-label="{escape(title)}">{"".join(rows)}</ol>')  # noqa: S308
 
 
 def tile_map(tiles: dict[str, tuple[str, float | None, str, str]], *, title: str, legend: str) -> SafeString:
@@ -109,7 +179,7 @@ def tile_map(tiles: dict[str, tuple[str, float | None, str, str]], *, title: str
             f"{_link(body, href)}</div>"
         )
     return mark_safe(  # noqa: S308
-        f'<div class="tilemap-wrap" role="img" aria-label="{escape(title)}"><div class="tilemap" dir="ltr">'
+        f'<div class="tilemap-wrap"><div class="tilemap" dir="ltr" role="group" aria-label="{escape(title)}">'
         f'{"".join(cells)}</div><p class="legend">{escape(legend)}</p></div>'
     )
 
@@ -129,7 +199,10 @@ def dashboard_charts(figures: dict, tables: dict) -> dict[str, SafeString]:
     def bars(slug: str, value_column: int = 1) -> list[Bar]:
         return [Bar(row[0].text, row[value_column].value or 0, row[value_column].href) for row in tables[slug].rows]
 
-    quarters = [Bar(row[0].text, row[1].value or 0, row[1].href) for row in tables["quarters"].rows]
+    quarters = {
+        date.fromisoformat(row["key"]): Bar(table_row[0].text, table_row[1].value or 0, table_row[1].href)
+        for row, table_row in zip(figures["by_quarter"], tables["quarters"].rows, strict=True)
+    }
     stages = [
         Bar(_("Generation %(number)s") % {"number": row[0].text}, row[1].value or 0, row[1].href)
         for row in tables["generations"].rows
@@ -148,9 +221,9 @@ def dashboard_charts(figures: dict, tables: dict) -> dict[str, SafeString]:
     for pk, (code, name) in names.items():
         target, achieved = rollup.get(pk, (0, 0))
         if target:
-            tiles[code] = (name, achieved / target, f"{achieved * 100 / target:.0f}%", "")
+            tiles[code] = (name, achieved / target, f"{number(achieved * 100 / target, 0)}%", "")
         elif people.get(pk):
-            tiles[code] = (name, None, f"{people[pk]:,}", "")
+            tiles[code] = (name, None, number(people[pk]), "")
         else:
             tiles[code] = (name, None, "—", "")
     # A tile links to the people trained toward its governorate's targets (the plan table's link).

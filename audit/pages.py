@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, override
 
+from audit import sections
 from audit.charts import dashboard_charts
 from audit.filters import DRILL_FIELDS, FORM_FIELDS, FactFilter
 from audit.models import DashboardPage, FactsState
@@ -166,6 +167,7 @@ def page_render(
         "never_reached": len(never_reached["stations"]) + len(never_reached["units"]),
         "can_read_log": filterset.scope.everything,  # the export log is the directorate's
         "plan_lines": len(dashboard.figures["targets"]["lines"]),
+        "sections": sections.nav(),
     }
     return render_to_string("audit/_dashboard_body.html", context, request=request)
 

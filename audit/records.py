@@ -42,6 +42,8 @@ class Listing:
     rows: QuerySet
     headers: list
     cells: Callable
+    person_of: Callable = lambda item: None  # the person a row names (their name links to their lineage)
+    name_column: int = 1
 
 
 def _name(row_name_ar: str, row_name_latin: str) -> str:
@@ -63,6 +65,7 @@ def _person_listing(people: QuerySet[Person]) -> Listing:
             p.unit.name if p.unit else "",
             p.station.name if p.station else "",
         ],
+        person_of=lambda p: p.pk,
     )
 
 
@@ -102,16 +105,23 @@ def record_list(measure: Measure, facts: QuerySet[ParticipationFact]) -> Listing
                 f.get_kind_display(),
                 f.governorate.name,
                 f.training_centre.name,
-                f.start_date.isoformat(),
+                f.start_date,
                 f.generation,
                 f.get_outcome_display(),
                 float(f.pre_score) if f.pre_score is not None else None,
                 float(f.post_score) if f.post_score is not None else None,
             ],
+            person_of=lambda f: f.person_id,
         )
     rows = (
         chosen.values(
-            "year", "course__code", "person__service_number", "person__name_ar", "person__name_latin", "gender"
+            "year",
+            "course__code",
+            "person_id",
+            "person__service_number",
+            "person__name_ar",
+            "person__name_latin",
+            "gender",
         )
         .distinct()
         .order_by("year", "course__code", "person__service_number")
@@ -120,10 +130,12 @@ def record_list(measure: Measure, facts: QuerySet[ParticipationFact]) -> Listing
         rows,
         [_("Year"), _("Course"), _("Service number"), _("Name"), _("Gender")],
         lambda r: [
-            r["year"],
+            str(r["year"]),  # a year, not a count: never grouped as 2,024
             r["course__code"],
             r["person__service_number"],
             _name(r["person__name_ar"], r["person__name_latin"]),
             str(dict(ParticipationFact._meta.get_field("gender").choices).get(r["gender"], r["gender"])),
         ],
+        person_of=lambda r: r["person_id"],
+        name_column=3,
     )

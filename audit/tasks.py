@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from audit import pages, services
+from audit import pages, reports, services
 from audit.warm import snapshots_warm
 
 
@@ -24,3 +24,9 @@ def sessions_facts_refresh(session_ids: list[int]) -> int:
 def dashboard_page_refresh(*, scope: dict, query: dict, language: str) -> bool:
     """Render one retired dashboard page again from the current facts (see ``audit.pages``)."""
     return pages.page_refresh(scope=pages.scope_from_data(scope), query=query, language=language)
+
+
+@shared_task
+def programme_report_render(token: str) -> bool:
+    """Render the full programme report of one job (``audit.reports``) and store its PDF."""
+    return reports.job_run(token)

@@ -2,24 +2,25 @@
 audit roles), filters through ``FactFilter`` (400 on a bad value), one selector, render."""
 
 import logging
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import KombuError
 
 from audit import records as record_lists
-from audit.charts import dashboard_charts
+from audit import reports, sections
 from audit.exports import file_response, spreadsheet
-from audit.filters import FORM_FIELDS, FactFilter
+from audit.filters import DRILL_FIELDS, FORM_FIELDS, FactFilter, describe
 from audit.models import ExportLog
 from audit.pages import (
+    ON_THEIR_OWN_PAGES,
     page_compute,
     page_key,
     query_as_data,
@@ -30,11 +31,10 @@ from audit.pages import (
     stored_page,
     stored_pages_enabled,
 )
-from audit.pdf import render_pdf
 from audit.selectors import MEASURES, audit_scope_for, dashboard_for, filters_key
-from audit.services import as_of, export_log_record, facts_state
+from audit.services import export_log_record
 from audit.tables import build_tables, querystring
-from audit.tasks import dashboard_page_refresh
+from audit.tasks import dashboard_page_refresh, programme_report_render
 from cascade import permissions
 
 RECORDS_PER_PAGE = 50
@@ -101,6 +101,31 @@ def _refresh_later(key: str, scope, request: HttpRequest) -> None:
 
 
 @login_required
+def section_view(request: HttpRequest, section: str) -> HttpResponse:
+    """One section of the dashboard (the plan, coverage, cascade health, stations) on its own page."""
+    if section not in sections.SECTIONS:
+        raise Http404
+    try:
+        filterset, plain, dashboard, tables = _dashboard(request, export=False, skip=ON_THEIR_OWN_PAGES)
+    except _BadFilters as error:
+        return _bad_filters(request, error)
+    title, slugs = sections.SECTIONS[section]
+    never_reached = dashboard.figures["never_reached"]
+    context = {
+        "section": section,
+        "title": title,
+        "sections": sections.nav(),
+        "section_tables": [tables[slug] for slug in slugs],
+        "form_fields": [filterset.form[name] for name in FORM_FIELDS],
+        "drill_fields": {name: plain[name] for name in DRILL_FIELDS if name in plain},
+        "query": querystring(plain),
+        "plan_lines": len(dashboard.figures["targets"]["lines"]),
+        "never_reached": len(never_reached["stations"]) + len(never_reached["units"]),
+    }
+    return render(request, "audit/section.html", context)
+
+
+@login_required
 def table_view(request: HttpRequest, slug: str) -> HttpResponse:
     """One table of the dashboard on its own page (the long ones: every plan line, places never reached)."""
     try:
@@ -149,11 +174,25 @@ def records_view(request: HttpRequest) -> HttpResponse:
         "title": record_lists.measure_title(measure),
         "listing": listing,
         "page": page,
-        "rows": [listing.cells(item) for item in page.object_list],
+        "rows": _linked_rows(request.user, listing, page.object_list),
         "query": querystring(plain, measure=measure.name),
         "dashboard_query": querystring(plain),
     }
     return render(request, "audit/records.html", context)
+
+
+def _linked_rows(user, listing: record_lists.Listing, items) -> list[list[tuple[object, str]]]:
+    """The page's rows as (value, link) cells: a person's name links to their lineage page when
+    ``user`` may open it, and is plain text otherwise."""
+    items = list(items)
+    ids = {listing.person_of(item) for item in items} - {None}
+    visible = set(permissions.people_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    rows = []
+    for item in items:
+        person = listing.person_of(item)
+        href = reverse("cascade:person_lineage", args=[person]) if person in visible else ""
+        rows.append([(value, href if i == listing.name_column else "") for i, value in enumerate(listing.cells(item))])
+    return rows
 
 
 @login_required
@@ -170,30 +209,76 @@ def export_records_view(request: HttpRequest, fmt: str) -> HttpResponse:
     return file_response(content, filename=f"mps-records-{measure.name}-{timezone.localdate():%Y%m%d}", fmt=fmt)
 
 
+def _pdf_response(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="mps-{name}-{timezone.localdate():%Y%m%d}.pdf"'
+    return response
+
+
+@login_required
+def summary_view(request: HttpRequest) -> HttpResponse:
+    """The programme on one page: the summary and coverage figures and the four charts."""
+    try:
+        plain, content = reports.summary_pdf(request.user, request.GET)
+    except reports.BadFilters as error:
+        return _bad_filters(request, _BadFilters(error.filterset))
+    export_log_record(user=request.user, what="summary", fmt="pdf", filters=plain, rows=0)
+    return _pdf_response(content, "programme-summary")
+
+
 @login_required
 def report_view(request: HttpRequest) -> HttpResponse:
+    """The full report in one response (for scripts and small scopes; the dashboard queues it)."""
     try:
-        filterset, plain, dashboard, tables = _dashboard(request, export=True)
-    except _BadFilters as error:
-        return _bad_filters(request, error)
-    state = facts_state()
-    filters_text = [
-        (str(filterset.form[name].label), _filter_value_text(filterset, name)) for name in FORM_FIELDS if name in plain
-    ]
-    context = {
-        "tables": tables,
-        "charts": dashboard_charts(dashboard.figures, tables),
-        "as_of": as_of(state),
-        "generated_at": timezone.now(),
-        "filters_text": filters_text,
-        "user": request.user,
-        "charts_css": (Path(settings.BASE_DIR) / "audit" / "static" / "audit" / "charts.css").as_uri(),
-    }
-    content = render_pdf("audit/report.html", context)
+        plain, content = reports.full_pdf(request.user, request.GET)
+    except reports.BadFilters as error:
+        return _bad_filters(request, _BadFilters(error.filterset))
     export_log_record(user=request.user, what="report", fmt="pdf", filters=plain, rows=0)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="mps-programme-report-{timezone.localdate():%Y%m%d}.pdf"'
-    return response
+    return _pdf_response(content, "programme-report")
+
+
+@login_required
+def report_start(request: HttpRequest) -> HttpResponse:
+    """The full report of the dashboard's filters (in the query): a page naming them, whose button
+    (a POST) queues the report and shows its progress."""
+    if request.method != "POST":
+        try:
+            _filterset, plain = _filtered(request)
+        except _BadFilters as error:
+            return _bad_filters(request, error)
+        context = {"job": None, "confirm": True, "filters": describe(plain), "query": querystring(plain)}
+        return render(request, "audit/report_progress.html", context)
+    try:
+        token = reports.job_start(user=request.user, query=request.GET, language=get_language())
+    except reports.BadFilters as error:
+        return _bad_filters(request, _BadFilters(error.filterset))
+    try:
+        programme_report_render.delay_on_commit(token)
+    except KombuError:
+        logger.warning("could not queue programme report %s", token, exc_info=True)
+        return render(request, "audit/report_progress.html", {"job": None, "unavailable": True}, status=503)
+    return redirect("audit:report_job", token=token)
+
+
+@login_required
+def report_job_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The progress of one full report; the page reloads itself until the file is ready."""
+    job = reports.job_for(token, request.user)
+    if job is None:
+        raise Http404
+    context = {"job": job, "token": token, "filters": describe(job.get("filters") or {}) if job["finished"] else []}
+    return render(request, "audit/report_progress.html", context)
+
+
+@login_required
+def report_download(request: HttpRequest, token: str) -> HttpResponse:
+    job = reports.job_for(token, request.user)
+    if job is None or job["stage"] != "done":
+        raise Http404
+    with reports.job_file(job) as stored:
+        content = stored.read()
+    export_log_record(user=request.user, what="report", fmt="pdf", filters=job.get("filters") or {}, rows=0)
+    return _pdf_response(content, "programme-report")
 
 
 @login_required
@@ -202,15 +287,14 @@ def export_log_view(request: HttpRequest) -> HttpResponse:
     if not permissions.sees_everything(request.user):
         raise PermissionDenied
     page = Paginator(ExportLog.objects.all(), 100).get_page(request.GET.get("page"))
-    return render(request, "audit/export_log.html", {"page": page})
+    entries = [(entry, export_what(entry.what), describe(entry.filters or {})) for entry in page.object_list]
+    return render(request, "audit/export_log.html", {"page": page, "entries": entries})
 
 
-def _filter_value_text(filterset: FactFilter, name: str) -> str:
-    value = filterset.cleaned.get(name)
-    if name == "period" and value is not None:
-        return f"{value.start or '…'} – {value.stop or '…'}"
-    field = filterset.form.fields[name]
-    choices = dict(getattr(field, "choices", []) or [])
-    if hasattr(value, "pk"):
-        return str(value)
-    return str(choices.get(value, value))
+def export_what(what: str) -> str:
+    """What an export log entry exported, named as the dashboard names it."""
+    if what.startswith("records:"):
+        measure = MEASURES.get(what.removeprefix("records:"))
+        return str(record_lists.measure_title(measure)) if measure else what
+    named = {"report": _("Full programme report"), "summary": _("One-page summary")}
+    return str(named.get(what) or sections.TABLE_TITLES.get(what) or what)

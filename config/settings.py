@@ -277,6 +277,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Baghdad"
 USE_I18N = True
 USE_TZ = True
+# One way of writing numbers and dates (Iraqi usage), described in config/formats/__init__.py:
+# "," groups thousands and "." marks decimals in both languages, dates read "7 كانون الأول 2026".
+FORMAT_MODULE_PATH = ["config.formats"]
+USE_THOUSAND_SEPARATOR = True
 
 WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES

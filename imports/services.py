@@ -307,16 +307,24 @@ def _record_counts(job: ImportJob, outcome: ImportOutcome) -> None:
 
 
 def dry_run_rows(job: ImportJob) -> list[dict]:
-    """The dry run's rows, read back from its report, for the page."""
+    """The dry run's rows, read back from its report, for the page: each row's line, status,
+    column, reason and its values by column name (``values``). An error about the whole file (a
+    missing column, a file of another kind) is a row without a line."""
     import csv
     import io
 
-    reader = csv.DictReader(io.StringIO(job.dry_run_report.lstrip("\ufeff")))
-    return [
-        {"line": r["row"], "status": r["status"], "column": r["column"], "reason": r["reason"]}
-        for r in reader
-        if r.get("row")
-    ]
+    mapping = header_map(job.kind)
+    reader = csv.reader(io.StringIO(job.dry_run_report.lstrip("\ufeff")))
+    headers = next(reader, [])
+    names = [mapping.get(header_key(h)) for h in headers[1:-3]]
+    rows = []
+    for line in reader:
+        if len(line) < 4:
+            continue
+        values = {name: value for name, value in zip(names, line[1:-3], strict=False) if name}
+        status, column, reason = line[-3:]
+        rows.append({"line": line[0], "status": status, "column": column, "reason": reason, "values": values})
+    return rows
 
 
 @transaction.atomic

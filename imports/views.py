@@ -11,9 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from cascade import permissions
 from imports import access, files, places, services, workbooks
 from imports.columns import FORMATS
 from imports.duplicates import possible_duplicates
@@ -82,13 +84,51 @@ def index(request):
             "kinds": [(k, label) for k, label in ImportKind.choices if k in kinds],
             "scope_centre": access.scope_centre_for(request.user),
             "can_merge": access.can_merge_people(request.user),
+            "held_jobs": places.held_jobs() if access.is_administrator(request.user) else [],
         },
     )
+
+
+def _record_labels(request, job: ImportJob, rows: list[dict]) -> None:
+    """Name the record each dry-run row is about (``row["record"]``): the person of a people or
+    participation row (name and service number; a participation's name only when the uploader
+    may read that person), the session of a session row, the plan line of a target row, the
+    place of a reference-data row."""
+    names = {}
+    if job.kind == ImportKind.PARTICIPATIONS:
+        numbers = {row["values"].get("service_number", "").strip() for row in rows} - {""}
+        names = dict(
+            permissions.people_visible_to(request.user)
+            .filter(service_number__in=numbers)
+            .values_list("service_number", "name_ar" if _arabic() else "name_latin")
+        )
+    for row in rows:
+        values = row["values"]
+        number = values.get("service_number", "").strip()
+        if job.kind == ImportKind.PEOPLE:
+            name = values.get("name_ar" if _arabic() else "name_latin") or values.get("name_ar", "")
+        else:
+            name = names.get(number, "")
+        parts = {
+            ImportKind.PEOPLE: [name, number],
+            ImportKind.PARTICIPATIONS: [name, number, values.get("session_ref", "")],
+            ImportKind.SESSIONS: [values.get("session_ref", ""), values.get("course_code", "")],
+            ImportKind.TARGETS: [values.get(c, "") for c in ("year", "governorate", "training_centre", "course_code")],
+        }.get(job.kind) or [values.get("code", ""), values.get("name_ar" if _arabic() else "name_en", "")]
+        row["record"] = " · ".join(part.strip() for part in parts if part and part.strip())
+
+
+def _arabic() -> bool:
+    return (get_language() or "ar").startswith("ar")
 
 
 def job_detail(request, pk):
     job = _own_job(request, pk)
     rows = services.dry_run_rows(job) if job.dry_run_report else []
+    # An error about the whole file (a missing column, a file of another kind) has no row.
+    file_errors = [row["reason"] for row in rows if not row["line"]]
+    rows = [row for row in rows if row["line"]]
+    _record_labels(request, job, rows)
     for row in rows:
         row["status_label"] = services.STATUS_LABELS.get(row["status"], row["status"])
     problems = [r for r in rows if r["status"] == services.ERROR or r["reason"]]
@@ -102,6 +142,7 @@ def job_detail(request, pk):
             "page_subtitle": job.original_name,
             "header_icon": "upload",
             "job": job,
+            "file_errors": file_errors,
             "problem_rows": problems[:PROBLEM_ROWS_SHOWN],
             "problems_hidden": max(0, len(problems) - PROBLEM_ROWS_SHOWN),
             "other_rows": others[:OTHER_ROWS_SHOWN],
