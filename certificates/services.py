@@ -470,8 +470,11 @@ def batch_finish(*, batch: CertificateBatch) -> CertificateBatch:
             with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
                 rows = batch_archive_certificates(batch).values_list("serial", "pdf", "session__training_centre__code")
                 for serial, pdf_name, centre_code in rows.iterator(chunk_size=500):
-                    with storage.open(pdf_name, "rb") as pdf:
-                        archive.writestr(batch_archive_name(batch, serial, centre_code), pdf.read())
+                    try:
+                        with storage.open(pdf_name, "rb") as pdf:
+                            archive.writestr(batch_archive_name(batch, serial, centre_code), pdf.read())
+                    except FileNotFoundError as exc:
+                        raise FileNotFoundError(f"certificate {serial}: its stored PDF {pdf_name} is missing") from exc
             spool.seek(0)
             batch.archive.save(f"batch-{batch.pk}-{secrets.token_hex(6)}.zip", File(spool), save=False)
         batch.done = batch.total

@@ -46,4 +46,8 @@ def certificate_batch_chunk(batch_id: int, participation_ids: list[int], round: 
 
 @shared_task
 def certificate_batch_finish(batch_id: int) -> None:
-    services.batch_finish(batch=CertificateBatch.objects.get(pk=batch_id))
+    try:
+        services.batch_finish(batch=CertificateBatch.objects.get(pk=batch_id))
+    except Exception as exc:
+        services.batch_fail(batch_id=batch_id, error=f"{type(exc).__name__}: {exc}")
+        raise

@@ -10,7 +10,14 @@ from django.urls import reverse
 
 from cascade.models import SessionKind
 from certificates import services, tasks
-from certificates.models import BatchScope, BatchStatus, Certificate, CertificateBatch, CertificateDesign
+from certificates.models import (
+    BatchScope,
+    BatchStatus,
+    Certificate,
+    CertificateBatch,
+    CertificateDesign,
+    private_storage,
+)
 from certificates.rendering import design_key
 from certificates.selectors import eligible_participations
 from tests.certificates.conftest import closed_session
@@ -165,7 +172,7 @@ def test_a_redraw_batch_after_a_design_change_keeps_codes_and_records_the_design
         assert (certificate.code, certificate.serial) == (before[pk].code, before[pk].serial)
         assert certificate.pdf_design == new_key and certificate.pdf_sha256 != before[pk].pdf_sha256
         assert services.certificate_pdf_read(certificate=certificate)  # matches its new SHA-256
-        assert not certificate.pdf.storage.exists(before[pk].pdf.name)  # the old drawing is gone
+        assert not private_storage().exists(before[pk].pdf.name)  # the old drawing is gone
     assert len(archive_names(batch)) == 5
 
 
@@ -197,3 +204,23 @@ def test_a_design_change_during_a_redraw_fails_the_batch_with_a_clear_error(
         started[0]()
     batch.refresh_from_db()
     assert batch.status == BatchStatus.FAILED and "design changed" in batch.error
+
+
+def test_a_missing_pdf_fails_the_batch_naming_the_certificate_and_a_resume_finishes_it(
+    closed, staff, django_capture_on_commit_callbacks
+):
+    admin = staff["administrator"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.batch_start(user=admin, scope=BatchScope.SESSION, session=closed.session)
+    certificate = Certificate.objects.get()
+    private_storage().delete(certificate.pdf.name)  # lost from the disk
+    with pytest.raises(FileNotFoundError), django_capture_on_commit_callbacks(execute=True):
+        batch = services.batch_start(user=admin, scope=BatchScope.SESSION, session=closed.session)
+    batch = CertificateBatch.objects.latest("pk")
+    assert batch.status == BatchStatus.FAILED and certificate.serial in batch.error
+
+    services.certificate_revoke(certificate=certificate, by=admin, reason="PDF lost")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.batch_resume(batch=batch, user=admin)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.DONE and batch.error == "" and archive_names(batch) == []
