@@ -205,3 +205,66 @@ def test_a_worker_killed_mid_batch_and_restarted_leaves_one_certificate_per_pers
         )
         == 1
     )
+
+
+PAUSE_OR_RESUME = """
+import json
+from django.contrib.auth import get_user_model
+from certificates.models import CertificateBatch
+from certificates.services import batch_pause, batch_resume
+batch = CertificateBatch.objects.get(pk=__BATCH__)
+__ACTION__(batch=batch, user=batch.owner)
+print(json.dumps({"status": CertificateBatch.objects.get(pk=batch.pk).status}))
+"""
+
+# A whole centre (the test's own: the database is shared with the other tests, whose PDFs are
+# stored under their own temporary directories).
+START_CENTRE_BATCH = START_BATCH.replace(
+    'scope="session", session=TrainingSession.objects.get(pk=__SESSION__)',
+    'scope="centre", training_centre=TrainingSession.objects.get(pk=__SESSION__).training_centre',
+)
+
+
+def test_a_batch_paused_on_a_worker_draws_nothing_more_until_resumed(migrated_database, tmp_path, worker_queue):
+    env = production_env(var_dir=tmp_path, database_url=migrated_database, CELERY_TASK_DEFAULT_QUEUE=worker_queue)
+    eligible = 150
+    session = shell(SETUP.replace("__N__", str(eligible)), env)["session"]
+    ready_sql = "SELECT count(*) FROM certificates_certificate WHERE pdf <> '' AND session_id = %s"
+    argv = [
+        *(sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1"),
+        *("--queues", worker_queue, "--hostname", f"{worker_queue}@%h", "--without-gossip", "--without-mingle"),
+    ]
+    worker = start(argv, env=env, log=tmp_path / "worker.log")
+    try:
+        batch = shell(
+            START_CENTRE_BATCH.replace("__TAG__", uuid.uuid4().hex[:8]).replace("__SESSION__", str(session)), env
+        )["batch"]
+        deadline = time.monotonic() + 120
+        while count(migrated_database, ready_sql, session) < 25:
+            assert worker.poll() is None and time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
+            time.sleep(0.1)
+        paused = shell(PAUSE_OR_RESUME.replace("__BATCH__", str(batch)).replace("__ACTION__", "batch_pause"), env)
+        assert paused["status"] == "paused"
+        # The chunk in hand finishes; the queued ones find the batch paused and draw nothing.
+        at_pause, deadline = -1, time.monotonic() + 120
+        while (now := count(migrated_database, ready_sql, session)) != at_pause:
+            assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
+            at_pause = now
+            time.sleep(6)
+        assert at_pause < eligible
+
+        resumed = shell(PAUSE_OR_RESUME.replace("__BATCH__", str(batch)).replace("__ACTION__", "batch_resume"), env)
+        assert resumed["status"] in ("queued", "running")
+        deadline = time.monotonic() + 240
+        done_sql = "SELECT count(*) FROM certificates_certificatebatch WHERE id = %s AND status = 'done'"
+        while count(migrated_database, done_sql, batch) == 0:
+            assert worker.poll() is None and time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
+            time.sleep(0.2)
+    finally:
+        stop(worker)
+    assert count(migrated_database, ready_sql, session) == eligible
+    assert count(migrated_database, "SELECT count(*) FROM certificates_certificate WHERE session_id = %s", session) == (
+        eligible
+    )
+    assert count(migrated_database, "SELECT round FROM certificates_certificatebatch WHERE id = %s", batch) == 1
+    assert count(migrated_database, "SELECT done FROM certificates_certificatebatch WHERE id = %s", batch) == eligible
