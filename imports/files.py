@@ -36,6 +36,8 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from lms.input_policy import escape_formula
+
 CSV, XLSX = "csv", "xlsx"
 FORMATS = (CSV, XLSX)
 ZIP_MAGIC = b"PK\x03\x04"
@@ -46,7 +48,6 @@ CONTENT_TYPES = {
     XLSX: {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
 }
 GENERIC_CONTENT_TYPES = {"", "application/octet-stream"}
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 FILE_TOO_LARGE = _("The file is {size}; the largest file accepted is {limit}.")
 EXTENSION_NOT_ACCEPTED = _("Only .xlsx and .csv files are accepted, not “{name}”.")
@@ -89,13 +90,6 @@ def max_blank_rows() -> int:
 
 def max_cell_chars() -> int:
     return _limit("IMPORT_MAX_CELL_CHARS", 4_000)
-
-
-def escape_formula(value):
-    """Text a spreadsheet would evaluate (leading = + - @ tab CR) gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def upload_format(name: str) -> str:

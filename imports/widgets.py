@@ -8,11 +8,13 @@ row by row.
 
 import re
 
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from import_export.widgets import Widget
 
 from imports import matching, synonyms
+from lms import input_policy
 
 VALUE_REQUIRED = _("A value is required.")
 NOT_A_DATE = _("“{value}” is not a date: write 2024-03-31 or 31/03/2024.")
@@ -25,10 +27,11 @@ UNKNOWN_CENTRE = _("No training centre is called “{value}” (use its code, En
 UNKNOWN_COURSE = _("No course is called “{value}” (use its code, such as MPS-01, or its title).")
 UNKNOWN_PERSON = _("No person has the service number “{value}”.")
 UNKNOWN_SESSION = _("No training session has the reference “{value}”.")
-BAD_SERVICE_NUMBER = _("“{value}” is not a service number: use letters, digits, - and / only.")
+BAD_SERVICE_NUMBER = input_policy.SERVICE_NUMBER_REFUSED
 TOO_LONG = _("“{value}” is longer than {limit} characters.")
 
-SERVICE_NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z/\-]*$")
+SERVICE_NUMBER = input_policy.SERVICE_NUMBER
+A_CELL = _("The cell")
 
 
 def _msg(template, **params) -> str:
@@ -55,6 +58,10 @@ class CellWidget(Widget):
             return self.empty()
         if self.max_length and len(raw) > self.max_length:
             raise ValueError(_msg(TOO_LONG, value=raw[:40], limit=self.max_length))
+        try:  # no NUL, control or direction character in any cell (lms.input_policy)
+            input_policy.check_free_text(raw, field=A_CELL)
+        except ValidationError as error:
+            raise ValueError(" ".join(error.messages)) from error
         return self.parse(raw, row)
 
     def empty(self):
@@ -67,15 +74,12 @@ class CellWidget(Widget):
         return "" if value is None else str(value)
 
 
-_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
-
-
 class ServiceNumberWidget(CellWidget):
     def parse(self, raw, row):
-        raw = raw.translate(_ARABIC_DIGITS)
-        if not SERVICE_NUMBER.match(raw):
-            raise ValueError(_msg(BAD_SERVICE_NUMBER, value=raw))
-        return raw
+        try:
+            return input_policy.check_service_number(raw)
+        except ValidationError as error:
+            raise ValueError(" ".join(error.messages)) from error
 
 
 class DateCellWidget(CellWidget):

@@ -30,6 +30,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from lms.input_policy import check_name, check_service_number
 from lms.text import normalize_arabic
 
 
@@ -203,6 +204,15 @@ class Person(models.Model):
 
     def clean(self) -> None:
         errors = {}
+        # Names and the service number (which becomes a login name) keep to the input policy.
+        checks = {"service_number": check_service_number, "name_ar": check_name, "name_latin": check_name}
+        for name, check in checks.items():
+            value = getattr(self, name)
+            if value:
+                try:
+                    setattr(self, name, check(value, field=self._meta.get_field(name).verbose_name))
+                except ValidationError as error:
+                    errors[name] = error
         if self.unit_id and self.governorate_id and self.unit.governorate_id != self.governorate_id:
             errors["unit"] = _("The unit belongs to another governorate than the person.")
         if self.station_id and self.governorate_id and self.station.governorate_id != self.governorate_id:

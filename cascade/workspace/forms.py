@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from cascade.models import Outcome, Participation, SessionKind, SessionTrainer, TrainerQualification, TrainingSession
 from courses.models import Course
 from courses.numbers import western_digits
+from lms.input_policy import check_free_text
 from lms.models import Gender, Person, TrainingCentre
 
 PERSON_NOT_FOUND = _("No person has the service number {number}.")
@@ -101,6 +102,9 @@ class SessionFieldsForm(forms.Form):
         help_text=_("Only if names are not yet available: how many women took part."),
     )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_notes(self) -> str:
+        return check_free_text(self.cleaned_data["notes"], field=self.fields["notes"].label)
 
 
 class SessionCreateForm(SessionFieldsForm):

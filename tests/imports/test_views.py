@@ -62,7 +62,7 @@ def roster_file(rows, name="roster.csv", content_type="text/csv"):
 
 
 ROWS = [
-    ["8000001", '=HYPERLINK("http://x")', "", "M", "sergeant", "", "", "Baghdad"],
+    ["8000001", "حسن علي", "", "M", "sergeant", "", "", "Baghdad"],
     ["8000002", "زينب حسين", "Zainab Hussein", "F", "lieutenant", "", "", "بغداد"],
 ]
 
@@ -103,16 +103,23 @@ def test_a_manager_uploads_reads_the_dry_run_confirms_and_downloads_the_report(
     assert job.status == JobStatus.DONE and job.new_count == 2
     assert job.stored_name == "" and not any(job.file_path or [])  # the upload is gone
     assert Person.objects.count() == 2
-    # A formula-looking name is stored as its literal text and escaped in the report.
-    assert Person.objects.get(service_number="8000001").name_ar == '=HYPERLINK("http://x")'
     report = manager.get(f"/admin/imports/{job.pk}/report/import.csv").content.decode("utf-8-sig")
-    assert "'=HYPERLINK" in report and ",new," in report
+    assert ",new," in report
     assert manager.get(f"/admin/imports/{job.pk}/status/").json()["percent"] == 100
 
     # Confirming twice does not queue it again, and running the task twice changes nothing.
     manager.post(f"/admin/imports/{job.pk}/confirm/")
     run_import_job(str(job.pk))
     assert Person.objects.count() == 2
+
+
+def test_a_formula_looking_name_is_refused_and_escaped_in_the_dry_run_report(manager, english):
+    formula = ["8000003", '=HYPERLINK("http://x")', "", "M", "sergeant", "", "", "Baghdad"]
+    manager.post("/admin/imports/", {"kind": "people", "file": roster_file([formula])})
+    job = ImportJob.objects.get()
+    assert job.error_count == 1 and not Person.objects.exists()
+    report = manager.get(f"/admin/imports/{job.pk}/report/dry-run.csv").content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in report and "letters, digits, spaces" in report
 
 
 def test_a_job_is_read_only_by_its_owner(manager, client, django_user_model, centre):

@@ -4,6 +4,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from lms.accounts import trainee_accounts_create
+from lms.input_policy import escape_formula
 from lms.models import Governorate, Person
 
 
@@ -44,7 +45,13 @@ class Command(BaseCommand):
         writer = csv.writer(self.stdout)
         writer.writerow(["service_number", "name", "username", "set_password_link"])
         for account in result.created:
-            writer.writerow([account.service_number, account.name, account.username, account.set_password_url])
+            # Formula-safe: a name or number starting = + - @ must not run when the file is opened in Excel.
+            writer.writerow(
+                [
+                    escape_formula(value)
+                    for value in (account.service_number, account.name, account.username, account.set_password_url)
+                ]
+            )
         for number, reason in result.skipped:
             sys.stderr.write(f"Skipped {number}: another account already has this username ({reason}).\n")
         sys.stderr.write(f"{len(result.created)} accounts created, {len(result.skipped)} skipped.\n")
