@@ -21,6 +21,7 @@ from certificates.codes import code_display
 from certificates.models import Certificate, CertificateDesign, CertificateKind
 from certificates.pdf import Sheet, font_face_css, render_pdfs
 from lms.models import Rank
+from lms.outline import course_plan
 
 TEMPLATES = {
     CertificateKind.PARTICIPANT: "certificates/pdf/participant.html",
@@ -183,6 +184,18 @@ def certificate_context(certificate: Certificate, design: CertificateDesign) -> 
             "end_ar": arabic_date(session.end_date),
             "end_en": english_date(session.end_date),
             "session_ref": session.ref,
+        }
+    if certificate.kind == CertificateKind.ELEARNING:
+        # The face-to-face hours belong to the session's course; an e-learning certificate names
+        # what was completed online instead: every lesson of every module.
+        plan = course_plan(course)
+        modules = len(plan.modules) if plan else 0
+        lessons = len(plan.lessons) if plan else 0
+        context |= {
+            "modules_ar": arabic_digits(modules),
+            "modules_en": modules,
+            "lessons_ar": arabic_digits(lessons),
+            "lessons_en": lessons,
         }
     if certificate.valid_until:
         context |= {
