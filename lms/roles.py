@@ -47,11 +47,9 @@ _EDIT_SESSIONS = [
 # and the Directorate issue batches; the Directorate revokes and reads the verification log.
 _CERTIFICATES_READ = ["certificates.view_certificate"]
 _CERTIFICATES_ISSUE = ["certificates.view_certificate", "certificates.issue_certificates"]
-_CERTIFICATES_DIRECTORATE = [
-    *_CERTIFICATES_ISSUE,
-    "certificates.revoke_certificate",
-    "certificates.view_verificationlog",
-]
+# The directorate auditor reads: certificates and who verified them. Revoking, re-issuing and
+# starting batches change records, and stay with administrators (and batches with centre managers).
+_CERTIFICATES_AUDIT = ["certificates.view_certificate", "certificates.view_verificationlog"]
 
 # Reading the change history kept by the ops app (historical models carry only a view permission).
 _READ_HISTORY = [
@@ -93,7 +91,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "wagtailadmin.access_admin",
         *_VIEW_PLACES,
         *_VIEW_RECORDS,
-        *_CERTIFICATES_DIRECTORATE,
+        *_CERTIFICATES_AUDIT,
         *_READ_HISTORY,
     ],
     # Administrators get every permission of the project's apps (see sync_role_permissions).

@@ -33,21 +33,25 @@ def test_the_verification_log_is_for_the_directorate(client, certificate, staff,
     assert client.get(reverse("certificate-verifications:index")).status_code in (302, 403)
 
 
-def test_the_directorate_revokes_with_a_reason_and_a_centre_manager_may_not(client, certificate, staff, verified_login):
+def test_an_administrator_revokes_with_a_reason_and_a_manager_or_the_read_only_auditor_may_not(
+    client, certificate, staff, verified_login
+):
     url = reverse("certificates_admin:revoke", args=[certificate.pk])
-    verified_login(staff["manager"])
-    refused = client.post(url, {"reason": "x"})
-    assert refused.status_code == 302 and refused["Location"] == reverse("wagtailadmin_home")
-    certificate.refresh_from_db()
-    assert certificate.revoked_at is None
+    for who in ("manager", "auditor"):
+        verified_login(staff[who])
+        refused = client.post(url, {"reason": "x"})
+        assert refused.status_code == 302 and refused["Location"] == reverse("wagtailadmin_home"), who
+        assert client.post(reverse("certificates_admin:reissue", args=[certificate.pk])).status_code == 302
+        certificate.refresh_from_db()
+        assert certificate.revoked_at is None and not Certificate.objects.filter(replaces=certificate).exists()
 
-    verified_login(staff["auditor"])
+    verified_login(staff["administrator"])
     assert client.post(url, {"reason": ""}).status_code == 200  # form shown again with the error
     response = client.post(url, {"reason": "Attendance records were falsified"})
     assert response.status_code == 302
     certificate.refresh_from_db()
     assert certificate.status == CertificateStatus.REVOKED
-    assert certificate.revoked_by == staff["auditor"]
+    assert certificate.revoked_by == staff["administrator"]
 
     response = client.post(reverse("certificates_admin:reissue", args=[certificate.pk]))
     assert response.status_code == 302
