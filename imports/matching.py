@@ -138,7 +138,6 @@ class Lookups:
             self.courses.setdefault(key(course.code.replace("-", "")), course)
         self._units: dict[tuple[int, str], PoliceUnit] | None = None
         self._stations: dict[tuple[int, str], Station] | None = None
-        self.created: list = []  # places created by this import (PlaceWidget, when accepted)
 
     @staticmethod
     def _index(queryset, attributes) -> dict:
@@ -193,7 +192,6 @@ class Lookups:
         else:
             found = Station.objects.create(governorate=governorate, unit=unit, name_en=name, name_ar=name)
             self._stations[(governorate.pk, key(name))] = found
-        self.created.append(found)
         return found
 
     @staticmethod

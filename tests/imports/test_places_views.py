@@ -77,3 +77,15 @@ def test_only_administrators_edit_value_spellings(client, django_user_model):
     )
     assert response.status_code == 302, page(response)[:2000]
     assert ValueSynonym.objects.get().written_key == "ض ص"
+
+
+def test_administrators_see_what_managers_files_wait_for(client, django_user_model):
+    centre = TrainingCentreFactory(governorate=governorate("BG"))
+    log_in_verified(client, user_with(django_user_model, "manager", CENTRE_MANAGER, centre))
+    upload(client)
+    assert ImportJob.objects.get().status == JobStatus.HELD
+    assert 'id="held-jobs"' not in page(client.get("/admin/imports/"))  # not for managers
+    client.logout()
+    log_in_verified(client, user_with(django_user_model, "admin", ADMINISTRATOR))
+    text = page(client.get("/admin/imports/"))
+    assert 'id="held-jobs"' in text and "مديرية شرطة الشعلة" in text and "roster.csv" in text
