@@ -2,9 +2,8 @@
 
 Governorates, training centres and courses are matched by code, English name or Arabic name;
 Arabic is compared in its normalised form (``lms.text.normalize_arabic``), English without case.
-Choices (gender, rank, kind, outcome) accept their stored value and their English and Arabic
-labels. Dates accept ISO (2024-03-31) and day/month/year (31/3/2024). Arabic-Indic digits are
-read as digits everywhere.
+Choices (gender, rank, kind, outcome) are read through ``imports.synonyms``. Dates: see
+``parse_date``. Arabic-Indic digits are read as digits everywhere.
 
 Each ``Lookups`` loads its reference tables once per import (a few dozen rows), so matching a
 row costs no query.
@@ -14,9 +13,6 @@ import difflib
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-
-from django.db.models import TextChoices
-from django.utils import translation
 
 from courses.models import Course
 from lms.models import Governorate, PoliceUnit, Station, TrainingCentre
@@ -87,19 +83,6 @@ def parse_decimal(value) -> Decimal:
     if not number.is_finite():
         raise ValueError(raw)
     return number
-
-
-def choice_map(choices: type[TextChoices], extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Value, English label and Arabic label (from the catalogue) of every choice → the value."""
-    mapping = {}
-    for member in choices:
-        mapping[key(member.value)] = member.value
-        for language in ("en", "ar"):
-            with translation.override(language):
-                mapping[key(str(member.label))] = member.value
-    for spelling, value in (extra or {}).items():
-        mapping[key(spelling)] = value
-    return mapping
 
 
 # Words of a unit's or station's name that every such name has.

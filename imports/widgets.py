@@ -139,7 +139,8 @@ class ChoiceWidget(CellWidget):
     def __init__(self, choices, *, extra: dict[str, str] | None = None, default: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
         self.choices = choices
-        self.choice = next((name for name, enum in synonyms.CHOICES.items() if enum is choices), None)
+        # The synonym table of the choice (rank, gender, kind, outcome): every choice imported has one.
+        self.choice = next(name for name, enum in synonyms.CHOICES.items() if enum is choices)
         self.extra = {synonyms.spelling_key(k): v for k, v in (extra or {}).items()}
         self.default = default
 
@@ -147,16 +148,9 @@ class ChoiceWidget(CellWidget):
         return self.default
 
     def parse(self, raw, row):
-        if self.choice is not None:
-            value = synonyms.choice_value(self.choice, raw)
-        else:
-            value = matching.choice_map(self.choices).get(matching.key(raw))
+        value = synonyms.choice_value(self.choice, raw) or self.extra.get(synonyms.spelling_key(raw))
         if value is None:
-            value = self.extra.get(synonyms.spelling_key(raw))
-        if value is None:
-            separator = "، " if (translation.get_language() or "").startswith("ar") else ", "
-            allowed = separator.join(str(member.label) for member in self.choices)
-            raise ValueError(_msg(UNKNOWN_CHOICE, value=raw, allowed=allowed))
+            raise ValueError(_msg(UNKNOWN_CHOICE, value=raw, allowed=synonyms.accepted_values(self.choice)))
         return value
 
 
