@@ -45,6 +45,7 @@ UNACKED_KEY = "unacked"
 UNACKED_INDEX_KEY = "unacked_index"
 
 _instance: str | None = None
+_client: redis.Redis | None = None  # the worker's own connection pool (thread-safe), set at start
 _stop = threading.Event()
 
 
@@ -81,13 +82,14 @@ def _heartbeat_loop(hostname: str) -> None:
 @signals.worker_ready.connect
 def heartbeat_start(sender=None, **kwargs) -> None:
     """In the worker's main process (which receives every message, whatever the pool)."""
-    global _instance
+    global _instance, _client
     if not uses_redis_broker():
         return
     hostname = getattr(sender, "hostname", None) or socket.gethostname()
     _instance = f"{hostname}/{os.getpid()}/{secrets.token_hex(4)}"
+    _client = broker_client()
     _stop.clear()
-    _beat(broker_client(), hostname, time.time())  # alive before the first message is taken
+    _beat(_client, hostname, time.time())  # alive before the first message is taken
     threading.Thread(target=_heartbeat_loop, args=(hostname,), name="mps-heartbeat", daemon=True).start()
 
 
@@ -102,12 +104,12 @@ def heartbeat_stop(**kwargs) -> None:
 
 @signals.task_received.connect
 def owner_record(request=None, **kwargs) -> None:
-    if _instance is None or request is None:
+    if _instance is None or _client is None or request is None:
         return
     tag = getattr(getattr(request, "message", None), "delivery_tag", None)
     if tag:
         try:
-            broker_client().hset(OWNERS_KEY, tag, _instance)
+            _client.hset(OWNERS_KEY, tag, _instance)
         except redis.RedisError as exc:
             logger.warning("owner of message %s not recorded: %r", tag, exc)
 
