@@ -85,7 +85,6 @@ def index(request):
             "scope_centre": access.scope_centre_for(request.user),
             "can_merge": access.can_merge_people(request.user),
             "held_jobs": places.held_jobs() if access.is_administrator(request.user) else [],
-            "held_jobs": places.held_jobs() if access.is_administrator(request.user) else [],
         },
     )
 
