@@ -200,6 +200,8 @@ IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_MB", 20) * 1024 * 1024
 # An XLSX is a ZIP; its declared uncompressed size is checked before any parsing (zip bombs).
 IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED_MB", 200) * 1024 * 1024
 IMPORT_ABANDONED_AFTER_HOURS = env_int("IMPORT_ABANDONED_AFTER_HOURS", 24)
+# Uploads larger than this are read and dry-run by the background job, not in the request.
+IMPORT_CHECK_IN_REQUEST_BYTES = env_int("IMPORT_CHECK_IN_REQUEST_KB", 512) * 1024
 CELERY_BEAT_SCHEDULE["imports-cleanup"] = {"task": "imports.tasks.import_files_cleanup", "schedule": 3600.0}
 
 # --- Directorate audit (audit app) ---------------------------------------------------------

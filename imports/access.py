@@ -8,33 +8,20 @@ are checked in ``imports.resources``). The national plan (targets) is the Direct
 administrators only.
 """
 
-from lms.models import StaffScope, TrainingCentre
-from lms.roles import ADMINISTRATOR, CENTRE_MANAGER
+from cascade import permissions
+from lms.models import TrainingCentre
 
 MANAGER_KINDS = ("people", "sessions", "participations")
 # Reference data (units, stations, training centres) is the Directorate's too.
 ALL_KINDS = ("people", "sessions", "participations", "targets", "units", "stations", "centres")
 
-
-def _groups(user) -> set[str]:
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    cached = getattr(user, "_import_groups", None)
-    if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
-        user._import_groups = cached
-    return cached
-
-
-def is_administrator(user) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or ADMINISTRATOR in _groups(user)
+# Who is an administrator and which centre a manager manages is ``cascade.permissions``' rule.
+is_administrator = permissions.is_administrator
 
 
 def manager_centre(user) -> TrainingCentre | None:
-    if CENTRE_MANAGER not in _groups(user):
-        return None
-    scope = StaffScope.objects.filter(user=user).select_related("training_centre").first()
-    return scope.training_centre if scope else None
+    centre_id = permissions.managed_centre_id(user)
+    return None if centre_id is None else TrainingCentre.objects.get(pk=centre_id)
 
 
 def import_kinds_for(user) -> tuple[str, ...]:

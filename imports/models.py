@@ -36,6 +36,7 @@ class ImportKind(models.TextChoices):
 
 
 class JobStatus(models.TextChoices):
+    CHECKING = "checking", _("Being checked")
     CHECKED = "checked", _("Dry run done")
     HELD = "held", _("Waiting for reference data")
     QUEUED = "queued", _("Waiting to run")

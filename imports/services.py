@@ -271,7 +271,12 @@ def _delete_file(job: ImportJob) -> None:
 
 
 def import_job_check(*, owner, kind: str, uploaded, scope_centre: TrainingCentre | None) -> ImportJob:
-    """Keep the upload and run its dry run. A file refused outright raises ValidationError."""
+    """Keep the upload and run its dry run. A file refused outright raises ValidationError.
+
+    A file larger than ``IMPORT_CHECK_IN_REQUEST_BYTES`` is read and dry-run by the background
+    job (``check_import_job``), not in the request: the job is saved as being checked and its page
+    follows the check (under the embedded default the task runs at once, in-process).
+    """
     stored_name, _fmt = upload_store(uploaded)
     job = ImportJob(
         owner=owner,
@@ -280,6 +285,37 @@ def import_job_check(*, owner, kind: str, uploaded, scope_centre: TrainingCentre
         original_name=Path(uploaded.name).name[:255],
         stored_name=stored_name,
     )
+    if uploaded.size > settings.IMPORT_CHECK_IN_REQUEST_BYTES:
+        from imports.tasks import check_import_job
+
+        job.status = JobStatus.CHECKING
+        job.save()
+        check_import_job.delay_on_commit(str(job.pk), translation.get_language() or settings.LANGUAGE_CODE)
+        return job
+    _dry_run(job)
+    return job
+
+
+def import_job_dry_run(*, job_id) -> ImportJob | None:
+    """The background check of a large upload; a job no longer being checked is left as it is."""
+    job = ImportJob.objects.filter(pk=job_id, status=JobStatus.CHECKING).first()
+    if job is None:
+        return None
+    job.status = JobStatus.CHECKED
+    try:
+        _dry_run(job)
+    except ValidationError as error:
+        job.status = JobStatus.FAILED
+        job.failure = " ".join(error.messages)
+        job.finished_at = timezone.now()
+        job.save()
+    return job
+
+
+def _dry_run(job: ImportJob) -> None:
+    """Read the stored upload and dry-run it into ``job`` (saved); a file that cannot be read is
+    deleted and its ValidationError raised."""
+    kind, owner, scope_centre = job.kind, job.owner, job.training_centre
     try:
         dataset = dataset_from_path(job.file_path, name=job.original_name, kind=kind)
     except ValidationError:
@@ -296,7 +332,6 @@ def import_job_check(*, owner, kind: str, uploaded, scope_centre: TrainingCentre
     if outcome.has_errors and not job.missing_places:
         _delete_file(job)  # it can never be confirmed: keep nothing
     job.save()
-    return job
 
 
 def _record_counts(job: ImportJob, outcome: ImportOutcome) -> None:
@@ -420,7 +455,8 @@ def job_progress(job: ImportJob) -> dict:
         "status": job.status,
         "status_label": str(job.get_status_display()),
         "percent": percent,
-        "finished": job.is_finished,
+        # The page reloads once the job leaves the background: imported, refused, or checked.
+        "finished": job.status not in (JobStatus.CHECKING, JobStatus.QUEUED, JobStatus.RUNNING),
         "counts": {
             NEW: job.new_count,
             UPDATED: job.updated_count,
