@@ -18,6 +18,7 @@ import tempfile
 import zipfile
 from datetime import date, datetime
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -49,6 +50,9 @@ ALREADY_REVOKED = _("This certificate is already revoked.")
 REISSUE_NEEDS_REVOCATION = _("Revoke the certificate before issuing its replacement.")
 BATCH_NOT_ALLOWED = _("You may not issue certificates for this selection.")
 BATCH_CHUNK_SIZE = 25
+# A whole-programme recount costs a few hundred milliseconds of the database: while chunks of a
+# dispatch remain, a batch's progress is recounted at most once per this many seconds.
+BATCH_RECOUNT_SECONDS = 5
 DESIGN_CHANGED = _(
     "The certificate design changed while this batch was drawing PDFs again: start a new batch to "
     "draw them with the new design."
@@ -364,7 +368,13 @@ def batch_dispatch(*, batch: CertificateBatch, chunk_size: int = BATCH_CHUNK_SIZ
         return []
     pending = batch_pending_ids(batch)
     CertificateBatch.objects.filter(pk=batch.pk, status=BatchStatus.QUEUED).update(status=BatchStatus.RUNNING)
-    return [pending[i : i + chunk_size] for i in range(0, len(pending), chunk_size)]
+    chunks = [pending[i : i + chunk_size] for i in range(0, len(pending), chunk_size)]
+    cache.set(_cache_key(batch, "chunks"), len(chunks), timeout=7 * 24 * 3600)
+    return chunks
+
+
+def _cache_key(batch: CertificateBatch, name: str) -> str:
+    return f"certificates:batch:{batch.pk}:{batch.created_at.timestamp():.6f}:{batch.round}:{name}"
 
 
 def batch_chunk_wanted(*, batch: CertificateBatch, round: int | None) -> bool:
@@ -375,8 +385,14 @@ def batch_chunk_wanted(*, batch: CertificateBatch, round: int | None) -> bool:
     return round is None or round == batch.round
 
 
-def batch_chunk_run(*, batch: CertificateBatch, participation_ids: list[int]) -> int:
-    """Issue and store the certificates of these participations; returns how many are now ready."""
+def batch_chunk_run(*, batch: CertificateBatch, participation_ids: list[int]) -> int | None:
+    """Issue and store the certificates of these participations; returns how many of the batch are
+    now ready, or None when the progress was recounted by another chunk moments ago.
+
+    The last chunk of a dispatch (counted down in the cache) always recounts, exactly; so does
+    every chunk when the count is not in the cache. A chunk run twice counts down twice, which only
+    makes a recount come early: the batch finishes on the exact count.
+    """
     design = CertificateDesign.load()
     if batch.redraw and design_key(design) != batch.design:
         raise ValidationError(DESIGN_CHANGED)
@@ -395,6 +411,12 @@ def batch_chunk_run(*, batch: CertificateBatch, participation_ids: list[int]) ->
         .order_by("pk")
     )
     certificate_pdfs_ensure(certificates=certificates, design=design, redraw=batch.redraw)
+    try:
+        remaining = cache.decr(_cache_key(batch, "chunks"))
+    except ValueError:  # not in the cache (evicted, or a chunk not sent by batch_dispatch)
+        remaining = 0
+    if remaining > 0 and not cache.add(_cache_key(batch, "recounted"), 1, timeout=BATCH_RECOUNT_SECONDS):
+        return None
     return batch_progress_refresh(batch=batch)
 
 

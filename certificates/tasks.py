@@ -40,7 +40,7 @@ def certificate_batch_chunk(batch_id: int, participation_ids: list[int], round: 
     except Exception as exc:
         services.batch_fail(batch_id=batch_id, error=f"{type(exc).__name__}: {exc}")
         raise
-    if ready >= batch.total:
+    if ready is not None and ready >= batch.total:
         certificate_batch_finish.delay_on_commit(batch_id)
 
 

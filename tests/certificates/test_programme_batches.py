@@ -203,7 +203,7 @@ def test_a_design_change_during_a_redraw_fails_the_batch_with_a_clear_error(
     with pytest.raises(ValidationError), django_capture_on_commit_callbacks(execute=True):
         started[0]()
     batch.refresh_from_db()
-    assert batch.status == BatchStatus.FAILED and "design changed" in batch.error
+    assert batch.status == BatchStatus.FAILED and str(services.DESIGN_CHANGED) in batch.error
 
 
 def test_a_missing_pdf_fails_the_batch_naming_the_certificate_and_a_resume_finishes_it(
@@ -224,3 +224,20 @@ def test_a_missing_pdf_fails_the_batch_naming_the_certificate_and_a_resume_finis
         services.batch_resume(batch=batch, user=admin)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.DONE and batch.error == "" and archive_names(batch) == []
+
+
+def test_progress_is_recounted_at_most_every_few_seconds_and_always_after_the_last_chunk(
+    cascade, staff, django_capture_on_commit_callbacks
+):
+    closed = closed_session(cascade, kind=SessionKind.DIRECT, extra_completers=3)
+    with django_capture_on_commit_callbacks(execute=False):
+        batch = services.batch_start(user=staff["administrator"], scope=BatchScope.SESSION, session=closed.session)
+    chunks = services.batch_dispatch(batch=batch, chunk_size=1)
+    assert len(chunks) == batch.total == 4
+    ready = [services.batch_chunk_run(batch=batch, participation_ids=ids) for ids in chunks]
+    # The first recounts; the next two come within BATCH_RECOUNT_SECONDS; the last always recounts.
+    assert ready == [1, None, None, 4]
+    batch.refresh_from_db()
+    assert batch.done == 4
+    # A chunk run again (a redelivered message) recounts exactly: nothing is counted twice.
+    assert services.batch_chunk_run(batch=batch, participation_ids=chunks[0]) == 4

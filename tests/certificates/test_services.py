@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from cascade.models import Outcome, Participation, SessionKind, TrainerQualification
 from certificates import services
+from certificates.codes import code_display
 from certificates.models import Certificate, CertificateKind, CertificateStatus
 from lms.signals import course_completed
 from tests.certificates.conftest import closed_session
@@ -145,7 +146,8 @@ def test_my_learning_lists_the_trainees_current_certificates(closed):
     certificate = services.certificate_issue(participation=participation_of(closed))
     links = certificate_links(closed.completer)
     assert [(link.course_id, link.url) for link in links] == [
-        (certificate.course_id, f"/certificates/{certificate.serial}.pdf")
+        (certificate.course_id, f"/certificates/{certificate.serial}.pdf"),
+        (certificate.course_id, f"/certificates/credentials/{code_display(certificate.code)}.jwt"),
     ]
     services.certificate_revoke(certificate=certificate, by=None, reason="Wrong course")
     assert certificate_links(closed.completer) == []
