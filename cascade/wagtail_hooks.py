@@ -14,7 +14,9 @@ course pages) works on their sessions in the workspace.
 """
 
 import django_filters
+from django.contrib import messages
 from django.db.models import QuerySet
+from django.shortcuts import redirect
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -70,10 +72,25 @@ def person_admin_scope(user, action: str) -> QuerySet[Person] | None:
 _DELETING = "_cascade_sessions_deleting"
 
 
+SESSION_GRANTED_QUALIFICATIONS = _(
+    "Session {session} qualified trainers; it cannot be deleted while their qualifications rest on it."
+)
+
+
 @hooks.register("before_delete_snippet")
-def sessions_delete_begin(request, instances) -> None:
-    """Remember which sessions the admin is deleting (their ids are gone once they are)."""
-    setattr(request, _DELETING, [obj.pk for obj in instances if isinstance(obj, TrainingSession)])
+def sessions_delete_begin(request, instances):
+    """Remember which sessions the admin is deleting (their ids are gone once they are); refuse, with
+    a message, to delete a ToT session whose qualifications other records rest on (instead of failing)."""
+    sessions = [obj for obj in instances if isinstance(obj, TrainingSession)]
+    granted = TrainingSession.objects.filter(
+        pk__in=[s.pk for s in sessions], qualifications_granted__isnull=False
+    ).distinct()
+    if granted and request.method == "POST":
+        for session in granted:
+            messages.error(request, SESSION_GRANTED_QUALIFICATIONS.format(session=session.ref))
+        return redirect(request.get_full_path())
+    setattr(request, _DELETING, [s.pk for s in sessions])
+    return None
 
 
 @hooks.register("after_delete_snippet")

@@ -8,6 +8,7 @@ from django.utils import translation
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from cascade import forms, integrity, services
+from cascade import wagtail_hooks as forms_hooks
 from cascade.models import SessionKind, SessionStatus, TrainerRole, TrainingSession
 from lms import roles
 from lms.models import Gender
@@ -314,3 +315,14 @@ def test_a_saved_session_is_on_the_dashboard_facts_after_the_commit(
         response = admin_client.post(f"/admin/sessions/delete/{session.pk}/")
     assert response.status_code == 302
     assert not ParticipationFact.objects.filter(session_id=session.pk).exists()
+
+
+def test_a_tot_session_that_qualified_trainers_is_not_deleted_and_the_page_says_why(admin_client, cascade):
+    trainer = cascade.qualified_trainer()
+    tot = trainer.qualifications.get().source_session
+    response = admin_client.post(f"/admin/sessions/delete/{tot.pk}/", follow=True)
+    assert response.status_code == 200
+    assert TrainingSession.objects.filter(pk=tot.pk).exists()
+    with translation.override("ar"):
+        expected = str(forms_hooks.SESSION_GRANTED_QUALIFICATIONS).format(session=tot.ref)
+    assert expected in page_text(response)
