@@ -10,7 +10,6 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -20,6 +19,7 @@ from certificates.codes import InvalidCode, code_display, code_normalize
 from certificates.models import Certificate, VerificationLog, VerificationOutcome
 from certificates.selectors import certificates_visible_to
 from certificates.services import certificate_pdf_ensure, certificate_pdf_read
+from lms.rates import window_exceeded
 
 logger = logging.getLogger(__name__)
 
@@ -35,15 +35,11 @@ def client_ip(request) -> str | None:
 
 def _over_rate_limit(ip: str | None) -> bool:
     """Fixed window per client address, counted in the cache (no database)."""
-    key = f"certificates:verify:{ip or 'unknown'}"
-    window = settings.CERTIFICATE_VERIFY_RATE_WINDOW
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count > settings.CERTIFICATE_VERIFY_RATE_LIMIT
+    return window_exceeded(
+        f"certificates:verify:{ip or 'unknown'}",
+        limit=settings.CERTIFICATE_VERIFY_RATE_LIMIT,
+        window=settings.CERTIFICATE_VERIFY_RATE_WINDOW,
+    )
 
 
 _OUTCOME = {

@@ -9,11 +9,11 @@
 """
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from lms.rates import window_exceeded
 from ops.proxy import client_address
 from ops.security import requires_second_factor
 
@@ -33,16 +33,6 @@ class StaffSessionIdleMiddleware:
         return self.get_response(request)
 
 
-def _over(key: str, limit: int, window: int) -> bool:
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count > limit
-
-
 class PasswordResetThrottleMiddleware:
     """Refuse the admin's password reset past its rate, per e-mail address and per client."""
 
@@ -53,8 +43,9 @@ class PasswordResetThrottleMiddleware:
         if request.method == "POST" and request.path == reverse("wagtailadmin_password_reset"):
             limit, window = settings.PASSWORD_RESET_RATE_LIMIT, settings.PASSWORD_RESET_RATE_WINDOW
             email = request.POST.get("email", "").strip().casefold()
-            by_email = _over(f"ops:password-reset:email:{email}", limit, window)
-            by_client = _over(f"ops:password-reset:ip:{client_address(request) or 'unknown'}", limit, window)
+            by_email = window_exceeded(f"ops:password-reset:email:{email}", limit=limit, window=window)
+            client = client_address(request) or "unknown"
+            by_client = window_exceeded(f"ops:password-reset:ip:{client}", limit=limit, window=window)
             if by_email or by_client:
                 return HttpResponse(str(TOO_MANY_RESETS), status=429, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

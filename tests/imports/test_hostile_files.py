@@ -214,85 +214,80 @@ def test_a_hostile_file_is_read_with_bounded_work(hostile, name):
     ],
 )
 def test_the_upload_page_answers_a_hostile_file_with_a_message_and_keeps_nothing(
-    client, django_user_model, hostile, name, content_type, settings
+    uploader, hostile, name, content_type, settings
 ):
-    from django.contrib.auth.models import Group
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from imports.models import ImportJob
-    from lms.roles import ADMINISTRATOR
-    from tests.conftest import log_in_verified
 
-    user = django_user_model.objects.create_user(username="uploader", password=None, is_staff=True)
-    user.groups.add(Group.objects.get(name=ADMINISTRATOR))
-    log_in_verified(client, user)
     path, _code = hostile[name]
     upload = SimpleUploadedFile(name, path.read_bytes(), content_type=content_type)
-    response = client.post("/admin/imports/", {"kind": "people", "file": upload})
+    response = uploader.post("/admin/imports/", {"kind": "people", "file": upload})
     assert response.status_code == 200
     assert name in response.content.decode()
     assert not ImportJob.objects.exists()
     assert not any(Path(settings.IMPORTS_DIR).glob("*")), "the refused upload was left on disk"
 
 
+@pytest.fixture
+def uploader(client, django_user_model):
+    """An administrator signed in to the admin, to upload files."""
+    from django.contrib.auth.models import Group
+
+    from lms.roles import ADMINISTRATOR
+    from tests.conftest import log_in_verified
+
+    user = django_user_model.objects.create_user(username="big-uploader", password=None, is_staff=True)
+    user.groups.add(Group.objects.get(name=ADMINISTRATOR))
+    return log_in_verified(client, user)
+
+
 @pytest.mark.django_db
 def test_a_large_upload_is_read_by_the_background_job_not_the_request(
-    client, django_user_model, settings, django_capture_on_commit_callbacks, tmp_path
+    uploader, settings, django_capture_on_commit_callbacks
 ):
-    from django.contrib.auth.models import Group
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from imports.files import write_csv
     from imports.models import ImportJob, JobStatus
-    from lms.roles import ADMINISTRATOR
-    from tests.conftest import log_in_verified
 
     settings.IMPORT_CHECK_IN_REQUEST_BYTES = 10_000
-    user = django_user_model.objects.create_user(username="big-uploader", password=None, is_staff=True)
-    user.groups.add(Group.objects.get(name=ADMINISTRATOR))
-    log_in_verified(client, user)
     headers = ["service_number", "name_ar", "name_latin", "gender", "rank", "unit", "station", "governorate"]
     rows = [[f"95{n:05d}", "حسن علي", "Hassan Ali", "M", "sergeant", "", "", "Baghdad"] for n in range(600)]
     content = write_csv(headers, rows).encode()
     assert len(content) > settings.IMPORT_CHECK_IN_REQUEST_BYTES
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = client.post(
+        response = uploader.post(
             "/admin/imports/", {"kind": "people", "file": SimpleUploadedFile("big.csv", content, "text/csv")}
         )
     job = ImportJob.objects.get()
     assert response.status_code == 302
     # The request stored the file and handed it on: nothing was read yet.
     assert (job.status, job.total_rows, job.dry_run_report) == (JobStatus.CHECKING, 0, "")
-    assert client.get(f"/admin/imports/{job.pk}/status/").json()["finished"] is False
+    assert uploader.get(f"/admin/imports/{job.pk}/status/").json()["finished"] is False
     assert len(callbacks) == 1
     callbacks[0]()  # the worker runs the check
     job.refresh_from_db()
     assert (job.status, job.total_rows, job.new_count, job.error_count) == (JobStatus.CHECKED, 600, 600, 0)
-    assert client.get(f"/admin/imports/{job.pk}/status/").json()["finished"] is True
+    assert uploader.get(f"/admin/imports/{job.pk}/status/").json()["finished"] is True
 
 
 @pytest.mark.django_db
 def test_a_large_hostile_upload_fails_its_background_check_with_the_reason(
-    client, django_user_model, settings, django_capture_on_commit_callbacks, hostile
+    uploader, settings, django_capture_on_commit_callbacks, hostile
 ):
-    from django.contrib.auth.models import Group
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from imports.models import ImportJob, JobStatus
-    from lms.roles import ADMINISTRATOR
-    from tests.conftest import log_in_verified
 
     settings.IMPORT_CHECK_IN_REQUEST_BYTES = 1_000
-    user = django_user_model.objects.create_user(username="big-uploader", password=None, is_staff=True)
-    user.groups.add(Group.objects.get(name=ADMINISTRATOR))
-    log_in_verified(client, user)
     path, _code = hostile["cut_sheet.xlsx"]
     upload = SimpleUploadedFile(
         "cut_sheet.xlsx", path.read_bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/admin/imports/", {"kind": "people", "file": upload})
+        uploader.post("/admin/imports/", {"kind": "people", "file": upload})
     job = ImportJob.objects.get()
     assert job.status == JobStatus.FAILED and "cut_sheet.xlsx" in job.failure
     assert not any(Path(settings.IMPORTS_DIR).glob("*"))
-    assert "cut_sheet.xlsx" in client.get(f"/admin/imports/{job.pk}/").content.decode()
+    assert "cut_sheet.xlsx" in uploader.get(f"/admin/imports/{job.pk}/").content.decode()
