@@ -122,10 +122,8 @@ def pass_second_factor(page, username: str) -> None:
     page.wait_for_url(lambda url: SECOND_FACTOR not in url, timeout=SIGN_IN_TIMEOUT)
 
 
-def log_in(page, live_server, username: str, password: str, *, next_url: str | None = "/admin/") -> None:
-    """Sign in through the administration's sign-in form (staff and trainers alike), then, for a
-    staff account, through the second factor: enrolling an authenticator the first time, typing
-    its current code afterwards. Nothing is switched off: the journey is the real one."""
+def enter_password(page, live_server, username: str, password: str, *, next_url: str | None = "/admin/") -> None:
+    """The administration's sign-in form, up to the page it leads to (the second factor, for staff)."""
     query = f"?next={next_url}" if next_url else ""
     page.goto(f"{live_server.url}/admin/login/{query}")
     page.fill("input[name=username]", username)
@@ -134,6 +132,26 @@ def log_in(page, live_server, username: str, password: str, *, next_url: str | N
     # Wait until the sign-in has answered and left the login page: a load-state wait right after
     # the click can return before the POST starts, and the next goto then races the session cookie.
     page.wait_for_url(lambda url: "/admin/login/" not in url, timeout=SIGN_IN_TIMEOUT)
+
+
+def log_in(page, live_server, username: str, password: str, *, next_url: str | None = "/admin/") -> None:
+    """Sign in through the administration's sign-in form (staff and trainers alike), then, for a
+    staff account, through the second factor: enrolling an authenticator the first time, typing
+    its current code afterwards. Nothing is switched off: the journey is the real one."""
+    enter_password(page, live_server, username, password, next_url=next_url)
     if SECOND_FACTOR in page.url:
         pass_second_factor(page, username)
     page.wait_for_load_state("networkidle", timeout=SIGN_IN_TIMEOUT)
+
+
+def axe_serious(page) -> list[str]:
+    """axe-core (bundled with the pinned axe-playwright-python) run in the page: its serious and
+    critical violations, one line each (rule, impact, how many elements)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}, {len(v['nodes'])}×): {v['nodes'][0]['target']}"
+        for v in violations
+        if v.get("impact") in ("serious", "critical")
+    ]

@@ -59,8 +59,9 @@ def test_a_trainer_runs_a_session_and_another_trainer_is_refused(
     page.click(f"a[href='{reverse('cascade:workspace_session_create')}']")
     page.select_option("select[name=course]", str(cascade.course.pk))
     page.select_option("select[name=training_centre]", str(cascade.centre.pk))
-    start = date.today()
-    end = date.fromordinal(start.toordinal() + 2)
+    # Three days ending today: each can be ticked, and the session can be closed today.
+    end = date.today()
+    start = date.fromordinal(end.toordinal() - 2)
     page.fill("input[name=start_date]", start.isoformat())
     page.fill("input[name=end_date]", end.isoformat())
     page.click("form.ws-form button[type=submit]")
@@ -88,12 +89,12 @@ def test_a_trainer_runs_a_session_and_another_trainer_is_refused(
     page.goto(f"{live_server.url}{reverse('cascade:workspace_session', args=[session.pk])}")
     scores = {by_number: ("40", "85"), by_name: ("55", "90"), newcomer: ("35", "70")}
     for person, (pre, post) in scores.items():
-        card = page.locator(f"fieldset[data-person='{person.pk}']")
-        card.locator(".ws-all-days").click()  # ticks the three days
+        card = page.locator(f"tr[data-person='{person.pk}']")
+        card.locator(".ws-tick-row").click()  # ticks the three days
         card.locator(f"input[name=p{person.pk}-pre_score]").fill(pre)
         card.locator(f"input[name=p{person.pk}-post_score]").fill(post)
         card.locator(f"select[name=p{person.pk}-outcome]").select_option(Outcome.COMPLETED)
-    page.uncheck(f"fieldset[data-person='{newcomer.pk}'] input[value='{end.isoformat()}']")
+    page.uncheck(f"tr[data-person='{newcomer.pk}'] input[value='{end.isoformat()}']")
     page.screenshot(path=screenshot_path("workspace-roster-ar-360"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=screenshot_path("workspace-roster-ar-1280"), full_page=True)
