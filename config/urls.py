@@ -11,6 +11,8 @@ from lms import admin_scope
 from ops import views as ops_views
 
 urlpatterns = [
+    # For load balancers and the operator's smoke test (ops.health); no login, no redirect to TLS.
+    path("health/", include("ops.health")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/second-factor/", include("ops.urls")),
     path("account/home/", ops_views.home, name="account_home"),
