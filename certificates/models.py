@@ -214,9 +214,10 @@ class CertificateBatch(models.Model):
     ``total`` is the number of eligible completions when the batch was started; ``done`` is how
     many of them have a certificate with its PDF (drawn with the batch's design, for a batch that
     draws PDFs again), recounted from the database after a chunk at most every few seconds and
-    always after the last one (so a chunk that runs twice after a worker crash does not count twice). ``round`` counts the dispatches: pausing stops the
-    chunks already queued (they find the batch paused), resuming dispatches what is still pending
-    under the next round, and a chunk of an earlier round does nothing.
+    always after the last one (so a chunk that runs twice after a worker crash does not count
+    twice). ``round`` counts the dispatches: pausing stops the chunks already queued (they find the
+    batch paused), resuming dispatches what is still pending under the next round, and a chunk of
+    an earlier round does nothing.
     """
 
     owner = models.ForeignKey(
