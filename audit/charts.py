@@ -171,7 +171,7 @@ def tile_map(tiles: dict[str, tuple[str, float | None, str, str]], *, title: str
     for code, (col, row) in TILE_GRID.items():
         name, share, caption, href = tiles.get(code, (code, None, "", ""))
         fill = "#eef1f4" if share is None else _shade(share)
-        ink = "#fff" if share is not None and share > 0.55 else INK
+        ink = _readable_ink(fill)
         body = f'<span class="name" dir="auto">{escape(name)}</span><strong>{escape(caption)}</strong>'
         cells.append(
             f'<div class="tile" title="{escape(name)}: {escape(caption)}" '
@@ -184,11 +184,33 @@ def tile_map(tiles: dict[str, tuple[str, float | None, str, str]], *, title: str
     )
 
 
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of a #rrggbb colour."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _readable_ink(fill: str) -> str:
+    """White or the ink colour, whichever contrasts more with the tile's fill (WCAG AA wants 4.5)."""
+    return max(("#ffffff", INK), key=lambda ink: _contrast(ink, fill))
+
+
 def _shade(share: float) -> str:
-    """Light to dark blue as coverage grows (0 → pale, 1 or more → the brand colour)."""
+    """Light to dark blue as coverage grows (0 → pale, 1 or more → the brand colour), in two
+    ranges with a step between them: pale tiles carry dark text and dark tiles white text, each
+    with a contrast of at least 4.5 (a single ramp has mid tones that neither text reaches)."""
     share = max(0.0, min(1.0, share))
-    low, high = (222, 235, 247), (11, 61, 110)
-    r, g, b = (round(lo + (hi - lo) * share) for lo, hi in zip(low, high, strict=True))
+    if share <= 0.5:
+        low, high, t = (222, 235, 247), (150, 186, 222), share * 2
+    else:
+        low, high, t = (58, 98, 142), (11, 61, 110), (share - 0.5) * 2
+    r, g, b = (round(lo + (hi - lo) * t) for lo, hi in zip(low, high, strict=True))
     return f"#{r:02x}{g:02x}{b:02x}"
 
 

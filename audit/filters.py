@@ -85,6 +85,9 @@ class FactFilter(django_filters.FilterSet):
         self.filters["training_centre"].queryset = scope.centres()
         self.filters["station"].queryset = Station.objects.filter(governorate__in=governorates)
         self.filters["unit"].queryset = PoliceUnit.objects.filter(governorate__in=governorates)
+        for name in FORM_FIELDS:
+            if name != "period":
+                self.filters[name].extra["empty_label"] = _("All")
 
     def filter_serves_in(self, queryset, name, value):
         if not value:

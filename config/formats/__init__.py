@@ -15,6 +15,10 @@ The convention, decided once for every page, chart, export and PDF:
   24-hour time: "7 كانون الأول 2026، 14:30". The short formats are the same, so no page mixes
   day-first, month-first and ISO dates. Dates are typed as 2026-12-07 or 07/12/2026 (day first).
 
+The printed certificates (``certificates.rendering``) are the one deliberate exception: their
+Arabic column is typeset as a formal document, with Arabic-Indic digits throughout and the same
+Iraqi month names; their English column follows this convention.
+
 Django applies it through ``FORMAT_MODULE_PATH = ["config.formats"]`` (``config/formats/ar`` and
 ``config/formats/en``) with ``USE_THOUSAND_SEPARATOR = True``: templates print ``{{ count }}``
 and ``{{ day|date }}`` in this format. An id written into a URL, a form value or a data

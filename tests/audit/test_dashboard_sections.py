@@ -204,3 +204,11 @@ def test_names_in_a_drill_down_link_to_a_lineage_the_user_may_open(two_quarters,
     with translation.override("ar"):
         assert "5 شباط 2023" in listing.content.decode()
     assert "2023-02-05" in client.get("/audit/records.csv?measure=participations&kind=direct").content.decode()
+
+
+def test_map_tiles_text_is_readable_on_every_shade():
+    from audit.charts import _contrast, _readable_ink, _shade
+
+    shades = [_shade(n / 100) for n in range(101)]
+    assert min(_contrast(_readable_ink(fill), fill) for fill in shades) >= 4.5
+    assert shades[0] != shades[100]
