@@ -47,6 +47,8 @@ REOPEN_REASON_MISSING = _("Say why session {session} is reopened: the reason is 
 LEAD_NOT_REMOVABLE = _("Session {session}: the lead trainer cannot be removed.")
 NOT_A_TRAINER_OF_SESSION = _("Session {session}: {person} is not one of its co-trainers.")
 NOT_A_PARTICIPANT = _("Session {session}: {person} is not one of its participants.")
+SESSION_NOT_ENDED = _("Session {session} ends on {end}: it can be closed from that day on.")
+RULE_SESSION_NOT_ENDED = "session_not_ended"
 
 QUALIFICATION_YEARS_DEFAULT = 3
 
@@ -457,6 +459,10 @@ def session_close(*, session: TrainingSession) -> TrainingSession:
     """Lock the session. Participants of a ToT session who completed it become qualified trainers."""
     session = _locked(session)
     enforce(replace(session_draft(session), was_closed=session.is_closed))
+    if session.end_date > timezone.localdate():
+        # Attendance and outcomes are only known once the last day is over.
+        end = session.end_date.isoformat()
+        raise ValidationError(SESSION_NOT_ENDED.format(session=session.ref, end=end), code=RULE_SESSION_NOT_ENDED)
     if session.kind == SessionKind.TOT:
         qualification_grant_for_tot(session=session)
     session.status = SessionStatus.CLOSED
