@@ -69,6 +69,13 @@ MATRIX: list[Row] = [
     # --- public --------------------------------------------------------------------------------
     Row(r"^i18n/setlang/$", not_probed="POST-only language switch, same for every role"),
     Row(r"^verify/", {"/verify/": EVERYONE}),
+    # Open Badges: the issuer profile, its key and the revocation list are public by design.
+    Row(
+        r"^certificates/(issuer/|issuer/key\.json|status/revocation/)$",
+        {"/certificates/issuer/": EVERYONE, "/certificates/issuer/key.json": EVERYONE},
+    ),
+    Row(r"^certificates/credentials/", not_probed="one certificate's signed credential: needs its code"),
+    Row(r"^account/home/$", not_probed="each role's landing redirect after sign-in (ops.landing)"),
     Row(r"^search/$", {"/search/": EVERYONE}),
     Row(r"^health/", {"/health/live": EVERYONE}),  # /health/ready: tests/ops/test_health.py
     Row(r"^\^\(\(\?:", {"/ar/": EVERYONE}),  # Wagtail pages ("/" redirects to the language's home)
