@@ -17,21 +17,24 @@ to compute at national scale is not recomputed by every auditor who opens it aft
 page prints when its figures were counted either way.
 """
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Subquery
 from django.http import QueryDict
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, override
 
+from audit import charts as charts_module
 from audit import sections
 from audit.charts import dashboard_charts
 from audit.filters import DRILL_FIELDS, FORM_FIELDS, FactFilter
@@ -53,6 +56,21 @@ def stored_pages_enabled() -> bool:
     return bool(getattr(settings, "AUDIT_STORED_PAGES", True))
 
 
+# The templates a stored body is rendered from.
+BODY_TEMPLATES = ("audit/_dashboard_body.html", "audit/_nav.html", "audit/_filters.html", "audit/_table.html")
+
+
+@functools.cache
+def layout_digest() -> str:
+    """A digest of the body's templates (and the charts' code): a release that changes how the
+    page looks stores new pages under new keys instead of serving bodies in the old layout."""
+    digest = hashlib.sha256()
+    for name in BODY_TEMPLATES:
+        digest.update(get_template(name).template.source.encode())
+    digest.update(Path(charts_module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def page_key(scope: AuditScope, query: Mapping, language: str | None = None) -> str:
     """The stored page's key for a scope and a query (a ``QueryDict`` or a dict of strings)."""
     chosen = query_as_data(query)
@@ -63,6 +81,7 @@ def page_key(scope: AuditScope, query: Mapping, language: str | None = None) -> 
         language or get_language(),
         suppress_small_groups(export=False),
         small_group_threshold(),
+        layout_digest(),
     ]
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

@@ -212,3 +212,14 @@ def test_map_tiles_text_is_readable_on_every_shade():
     shades = [_shade(n / 100) for n in range(101)]
     assert min(_contrast(_readable_ink(fill), fill) for fill in shades) >= 4.5
     assert shades[0] != shades[100]
+
+
+def test_a_release_that_changes_the_page_layout_stores_new_pages(monkeypatch):
+    from audit import pages
+    from audit.selectors import AuditScope
+
+    scope = AuditScope(everything=True)
+    before = pages.page_key(scope, {"kind": "direct"}, "ar")
+    assert pages.page_key(scope, {"kind": "direct"}, "ar") == before
+    monkeypatch.setattr(pages, "layout_digest", lambda: "another layout")
+    assert pages.page_key(scope, {"kind": "direct"}, "ar") != before
