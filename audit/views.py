@@ -31,8 +31,8 @@ from audit.pages import (
     stored_page,
     stored_pages_enabled,
 )
-from audit.selectors import MEASURES, audit_scope_for, dashboard_for, filters_key
-from audit.services import export_log_record
+from audit.selectors import MEASURES, audit_scope_for, dashboard_for, filters_key, pending_changes
+from audit.services import as_of, export_log_record, facts_state
 from audit.tables import build_tables, querystring
 from audit.tasks import dashboard_page_refresh, programme_report_render
 from cascade import permissions
@@ -72,18 +72,28 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     worker renders the new one); else the figures (stored or computed), rendered and stored for
     the next request."""
     scope = audit_scope_for(request.user)
+    pending = pending_changes()  # read before the figures: a refresh in between over-states, never hides
     key = page_key(scope, request.GET) if stored_pages_enabled() else None
     page = stored_page(key) if key else None
     if servable(page):
         if not page.current:
             _refresh_later(key, scope, request)
-        return render(request, "audit/dashboard.html", {"body": page.html, "outdated": not page.current})
+        context = {"body": page.html, "outdated": not page.current, "pending": pending}
+        if pending:
+            # A retired page shows the facts as they stood when it was rendered.
+            context["figures_at"] = as_of(facts_state()) if page.current else page.rendered_at
+        return render(request, "audit/dashboard.html", context)
     try:
         filterset, _plain = _filtered(request)
     except _BadFilters as error:
         return _bad_filters(request, error)
     body = page_compute(filterset=filterset, key=key, request=request)
-    return render(request, "audit/dashboard.html", {"body": body})
+    return render(request, "audit/dashboard.html", {"body": body, **_pending_context(pending)})
+
+
+def _pending_context(pending: int) -> dict:
+    """What a page computed from the current facts says about the changes they do not yet count."""
+    return {"pending": pending, "figures_at": as_of(facts_state()) if pending else None}
 
 
 def _refresh_later(key: str, scope, request: HttpRequest) -> None:
@@ -105,6 +115,7 @@ def section_view(request: HttpRequest, section: str) -> HttpResponse:
     """One section of the dashboard (the plan, coverage, cascade health, stations) on its own page."""
     if section not in sections.SECTIONS:
         raise Http404
+    pending = pending_changes()
     try:
         filterset, plain, dashboard, tables = _dashboard(request, export=False, skip=ON_THEIR_OWN_PAGES)
     except _BadFilters as error:
@@ -112,6 +123,7 @@ def section_view(request: HttpRequest, section: str) -> HttpResponse:
     title, slugs = sections.SECTIONS[section]
     never_reached = dashboard.figures["never_reached"]
     context = {
+        **_pending_context(pending),
         "section": section,
         "title": title,
         "sections": sections.nav(),
@@ -128,6 +140,7 @@ def section_view(request: HttpRequest, section: str) -> HttpResponse:
 @login_required
 def table_view(request: HttpRequest, slug: str) -> HttpResponse:
     """One table of the dashboard on its own page (the long ones: every plan line, places never reached)."""
+    pending = pending_changes()
     try:
         _filterset, plain, _dashboard_, tables = _dashboard(request, export=False)
     except _BadFilters as error:
@@ -135,7 +148,7 @@ def table_view(request: HttpRequest, slug: str) -> HttpResponse:
     table = tables.get(slug)
     if table is None:
         raise Http404
-    context = {"table": table, "query": querystring(plain), "count": len(table.rows)}
+    context = {"table": table, "query": querystring(plain), "count": len(table.rows), **_pending_context(pending)}
     return render(request, "audit/table.html", context)
 
 
@@ -215,26 +228,25 @@ def _pdf_response(content: bytes, name: str) -> HttpResponse:
     return response
 
 
+def _pdf_view(request: HttpRequest, make, *, what: str, name: str) -> HttpResponse:
+    try:
+        plain, content = make(request.user, request.GET)
+    except reports.BadFilters as error:
+        return _bad_filters(request, _BadFilters(error.filterset))
+    export_log_record(user=request.user, what=what, fmt="pdf", filters=plain, rows=0)
+    return _pdf_response(content, name)
+
+
 @login_required
 def summary_view(request: HttpRequest) -> HttpResponse:
     """The programme on one page: the summary and coverage figures and the four charts."""
-    try:
-        plain, content = reports.summary_pdf(request.user, request.GET)
-    except reports.BadFilters as error:
-        return _bad_filters(request, _BadFilters(error.filterset))
-    export_log_record(user=request.user, what="summary", fmt="pdf", filters=plain, rows=0)
-    return _pdf_response(content, "programme-summary")
+    return _pdf_view(request, reports.summary_pdf, what="summary", name="programme-summary")
 
 
 @login_required
 def report_view(request: HttpRequest) -> HttpResponse:
     """The full report in one response (for scripts and small scopes; the dashboard queues it)."""
-    try:
-        plain, content = reports.full_pdf(request.user, request.GET)
-    except reports.BadFilters as error:
-        return _bad_filters(request, _BadFilters(error.filterset))
-    export_log_record(user=request.user, what="report", fmt="pdf", filters=plain, rows=0)
-    return _pdf_response(content, "programme-report")
+    return _pdf_view(request, reports.full_pdf, what="report", name="programme-report")
 
 
 @login_required

@@ -8,7 +8,6 @@ import time
 from datetime import date
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import translation
 from pypdf import PdfReader
@@ -20,15 +19,10 @@ from cascade import services
 from cascade.models import Outcome, SessionKind
 from lms import roles
 from lms.models import Gender, Governorate
+from tests.audit.test_exports import auditor
 from tests.factories import PersonFactory, TrainingCentreFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def auditor():
-    user = get_user_model().objects.create_user("audit.sections", password="x")  # noqa: S106
-    user.groups.add(Group.objects.get(name=roles.DIRECTORATE_AUDITOR))
-    return user
 
 
 @pytest.fixture
