@@ -7,6 +7,9 @@ Nouns:
   trainer that qualified the person). Derived data: ``audit.services`` rebuilds it from the
   cascade records. Its foreign keys carry no database constraint, so the cascade's own bulk
   deletes never wait on it; a rebuild drops rows whose participation is gone.
+- ``PendingSession``: a session whose records changed and whose facts are not yet counted again
+  (noted when the cascade's ``sessions_changed`` arrives, before the refresh is queued; dropped
+  by the refresh that counted it). Their number is what a dashboard page says is not yet counted.
 - ``FactsState``: one row saying when the facts were last rebuilt and their version; every write
   to the facts bumps the version, which retires the stored dashboard figures.
 - ``DashboardSnapshot``: the dashboard's figures for one scope and set of filters at one facts
@@ -96,6 +99,22 @@ class FactsState(models.Model):
 
     def __str__(self) -> str:
         return f"facts version {self.version}"
+
+
+class PendingSession(models.Model):
+    """One note that ``session_id`` changed after ``noted_at`` (several notes of one session count
+    once). A refresh drops only the notes made before it began reading, so a change saved while it
+    runs stays noted until the refresh queued for it."""
+
+    session_id = models.BigIntegerField(db_index=True)
+    noted_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("change not yet counted")
+        verbose_name_plural = _("changes not yet counted")
+
+    def __str__(self) -> str:
+        return f"session {self.session_id} changed at {self.noted_at:%Y-%m-%d %H:%M:%S}"
 
 
 class DashboardSnapshot(models.Model):

@@ -24,7 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Sum
 
-from audit.models import DashboardSnapshot, ParticipationFact
+from audit.models import DashboardSnapshot, ParticipationFact, PendingSession
 from audit.services import facts_state
 from cascade import permissions
 from cascade.models import SessionKind, SessionTrainer
@@ -551,3 +551,9 @@ def snapshot_store(scope: AuditScope, filters: dict, figures: dict, *, version: 
         key=snapshot_key(scope, filters), defaults={"version": version, "payload": payload, "compute_ms": ms}
     )
     return Dashboard(payload, version, ms, False)
+
+
+def pending_changes() -> int:
+    """How many sessions changed whose facts are not yet counted again (any one marks every page:
+    a change may move figures in any scope, through the generations it moves)."""
+    return PendingSession.objects.values("session_id").distinct().count()

@@ -7,6 +7,10 @@ sessions one ``cascade.signals.sessions_changed`` names — the sessions written
 whose stored generation the write moved — reading each session's generation from the same table,
 so the refreshed facts equal what a full rebuild would give. Every write bumps
 ``FactsState.version``, which retires the stored dashboard figures.
+
+``sessions_pending_note`` notes the changed sessions (``PendingSession``) before their refresh is
+queued; the refresh drops the notes it counted, a full rebuild all of them. Until then a dashboard
+page says how many changes its figures do not yet count (``pending_changes``).
 """
 
 import re
@@ -28,10 +32,10 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import ExtractYear, TruncQuarter
+from django.db.models.functions import ExtractYear, Now, TruncQuarter
 from django.utils import timezone
 
-from audit.models import ExportLog, FactsState, ParticipationFact
+from audit.models import ExportLog, FactsState, ParticipationFact, PendingSession
 from cascade.lineage import session_generations
 from cascade.models import (
     Outcome,
@@ -41,6 +45,7 @@ from cascade.models import (
     SessionTrainer,
     TrainerQualification,
     TrainerRole,
+    TrainingSession,
 )
 
 # What pg_get_indexdef gives: CREATE [UNIQUE] INDEX name ON table USING method (columns) ...
@@ -187,6 +192,7 @@ def facts_rebuild() -> FactsState:
     """
     started = time.monotonic()
     _state_locked()
+    began = _database_now()
     _load_generations(session_generations().items())
     if connection.vendor == "postgresql":
         _facts_swap_in()
@@ -195,6 +201,7 @@ def facts_rebuild() -> FactsState:
         _insert_facts(Participation.objects.all(), generations_loaded=True)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE audit_generation_load")
+    PendingSession.objects.filter(noted_at__lte=began).delete()
     return _bump(rebuilt=True, seconds=time.monotonic() - started)
 
 
@@ -246,14 +253,42 @@ def _facts_swap_in() -> None:
 def sessions_facts_refresh(*, session_ids: Iterable[int]) -> int:
     """Recompute the facts of ``session_ids`` (gone sessions lose theirs); return how many they have now."""
     _state_locked()
+    began = _database_now()
     ids = sorted({int(pk) for pk in session_ids})
     count = 0
     for start in range(0, len(ids), _IDS_PER_QUERY):
         chunk = ids[start : start + _IDS_PER_QUERY]
         ParticipationFact.objects.filter(session_id__in=chunk).delete()
         count += _insert_facts(Participation.objects.filter(session_id__in=chunk))
+        PendingSession.objects.filter(session_id__in=chunk, noted_at__lte=began).delete()
     _bump(rebuilt=False)
     return count
+
+
+def _database_now() -> datetime:
+    """The database's clock (the one every note is stamped with, whichever machine wrote it)."""
+    return FactsState.objects.filter(pk=1).annotate(now=Now()).values_list("now", flat=True).get()
+
+
+@transaction.atomic
+def sessions_pending_note(*, session_ids: Iterable[int], everything: bool = False) -> int:
+    """Note that the facts of ``session_ids`` (with ``everything``: of every session, and of every
+    session that has facts but no longer exists) are not yet counted again; return how many notes.
+
+    Called after the write's commit and before its refresh is queued, so a refresh never starts
+    before its notes exist; the refresh drops the notes made before it began reading.
+    """
+    ids = {int(pk) for pk in session_ids}
+    if everything:
+        ids |= set(TrainingSession.objects.values_list("pk", flat=True))
+        ids |= set(ParticipationFact.objects.values_list("session_id", flat=True).distinct())
+    if not ids:
+        return 0
+    FactsState.objects.get_or_create(pk=1)
+    now = _database_now()
+    notes = [PendingSession(session_id=pk, noted_at=now) for pk in sorted(ids)]
+    PendingSession.objects.bulk_create(notes, batch_size=_IDS_PER_QUERY)
+    return len(notes)
 
 
 @transaction.atomic

@@ -3,7 +3,8 @@
 The cascade's writers send ``cascade.signals.sessions_changed`` once per committed transaction,
 naming the sessions written and every session whose stored generation the write moved; the facts
 of exactly those sessions are refreshed (``audit.tasks.sessions_facts_refresh``: at once where
-tasks run eagerly, the embedded default; on a worker otherwise). A wholesale load or restore
+tasks run eagerly, the embedded default; on a worker otherwise), and until then they are noted as
+not yet counted (``audit.services.sessions_pending_note``). A wholesale load or restore
 (``everything``) rebuilds every fact and the national pages. No receiver here follows model saves:
 the writers say what changed, whatever path wrote it (bulk writes included).
 
@@ -22,8 +23,11 @@ from plans.models import Target
 
 @receiver(sessions_changed, dispatch_uid="audit_sessions_changed")
 def sessions_changed_received(sender, session_ids: frozenset[int], everything: bool = False, **kwargs) -> None:
+    from audit.services import sessions_pending_note
     from audit.tasks import facts_rebuild, sessions_facts_refresh
 
+    # Noted before the refresh is queued: until it has run, the pages say what is not yet counted.
+    sessions_pending_note(session_ids=session_ids, everything=everything)
     if everything:
         facts_rebuild.delay()
     elif session_ids:

@@ -1,0 +1,133 @@
+"""Figures never lag silently: between a workspace save and the end of its facts refresh (a Celery
+task where tasks run on workers), every dashboard page says when its figures were counted and how
+many changes they do not yet count; the refresh clears what it counted. Where tasks run eagerly
+(the embedded default) the refresh ends before the save returns, and no page carries the notice."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from audit import tasks
+from audit.models import PendingSession
+from audit.selectors import pending_changes
+from audit.services import facts_rebuild, sessions_facts_refresh, sessions_pending_note
+from cascade import services
+from cascade.models import SessionKind
+from lms import roles
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+PENDING = re.compile(r'data-pending="(\d+)"')
+
+
+@pytest.fixture
+def auditor(verified_login):
+    user = get_user_model().objects.create_user("audit.pending", password="x")  # noqa: S106
+    user.groups.add(Group.objects.get(name=roles.DIRECTORATE_AUDITOR))
+    verified_login(user)
+    return user
+
+
+@pytest.fixture
+def session(cascade):
+    session = cascade.session(kind=SessionKind.TOT, lead=cascade.master)
+    services.participation_record(session=session, person=PersonFactory(), days_attended=3, pre_score=40)
+    facts_rebuild()  # the facts count the first participant
+    assert pending_changes() == 0
+    return session
+
+
+@pytest.fixture
+def queued(settings, monkeypatch):
+    """Tasks run on workers: the refreshes the saves queue, captured instead of run."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    calls: list[list[int]] = []
+    monkeypatch.setattr(tasks.sessions_facts_refresh, "delay", lambda session_ids: calls.append(session_ids))
+    return calls
+
+
+def _participations(client, **headers) -> int:
+    """The dashboard's count of participations, from its exported totals."""
+    response = client.get("/audit/export/totals.csv", **headers)
+    assert response.status_code == 200
+    rows = {row[0]: row[1] for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig"))) if row}
+    return int(rows["Participations"].replace(",", ""))
+
+
+def _marker(page: str) -> int | None:
+    found = PENDING.findall(page)
+    assert len(found) <= 1
+    return int(found[0]) if found else None
+
+
+def test_a_save_not_yet_counted_is_on_every_page_until_its_refresh_has_run(
+    session, auditor, client, queued, django_capture_on_commit_callbacks
+):
+    before = _participations(client, HTTP_ACCEPT_LANGUAGE="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.participation_record(session=session, person=PersonFactory(), days_attended=3, pre_score=50)
+    assert queued == [[session.pk]]
+    assert pending_changes() == 1
+
+    page = client.get("/audit/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert _marker(page) == 1
+    assert re.search(r"Figures as of [^;<]+; 1 change not yet counted\.", page)
+    assert _participations(client, HTTP_ACCEPT_LANGUAGE="en") == before  # the facts lag, and the page says so
+    arabic = client.get("/audit/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert _marker(arabic) == 1 and "لم يُحتسب بعد" in arabic
+    for url in ("/audit/section/coverage/", "/audit/table/never_reached/"):
+        assert _marker(client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()) == 1, url
+
+    assert tasks.sessions_facts_refresh.run(queued[0]) == 2  # what the worker runs
+    assert pending_changes() == 0
+    page = client.get("/audit/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert _marker(page) is None and "not yet counted" not in page
+    assert _participations(client, HTTP_ACCEPT_LANGUAGE="en") == before + 1
+
+
+def test_a_stored_page_is_not_served_as_current_while_a_change_is_pending(
+    session, auditor, client, queued, settings, django_capture_on_commit_callbacks
+):
+    settings.AUDIT_STORED_PAGES = True
+    assert _marker(client.get("/audit/").content.decode()) is None  # rendered and stored
+    with django_capture_on_commit_callbacks(execute=True):
+        services.participation_record(session=session, person=PersonFactory(), days_attended=3, pre_score=50)
+    assert _marker(client.get("/audit/").content.decode()) == 1  # the stored page, marked
+    tasks.sessions_facts_refresh.run(queued[0])
+    assert _marker(client.get("/audit/").content.decode()) is None
+
+
+def test_where_tasks_run_eagerly_no_page_says_changes_are_pending(
+    session, auditor, client, settings, django_capture_on_commit_callbacks
+):
+    assert settings.CELERY_TASK_ALWAYS_EAGER
+    before = _participations(client, HTTP_ACCEPT_LANGUAGE="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.participation_record(session=session, person=PersonFactory(), days_attended=3, pre_score=50)
+    assert not PendingSession.objects.exists()
+    page = client.get("/audit/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert _marker(page) is None and "not yet counted" not in page
+    assert _participations(client, HTTP_ACCEPT_LANGUAGE="en") == before + 1
+
+
+def test_a_refresh_keeps_the_notes_of_changes_saved_after_it_began(session):
+    """A save noted while a refresh runs was perhaps not read by it: its note stays for the next one."""
+    sessions_pending_note(session_ids=[session.pk])
+    sessions_facts_refresh(session_ids=[session.pk])
+    assert pending_changes() == 0
+    sessions_pending_note(session_ids=[session.pk])
+    PendingSession.objects.update(noted_at=PendingSession.objects.get().noted_at.replace(year=2999))
+    sessions_facts_refresh(session_ids=[session.pk])
+    assert pending_changes() == 1
+    facts_rebuild()
+    assert pending_changes() == 1  # a rebuild, too, drops only what it counted
+    PendingSession.objects.all().delete()
+    sessions_pending_note(session_ids=[], everything=True)
+    assert pending_changes() == 1  # every session
+    facts_rebuild()
+    assert pending_changes() == 0
