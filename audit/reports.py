@@ -26,7 +26,7 @@ from django.utils.translation import override
 from audit.charts import dashboard_charts
 from audit.filters import FactFilter, describe
 from audit.pdf import render_pdf
-from audit.selectors import audit_scope_for, dashboard_for, filters_key
+from audit.selectors import audit_scope_for, dashboard_for, filters_key, pending_changes
 from audit.services import as_of, facts_state
 from audit.tables import build_tables
 
@@ -61,13 +61,17 @@ def report_context(user, query: QueryDict, *, summary: bool) -> tuple[dict, dict
     filterset = _filterset(user, query)
     cleaned = filterset.cleaned if filterset.is_bound else {}
     plain = filters_key(cleaned)
+    pending = pending_changes()  # read before the figures, as the dashboard does
     dashboard = dashboard_for(filterset.scope, filterset.qs, cleaned)
     skip = frozenset({"target_lines", "never_reached"}) if summary else frozenset()
     tables = build_tables(dashboard.figures, plain, export=True, skip=skip)
+    figures_at = as_of(facts_state())
     context = {
         "tables": tables,
         "charts": dashboard_charts(dashboard.figures, tables),
-        "as_of": as_of(facts_state()),
+        "as_of": figures_at,
+        "pending": pending,  # what the figures do not yet count (audit/_pending.html)
+        "figures_at": figures_at,
         "generated_at": timezone.now(),
         "filters_text": describe(plain),
         "user": user,

@@ -1,7 +1,8 @@
 """Figures never lag silently: between a workspace save and the end of its facts refresh (a Celery
-task where tasks run on workers), every dashboard page says when its figures were counted and how
-many changes they do not yet count; the refresh clears what it counted. Where tasks run eagerly
-(the embedded default) the refresh ends before the save returns, and no page carries the notice."""
+task where tasks run on workers), every dashboard page and the one-page summary say when their
+figures were counted and how many changes they do not yet count; the refresh clears what it
+counted. Where tasks run eagerly (the embedded default) the refresh ends before the save returns,
+and no page carries the notice."""
 
 import csv
 import io
@@ -10,6 +11,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from pypdf import PdfReader
 
 from audit import tasks
 from audit.models import PendingSession
@@ -59,6 +61,14 @@ def _participations(client, **headers) -> int:
     return int(rows["Participations"].replace(",", ""))
 
 
+def _summary_text(client) -> str:
+    response = client.get("/audit/summary.pdf", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 1
+    return " ".join(reader.pages[0].extract_text().split())
+
+
 def _marker(page: str) -> int | None:
     found = PENDING.findall(page)
     assert len(found) <= 1
@@ -82,12 +92,14 @@ def test_a_save_not_yet_counted_is_on_every_page_until_its_refresh_has_run(
     assert _marker(arabic) == 1 and "لم يُحتسب بعد" in arabic
     for url in ("/audit/section/coverage/", "/audit/table/never_reached/"):
         assert _marker(client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()) == 1, url
+    assert "1 change not yet counted" in _summary_text(client)
 
     assert tasks.sessions_facts_refresh.run(queued[0]) == 2  # what the worker runs
     assert pending_changes() == 0
     page = client.get("/audit/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert _marker(page) is None and "not yet counted" not in page
     assert _participations(client, HTTP_ACCEPT_LANGUAGE="en") == before + 1
+    assert "not yet counted" not in _summary_text(client)
 
 
 def test_a_stored_page_is_not_served_as_current_while_a_change_is_pending(
