@@ -579,18 +579,23 @@ def main() -> None:
         for client in clients:
             client.sign_in(cb_password())
         print(f"{len(clients)} clients signed in as {TRAINER}; gunicorn -w {args.workers}, Celery worker -c 1")
-        print(f"uptime before: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+        print(f"uptime before: {uptime()}")
         results = [
             bench.run_mode("together", True, clients, session, people, past, serial0=0),
             bench.run_mode("one by one", False, clients, session, people, past, serial0=100),
         ]
-        print(f"uptime after: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+        print(f"uptime after: {uptime()}")
         report(results, len(clients))
         probe = bench.probe_one_row(clients[0], session, people[0])
         print(f"one row only (the other rows left out of the post): {probe}")
     finally:
         bench.cleanup()
     print(f"whole run: {time.monotonic() - started:.0f} s")
+
+
+def uptime() -> str:
+    """``uptime`` in UTC (Django set this process's TZ to the project's time zone)."""
+    return subprocess.run(["uptime"], capture_output=True, text=True, env={**os.environ, "TZ": "UTC"}).stdout.strip()  # noqa: S603, S607
 
 
 def cb_password() -> str:
