@@ -4,7 +4,9 @@
 the roster row they concern, so a trainer sees which value to correct.
 """
 
+import json
 from datetime import date
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -129,6 +131,17 @@ class SessionEditForm(SessionFieldsForm):
     pass
 
 
+def _comparable(name: str, value) -> str | list[str] | None:
+    """A roster field's value in one spelling, for comparing what was shown with what is posted."""
+    if value in (None, ""):
+        return None
+    if name == "days":
+        return sorted(str(day) for day in value)
+    if isinstance(value, Decimal | int | float):
+        return format(Decimal(value).normalize(), "f")
+    return str(value)
+
+
 class RosterRowForm(forms.Form):
     """One participant's record: the days present, the two scores and the outcome."""
 
@@ -152,6 +165,31 @@ class RosterRowForm(forms.Form):
         self.participation = participation
         self.had_days = bool(days_present)
         self.fields["days"].choices = [(day.isoformat(), date_format(day, "D j/n")) for day in session_days]
+
+    # What the page showed travels with the form, so a save writes only the fields this person
+    # changed: another trainer's marks, saved while this page was open, are never written back
+    # over with the older values the page still holds.
+    @property
+    def shown_name(self) -> str:
+        return self.add_prefix("shown")
+
+    @property
+    def shown(self) -> str:
+        """The row as stored when the page was first opened (kept as posted when it is shown again)."""
+        if self.is_bound and self.shown_name in self.data:
+            return self.data[self.shown_name]
+        return json.dumps({name: _comparable(name, value) for name, value in self.initial.items()})
+
+    def changed_fields(self) -> set[str]:
+        """The fields whose value differs from what the page showed (all of them when a form was
+        posted without it, as a script may do)."""
+        try:
+            shown = json.loads(self.data[self.shown_name]) if self.shown_name in self.data else None
+        except (TypeError, ValueError):
+            shown = None
+        if not isinstance(shown, dict):
+            return set(self.fields)
+        return {name for name in self.fields if _comparable(name, self.cleaned_data.get(name)) != shown.get(name)}
 
     @property
     def scores(self) -> list:

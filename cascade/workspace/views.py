@@ -194,6 +194,20 @@ def _roster_forms(session: TrainingSession, data=None) -> list[RosterRowForm]:
     return rows
 
 
+def _roster_entry(row: RosterRowForm) -> services.RosterEntry:
+    """The fields of a roster row that the person changed on the page; the others are left as
+    stored (None), whatever another save wrote since the page was opened."""
+    changed = row.changed_fields()
+    data = row.cleaned_data
+    return services.RosterEntry(
+        person=row.participation.person,
+        days_present=row.days_present() if "days" in changed else None,
+        pre_score=data["pre_score"] if "pre_score" in changed else None,
+        post_score=data["post_score"] if "post_score" in changed else None,
+        outcome=data["outcome"] if "outcome" in changed else None,
+    )
+
+
 def _roster_days(session: TrainingSession) -> list[dict]:
     """The grid's columns: each day of the session, and whether it is still to come."""
     today = timezone.localdate()
@@ -228,16 +242,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not can_edit:
             raise PermissionDenied
         if all(row.is_valid() for row in rows):
-            entries = [
-                services.RosterEntry(
-                    person=row.participation.person,
-                    days_present=row.days_present(),
-                    pre_score=row.cleaned_data["pre_score"],
-                    post_score=row.cleaned_data["post_score"],
-                    outcome=row.cleaned_data["outcome"],
-                )
-                for row in rows
-            ]
+            entries = [_roster_entry(row) for row in rows if row.changed_fields()]
             try:
                 services.roster_record(session=session, entries=entries)
             except ValidationError as error:

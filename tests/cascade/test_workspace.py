@@ -2,6 +2,7 @@
 
 import html
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -533,3 +534,58 @@ def test_a_duplicate_service_number_names_the_person_and_offers_to_add_them(clie
     assert response.context["existing"] == existing
     assert f"Service number 7712 is already recorded, for {existing}" in text(response)
     assert f'name="person" value="{existing.pk}"' in response.content.decode()
+
+
+def _form_as_a_browser_posts_it(page) -> dict:
+    """The roster form's fields as a browser would send them: hidden and text inputs, ticked boxes,
+    chosen options."""
+    from bs4 import BeautifulSoup
+
+    form = BeautifulSoup(page.content.decode(), "html.parser").find("form", id="roster")
+    data: dict[str, list[str]] = {}
+    for field in form.find_all(["input", "select"]):
+        name = field.get("name")
+        if not name or field.has_attr("disabled"):
+            continue
+        if field.name == "select":
+            chosen = field.find("option", selected=True) or field.find("option")
+            data.setdefault(name, []).append(chosen.get("value", ""))
+        elif field.get("type") == "checkbox":
+            if field.has_attr("checked"):
+                data.setdefault(name, []).append(field.get("value"))
+        else:
+            data.setdefault(name, []).append(field.get("value", ""))
+    return data
+
+
+def test_two_pages_saved_one_after_the_other_keep_each_others_marks(client, world, cascade):
+    """Two trainers (or two tabs) open the roster, each changes one person and saves: the second
+    save, holding the older values of the first person, writes back only what it changed."""
+    session = world.session_a
+    other = PersonFactory()
+    services.participant_create(session=session, person=other)
+    first, second = world.participant_a, other
+    client.force_login(trainer_login(world.trainer_a))
+    page_one = _form_as_a_browser_posts_it(client.get(url("workspace_session", session.pk)))
+    page_two = _form_as_a_browser_posts_it(client.get(url("workspace_session", session.pk)))
+
+    page_one[f"p{first.pk}-pre_score"] = ["٧٠"]
+    page_one[f"p{first.pk}-days"] = [session.days[0].isoformat()]
+    assert client.post(url("workspace_session", session.pk), page_one).status_code == 302
+    page_two[f"p{second.pk}-post_score"] = ["55.5"]
+    assert client.post(url("workspace_session", session.pk), page_two).status_code == 302
+
+    marks = {p.person_id: p for p in Participation.objects.filter(session=session)}
+    assert marks[first.pk].pre_score == 70 and marks[first.pk].days_attended == 1
+    assert marks[second.pk].post_score == Decimal("55.5")
+    assert AttendanceDay.objects.filter(participation=marks[first.pk]).count() == 1
+
+
+def test_saving_a_roster_page_unchanged_writes_nothing(client, world):
+    session = world.session_a
+    client.force_login(trainer_login(world.trainer_a))
+    page = _form_as_a_browser_posts_it(client.get(url("workspace_session", session.pk)))
+    before = list(Participation.history.filter(session_id=session.pk).values_list("history_id", flat=True))
+    assert client.post(url("workspace_session", session.pk), page).status_code == 302
+    after = list(Participation.history.filter(session_id=session.pk).values_list("history_id", flat=True))
+    assert after == before
