@@ -168,8 +168,12 @@ def test_a_postgresql_backup_restores_into_an_empty_database_with_every_row(
     target_env = production_env(var_dir=tmp_path / "restored", database_url=empty_database, PYTHONPATH=str(ROOT))
     restored = manage("restore", str(out), env=target_env)
     assert restored.returncode == 0, output_of(restored)
-    assert _counts(empty_database) == _counts(migrated_database)
-    assert _counts(empty_database)["certificates_certificate"] >= 1
+    # Every table comes back row for row, but for the notes of sessions whose figures are still to
+    # be counted: a restore notes every session for a recount of the derived figures.
+    restored_counts, source_counts = _counts(empty_database), _counts(migrated_database)
+    assert restored_counts.pop("audit_pendingsession") >= source_counts.pop("audit_pendingsession")
+    assert restored_counts == source_counts
+    assert restored_counts["certificates_certificate"] >= 1
 
     # The page is rendered without collectstatic (no hashed-file manifest in this test).
     verified = _python("tests/ops/check_restored_certificate.py", code, env={**target_env, "STATIC_MANIFEST": "0"})
