@@ -9,6 +9,7 @@ what the run saw.
 """
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,29 @@ def _orm_from_the_playwright_thread():
         del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
     else:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_request_at_a_time():
+    """The live server answers the browser's requests one at a time.
+
+    With the test database in SQLite's memory, Django's live server hands every request thread the
+    same connection; a page's parallel fetches (the admin's icon sprite and translation catalogue
+    beside the page itself) then use it at once, which SQLite refuses now and then ("bad parameter
+    or other API misuse"), more often on a loaded machine. Connections stay concurrent; only the
+    handling of each request is serialised, which is all the shared connection needs."""
+    from django.core.handlers.wsgi import WSGIHandler
+
+    lock = threading.Lock()
+    original = WSGIHandler.__call__
+
+    def serialised(self, environ, start_response):
+        with lock:
+            return original(self, environ, start_response)
+
+    WSGIHandler.__call__ = serialised
+    yield
+    WSGIHandler.__call__ = original
 
 
 def pytest_collection_modifyitems(items):

@@ -4,7 +4,6 @@ on PostgreSQL a full round trip into a scratch database, checked table by table.
 import hashlib
 import json
 import sys
-import uuid
 
 import psycopg
 import pytest
@@ -12,7 +11,7 @@ from psycopg import sql
 
 from ops import backup
 from tests.factories import PersonFactory
-from tests.production.processes import POSTGRES_ADMIN_URL, ROOT, manage, output_of, production_env
+from tests.production.processes import ROOT, manage, output_of, production_env
 
 # --- any database (the test database: SQLite) --------------------------------------------------
 
@@ -130,18 +129,6 @@ def _python(script: str, *args: str, env: dict[str, str]):
     return subprocess.run(  # noqa: S603 - fixed argv
         [sys.executable, script, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
     )
-
-
-@pytest.fixture
-def empty_database(production_services):
-    name = f"mps_restore_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.mark.production

@@ -7,6 +7,7 @@ is a failure, because there the production profile must be proven, not assumed.
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -35,10 +36,10 @@ def production_services() -> None:
         _unavailable(f"Redis is not reachable at {REDIS_HOST_URL} ({exc})")
 
 
-@pytest.fixture(scope="session")
-def scratch_database(production_services: None) -> Iterator[str]:
-    """A new, empty PostgreSQL database with a unique name; dropped at the end of the run."""
-    name = f"mps_production_test_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def new_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database with a unique name, dropped on leaving."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
@@ -47,6 +48,20 @@ def scratch_database(production_services: None) -> Iterator[str]:
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
             # FORCE: a server stopped by a failing test may have left a connection behind.
             connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def scratch_database(production_services: None) -> Iterator[str]:
+    """A new, empty PostgreSQL database shared by the run's tests (``migrated_database`` migrates it)."""
+    with new_database("mps_production_test") as url:
+        yield url
+
+
+@pytest.fixture
+def empty_database(production_services: None) -> Iterator[str]:
+    """A new PostgreSQL database of the test's own, empty whatever other tests did."""
+    with new_database("mps_empty_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

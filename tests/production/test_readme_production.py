@@ -62,14 +62,14 @@ def run(*args: str, env: dict[str, str], timeout: float = 600) -> str:
     return result.stdout
 
 
-def test_the_readme_production_steps_give_a_working_site_behind_tls(scratch_database, tmp_path):
+def test_the_readme_production_steps_give_a_working_site_behind_tls(empty_database, tmp_path):
     web_port, tls_port = free_port(), free_port()
     queue = f"production-readme-{uuid.uuid4().hex[:12]}"
     origin = f"https://127.0.0.1:{tls_port}"
     example = env_example()
     env = production_env(
         var_dir=tmp_path / "var",
-        database_url=scratch_database,
+        database_url=empty_database,
         **{name: example[name] for name in README_VARIABLES},
         ALLOWED_HOSTS="127.0.0.1",
         CSRF_TRUSTED_ORIGINS=origin,
