@@ -1,6 +1,6 @@
 """Possible duplicates among stored people: the same normalised Arabic name, governorate and rank
 under different service numbers (``Person.name_ar_normalized`` is ``lms.text.normalize_arabic``).
-The import's dry run flags the same match row by row (``imports.resources.PersonResource``)."""
+The import's dry run flags the same match row by row (``imports.resources.people.PersonResource``)."""
 
 from dataclasses import dataclass
 

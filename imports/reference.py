@@ -1,6 +1,6 @@
 """Reference data from files: police units, police stations and training centres.
 
-The same flow as the record kinds (``imports.resources.RecordResource``): a dry run, a report of
+The same flow as the record kinds (``imports.resources.base.RecordResource``): a dry run, a report of
 every row, all rows or none, unchanged rows skipped, history rows naming the importing account.
 Identities: a unit or a station by governorate and English name (the database's own uniqueness),
 compared Arabic-normalised and without case; a training centre by its code. A station names its
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
 
 from imports import matching
-from imports.resources import RecordResource
+from imports.resources.base import RecordResource
 from imports.widgets import BoundWidget, CellWidget, GovernorateWidget
 from lms.models import PoliceUnit, Station, TrainingCentre
 

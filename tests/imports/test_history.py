@@ -5,9 +5,8 @@ import pytest
 
 from cascade.lineage import links_are_current, stale_tables
 from cascade.models import Participation, SessionKind
-from imports import resources
 from imports.columns import PARTICIPATIONS, PEOPLE
-from imports.resources import HISTORY_REASON
+from imports.resources import HISTORY_REASON, participations
 from imports.services import records_import
 from lms.models import Person
 from tests.imports.helpers import dataset
@@ -52,7 +51,7 @@ def test_imported_participations_have_history_rows_and_the_lineage_index_follows
     cascade, django_user_model, monkeypatch, first_load
 ):
     if first_load:  # three sessions count as a large first load: bulk_writes() and one rebuild
-        monkeypatch.setattr(resources, "LINKS_REBUILD_OVER", 0)
+        monkeypatch.setattr(participations, "LINKS_REBUILD_OVER", 0)
     user = django_user_model.objects.create_user(username="importer", password=None)
     trainer = cascade.qualified_trainer()
     sessions = [cascade.session(kind=SessionKind.CASCADE, lead=trainer) for _ in range(3)]

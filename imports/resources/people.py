@@ -1,0 +1,142 @@
+"""People: one row per person, identified by service number."""
+
+from collections import defaultdict
+
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from import_export.fields import Field
+
+from cascade.models import (
+    Participation,
+    SessionTrainer,
+    TrainingSession,
+)
+from imports import matching
+from imports.bulk import records_create, records_update
+from imports.resources.base import (
+    HISTORY_REASON,
+    RecordResource,
+    chunks,
+)
+from imports.widgets import (
+    CellWidget,
+    ChoiceWidget,
+    GovernorateWidget,
+    PlaceWidget,
+    ServiceNumberWidget,
+)
+from lms.models import Gender, Person, Rank
+from lms.text import normalize_arabic
+
+POSSIBLE_DUPLICATE = _(
+    "Possibly the same person as {people}: same name, governorate and rank under another service number."
+)
+PERSON_OUTSIDE_CENTRE = _(
+    "Service number {number} is already recorded for someone who has not trained or been trained at {own}: "
+    "only an administrator can import changes to their record. Leave the row out; your participations "
+    "and sessions files can still name them."
+)
+
+
+def _people_of_centre(numbers: list[str], centre) -> set[str]:
+    """Those of ``numbers`` who trained, or were trained, in a session of ``centre``."""
+    found: set[str] = set()
+    of_centre = TrainingSession.objects.filter(training_centre=centre).values("pk")
+    for chunk in chunks(numbers):
+        found.update(
+            Person.objects.filter(service_number__in=chunk)
+            .filter(
+                Exists(Participation.objects.filter(person_id=OuterRef("pk"), session_id__in=of_centre))
+                | Exists(SessionTrainer.objects.filter(person_id=OuterRef("pk"), session_id__in=of_centre))
+            )
+            .values_list("service_number", flat=True)
+        )
+    return found
+
+
+class PersonResource(RecordResource):
+    service_number = Field("service_number", "service_number", ServiceNumberWidget(required=True, max_length=32))
+    name_ar = Field("name_ar", "name_ar", CellWidget(required=True, max_length=200))
+    name_latin = Field("name_latin", "name_latin", CellWidget(max_length=200))
+    gender = Field("gender", "gender", ChoiceWidget(Gender, required=True))
+    rank = Field("rank", "rank", ChoiceWidget(Rank))
+    unit = Field("unit", "unit", PlaceWidget(place="unit"))
+    station = Field("station", "station", PlaceWidget(place="station"))
+    governorate = Field("governorate", "governorate", GovernorateWidget(required=True))
+
+    identity_field = "service_number"
+
+    class Meta(RecordResource.Meta):
+        model = Person
+        fields = ("service_number", "name_ar", "name_latin", "gender", "rank", "unit", "station", "governorate")
+        import_id_fields = ("service_number",)
+
+    def _number(self, row) -> str | None:
+        try:
+            return self.fields["service_number"].widget.clean(row.get("service_number"))
+        except ValueError:
+            return None
+
+    def preload(self, dataset):
+        numbers = {n for n in (self._number(row) for row in dataset.dict) if n}
+        self.existing: dict[str, Person] = {}
+        for chunk in chunks(numbers):
+            self.existing.update(
+                (p.service_number, p)
+                for p in Person.objects.filter(service_number__in=chunk).select_related(
+                    "governorate", "unit", "station"
+                )
+            )
+        self.in_scope: set[str] = set()
+        if self.scope_centre is not None:
+            self.in_scope = _people_of_centre(list(self.existing), self.scope_centre)
+        # Stored people who share a normalised name with someone in the file: possible duplicates.
+        names = {normalize_arabic(matching.text(row.get("name_ar"))) for row in dataset.dict} - {""}
+        self.namesakes: dict[tuple, set[str]] = defaultdict(set)
+        for chunk in chunks(names):
+            for number, name, governorate_id, rank in Person.objects.filter(name_ar_normalized__in=chunk).values_list(
+                "service_number", "name_ar_normalized", "governorate_id", "rank"
+            ):
+                self.namesakes[(name, governorate_id, rank)].add(number)
+
+    def identity(self, row):
+        return self._number(row)
+
+    def before_import_row(self, row, **kwargs):
+        super().before_import_row(row, **kwargs)
+        # A training-centre manager adds new people, and updates only the people of their centre's
+        # sessions; a row naming anyone else is refused whether or not it would change them, so
+        # the dry run tells a manager nothing about records they may not read.
+        number = self._number(row)
+        if self.scope_centre is not None and number in self.existing and number not in self.in_scope:
+            raise ValidationError(
+                {"service_number": str(PERSON_OUTSIDE_CENTRE.format(number=number, own=self.scope_centre))}
+            )
+
+    def find_existing(self, row):
+        number = self._number(row)
+        return self.existing.get(number) if number else None
+
+    def prepare(self, instance):
+        instance.name_ar_normalized = normalize_arabic(instance.name_ar or "")
+
+    def check_row(self, instance):
+        instance.clean()  # unit and station lie in the person's governorate
+        key = (instance.name_ar_normalized, instance.governorate_id, instance.rank)
+        others = sorted(self.namesakes[key] - {instance.service_number})
+        if others:
+            self.warnings[self.current_row].append(str(POSSIBLE_DUPLICATE.format(people=", ".join(others))))
+        self.namesakes[key].add(instance.service_number)
+
+    def apply(self, pending):
+        now = timezone.now()
+        new = [instance for _, instance, is_create in pending if is_create]
+        updated = [instance for _, instance, is_create in pending if not is_create]
+        records_create(new, Person, user=self.acting_user, reason=HISTORY_REASON, batch_size=2000)
+        for instance in updated:
+            instance.updated_at = now
+        fields = [*self._meta.fields[1:], "name_ar_normalized", "updated_at"]
+        records_update(updated, fields, Person, user=self.acting_user, reason=HISTORY_REASON, batch_size=1000)
+        self.progress_step(self.total)
