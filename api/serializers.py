@@ -3,10 +3,11 @@ receiving system would otherwise need a second lookup."""
 
 from rest_framework import serializers
 
-from cascade.models import Participation, TrainingSession
+from cascade.models import Outcome, Participation, TrainingSession
 from certificates.models import Certificate, CertificateStatus
 from courses.models import Course
-from lms.models import Person
+from fieldkit.models import ChangeKind
+from lms.models import Gender, Person
 
 
 class CourseSerializer(serializers.ModelSerializer):
@@ -88,3 +89,56 @@ class CoverageSerializer(serializers.Serializer):
     by_course = serializers.ListField(child=serializers.DictField())
     generations = serializers.ListField(child=serializers.DictField())
     targets = serializers.DictField()
+
+
+class SyncChangeSerializer(serializers.Serializer):
+    """One change recorded offline. ``id`` is made by the client (a UUID): the same id sent again is
+    stored once. Which other fields count depends on ``kind``."""
+
+    id = serializers.UUIDField(help_text="Made by the client; a change sent twice is stored once.")
+    kind = serializers.ChoiceField(choices=ChangeKind.choices)
+    session = serializers.IntegerField(required=False, help_text="The session (every kind but lesson_complete).")
+    person = serializers.IntegerField(required=False, help_text="The person the change concerns.")
+    person_ref = serializers.UUIDField(
+        required=False, help_text="Instead of person: the id of the person_create change that recorded them."
+    )
+    day = serializers.DateField(required=False, help_text="attendance: the day of the session.")
+    present = serializers.BooleanField(required=False, help_text="attendance: present (true) or absent (false).")
+    field = serializers.ChoiceField(choices=["pre_score", "post_score"], required=False, help_text="score: which one.")
+    value = serializers.CharField(required=False, help_text="score: 0–100; Arabic-Indic digits are read as 0–9.")
+    outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
+    base = serializers.JSONField(
+        required=False, help_text="The value the client saw; another value stored meanwhile is a conflict."
+    )
+    seen_at = serializers.DateTimeField(required=False, help_text="When the client took the session offline.")
+    recorded_at = serializers.DateTimeField(required=False)
+    service_number = serializers.CharField(required=False, help_text="person_create")
+    name_ar = serializers.CharField(required=False, help_text="person_create")
+    name_latin = serializers.CharField(required=False, help_text="person_create")
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False, help_text="person_create")
+    rank = serializers.CharField(required=False, help_text="person_create")
+    governorate = serializers.IntegerField(required=False, help_text="person_create")
+    course = serializers.CharField(required=False, help_text="lesson_complete: the course code.")
+    lesson = serializers.UUIDField(required=False, help_text="lesson_complete: the lesson page's translation key.")
+
+
+class SyncRequestSerializer(serializers.Serializer):
+    changes = SyncChangeSerializer(many=True, help_text="In the order they were recorded.")
+
+
+class SyncResultSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=["applied", "conflict", "refused", "kept_mine", "kept_theirs", "edited"],
+        help_text="applied; conflict (kept on the server until the trainer resolves it); refused (malformed or "
+        "not the caller's session: not stored); or the resolution of a change stored earlier.",
+    )
+    code = serializers.CharField(help_text="The reason's code (a cascade rule code or the sync's own); empty if none.")
+    message = serializers.CharField(help_text="The reason in the caller's language.")
+    person = serializers.IntegerField(allow_null=True, help_text="The person the applied change concerns.")
+    replayed = serializers.BooleanField(help_text="The id was received before: nothing new was stored.")
+
+
+class SyncResponseSerializer(serializers.Serializer):
+    results = SyncResultSerializer(many=True)
+    conflicts = serializers.IntegerField(help_text="The caller's unresolved conflicts, this batch's and earlier ones.")

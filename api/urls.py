@@ -25,5 +25,6 @@ urlpatterns = [
         name="schema",
     ),
     path("coverage/", views.CoverageView.as_view(), name="coverage"),
+    path("sync/", views.SyncView.as_view(), name="sync"),
     path("", include(router.urls)),
 ]

@@ -8,7 +8,7 @@ import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, pagination, permissions, viewsets
+from rest_framework import authentication, exceptions, pagination, permissions, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +23,8 @@ from cascade.permissions import participations_visible_to, people_visible_to, se
 from certificates.models import Certificate
 from certificates.selectors import certificates_visible_to
 from courses.models import Course
+from fieldkit import services as field_services
+from fieldkit.models import ChangeStatus
 from lms.models import Gender, Person
 
 
@@ -190,3 +192,45 @@ class CoverageView(APIView):
         cleaned = {key: int(value) if isinstance(value, Decimal) else value for key, value in cleaned.items()}
         dashboard = dashboard_for(scope, filterset.qs, cleaned)
         return Response({"version": dashboard.version, **{key: dashboard.figures.get(key) for key in COVERAGE_KEYS}})
+
+
+SYNC_BATCH_MAX = 2000
+
+
+class SyncView(APIView):
+    """Changes recorded offline (the field kit), applied in order; see ``fieldkit.services``.
+
+    Signed in from the browser (session cookie and CSRF token, as the offline workspace sends it)
+    or with a token. A change is applied only to a session the caller may change: a trainer syncs
+    only the sessions they lead or co-train.
+    """
+
+    schema = ApiSchema()
+    authentication_classes = [authentication.SessionAuthentication, ApiTokenAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        summary="Sync changes recorded offline",
+        description=(
+            "Each change carries an id made by the client: a change sent again is stored once and its first "
+            "answer is repeated (`replayed`). Every change passes the cascade's integrity rules, as the online "
+            "workspace's; one that cannot be applied comes back as a `conflict` with its reason (code and "
+            "message in the caller's language) and stays on the server until resolved; the others are stored."
+        ),
+        request=serializers.SyncRequestSerializer,
+        responses={200: serializers.SyncResponseSerializer},
+    )
+    def post(self, request):
+        changes = request.data.get("changes") if isinstance(request.data, dict) else None
+        if not isinstance(changes, list):
+            raise exceptions.ValidationError({"detail": 'Send {"changes": [...]}.'})
+        if len(changes) > SYNC_BATCH_MAX:
+            raise exceptions.ValidationError({"detail": f"At most {SYNC_BATCH_MAX} changes per batch."})
+        results = field_services.sync_apply(user=request.user, changes=changes)
+        unresolved = field_services.conflicts_visible_to(request.user).filter(
+            user=request.user, status=ChangeStatus.CONFLICT
+        )
+        return Response(
+            {"results": [result.as_dict() for result in results], "conflicts": unresolved.count()},
+            status=status.HTTP_200_OK,
+        )

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ops",
     "imports",
     "audit",
+    "fieldkit",
     "api",
     "cms",
     # Wagtail
