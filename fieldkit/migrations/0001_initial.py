@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cascade', '0007_drop_course_generation_counts'),
+        ('cascade', '0006_lineage_count_triggers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
