@@ -6,7 +6,7 @@
 Uses the database given (never the development or test databases). If it does not hold the demo
 data at ``--scale`` (default 56: 500,000 people, 2,000,000 participations), it migrates it and
 builds it with ``manage.py demo_data``'s builder (``COPY`` on PostgreSQL; without the demo logins),
-inside ``lineage.bulk_writes()``, which ends by building the lineage index and its stored counts;
+inside ``lineage_upkeep.bulk_writes()``, which ends by building the lineage index and its counts;
 the build time is printed. ``--rebuild-index`` times a fresh index rebuild.
 
 Then, each after one warm-up run, the median (and slowest) of ``--repeat`` runs of:
@@ -16,12 +16,12 @@ Then, each after one warm-up run, the median (and slowest) of ``--repeat`` runs 
 2. the first page of 50 of its descendants, nearest first, with their names;
 3. the ancestors of the deepest participant, and every trainer → participant edge among them
    (what the lineage page draws);
-4. participations and distinct people per generation for a whole course (the busiest one), read
-   from the stored counts, and worked out on the fly from the sessions' stored generations;
+4. participations and distinct people per generation for a whole course (the busiest one), worked
+   out from the participations and the sessions' stored generations;
 5. adding one participation: the row with the index update (and the triggers that keep the stored
    counts in step), the row alone, and the whole service call
    (``services.participation_record``: row lock, integrity rules, save, index update, headcounts),
-   also with the index receivers disconnected, to show what the index adds to a write;
+   also with the index upkeep left out, to show what the index adds to a write;
 6. the same reach as (1) with one query per generation level (the frontier's participants,
    level by level), and a plain recursive CTE over the sessions (``lineage.walk_descendant_ids``),
    with their ratio to (1);
@@ -103,7 +103,7 @@ def main() -> None:
     from django.db import connection, transaction
     from django.db.models import Count
 
-    from cascade import lineage, reach, services
+    from cascade import lineage, lineage_upkeep, reach, services
     from cascade.demo import demo_people, expected_people
     from cascade.demo.build import Builder
     from cascade.demo.services import demo_data_reset
@@ -118,7 +118,7 @@ def main() -> None:
     if demo_people().count() != expected_people(args.scale):
         # The demo's rows without its logins (one per trainee, which the lineage queries do not need).
         started, cpu = time.monotonic(), time.process_time()
-        with transaction.atomic(), lineage.bulk_writes():
+        with transaction.atomic(), lineage_upkeep.bulk_writes():
             demo_data_reset()
             summary = Builder(seed=1, scale=args.scale).run()
             wall, cpu_here = time.monotonic() - started, time.process_time() - cpu
@@ -130,7 +130,7 @@ def main() -> None:
         )
     if args.rebuild_index:
         started = time.monotonic()
-        lineage.links_rebuild()
+        lineage_upkeep.links_rebuild()
         print(f"  rebuilt the lineage index in {time.monotonic() - started:.1f} s")
     people, participations = Person.objects.count(), Participation.objects.count()
     pairs = LineageLink.objects.count()
@@ -192,18 +192,8 @@ def main() -> None:
         repeat,
         rows=rows,
     )
-    stored_counts = [
-        (c.generation, c.participations, c.people) for c in lineage.course_generation_counts(busiest_course)
-    ]
-    assert stored_counts == _course_counts_on_the_fly(busiest_course), "stored course counts are stale"
-    by_stored_course = timed(
+    timed(
         "4. participations and people per generation, whole busiest course",
-        lambda: lineage.course_generation_counts(busiest_course),
-        repeat,
-        rows=rows,
-    )
-    on_the_fly = timed(
-        "4b. the same, worked out from the participations",
         lambda: _course_counts_on_the_fly(busiest_course),
         max(3, repeat // 3),
         target=None,
@@ -249,7 +239,7 @@ def main() -> None:
 
     def add_row_and_index(person) -> None:
         Participation.objects.bulk_create([Participation(session=session, person=person)])  # no signal
-        lineage.links_add_session(session.pk, participant_id=person.pk)
+        lineage_upkeep.links_add_session(session.pk, participant_id=person.pk)
 
     def add_row_only(person) -> None:
         Participation.objects.bulk_create([Participation(session=session, person=person)])
@@ -261,27 +251,16 @@ def main() -> None:
         lambda person: services.participation_record(session=session, person=person),
         target=None,
     )
-    from django.db.models.signals import post_delete, post_save, pre_save
-
-    disconnected = [
-        (signal, model, uid)
-        for model in (Participation,)
-        for signal, uid in (
-            (pre_save, "lineage-index-participation-pre"),
-            (post_save, "lineage-index-participation-saved"),
-            (post_delete, "lineage-index-participation-deleted"),
-        )
-    ]
-    for signal, model, uid in disconnected:
-        signal.disconnect(sender=model, dispatch_uid=uid)
+    index_upkeep = lineage_upkeep.links_add_session
+    lineage_upkeep.links_add_session = lambda *args, **kwargs: None
     try:
         write_timed(
-            "5d. the same service call with the index receivers disconnected",
+            "5d. the same service call without the index upkeep",
             lambda person: services.participation_record(session=session, person=person),
             target=None,
         )
     finally:
-        lineage.connect_receivers()
+        lineage_upkeep.links_add_session = index_upkeep
 
     frontier_sql = _frontier_sql(vendor)
 
@@ -311,7 +290,7 @@ def main() -> None:
     print(
         f"  ratio: one query per level / stored counts = {by_levels / by_index:.1f}×; "
         f"recursive CTE / stored counts = {by_cte / by_index:.1f}×; index pairs counted / stored counts = "
-        f"{counted / by_index:.1f}×; course counts on the fly / stored = {on_the_fly / by_stored_course:.1f}×"
+        f"{counted / by_index:.1f}×"
     )
     timed(
         "7a. reach page figures of the largest trainer (course, governorate, gender, gains)",
@@ -331,7 +310,7 @@ def main() -> None:
 
 def _course_counts_on_the_fly(course_id: int) -> list[tuple[int, int, int]]:
     """(generation, participations, people) of a course from the participations and the stored session
-    generations: what the stored counts replace, and their check."""
+    generations."""
     from django.db import connection
 
     with connection.cursor() as cursor:

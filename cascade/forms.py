@@ -10,7 +10,8 @@ outright. A centre manager can only place a session in their own centre, so a se
 or change stays in their scope (``cascade.permissions``).
 
 Saving runs in one transaction with the session row locked (as the workspace's writes do); then,
-as every writer does, headcounts left as they were rise to meet the named participants
+as every writer does, the lineage index follows the trainers and participants who came or went
+(``cascade.lineage_upkeep.links_session_changed``), headcounts left as they were rise to meet the named participants
 (``cascade.services.headcounts_cover_named``) and the session is noted as changed
 (``cascade.signals.sessions_note``), so the figures follow after the commit.
 """
@@ -20,9 +21,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from cascade import permissions
+from cascade import lineage_upkeep, permissions
 from cascade.integrity import RULE_CLOSED, SESSION_CLOSED, ParticipantDraft, SessionDraft, session_breaches
-from cascade.models import TrainerRole, TrainingSession
+from cascade.models import Participation, SessionTrainer, TrainerRole, TrainingSession
 from cascade.services import headcounts_cover_named
 from cascade.signals import sessions_note
 
@@ -118,10 +119,21 @@ class TrainingSessionForm(WagtailAdminModelForm):
         if not commit:
             return super().save(commit=False)
         with transaction.atomic():
+            trainers_before: set[int] = set()
+            participants_before: set[int] = set()
             if self.instance.pk:
                 # One writer at a time per session, as the workspace's writes lock it.
                 TrainingSession.objects.select_for_update().filter(pk=self.instance.pk).first()
+                trainers_before = set(
+                    SessionTrainer.objects.filter(session_id=self.instance.pk).values_list("person_id", flat=True)
+                )
+                participants_before = set(
+                    Participation.objects.filter(session_id=self.instance.pk).values_list("person_id", flat=True)
+                )
             session = super().save(commit=True)
+            lineage_upkeep.links_session_changed(
+                session.pk, trainers_before=trainers_before, participants_before=participants_before
+            )
             headcounts_cover_named([session.pk], user=self.for_user)
             if self.has_changed() or any(formset.has_changed() for formset in self.formsets.values()):
                 sessions_note([session.pk])

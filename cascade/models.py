@@ -299,9 +299,9 @@ class LineageLink(models.Model):
     ``depth - 1`` people between them, by the shortest such path.
 
     Derived data: the transitive closure of the trainer → participant graph of sessions, kept in step
-    by ``cascade.lineage`` with every trainer or participation row saved or deleted (and rebuilt by
-    ``lineage.links_rebuild`` after bulk loads). It turns reach, descendant pages and ancestor chains
-    into index lookups instead of walks over the whole graph.
+    by the cascade's writer with every trainer or participation row it writes or deletes
+    (``cascade.lineage_upkeep``; rebuilt by ``links_rebuild`` after bulk loads). It turns reach,
+    descendant pages and ancestor chains into index lookups instead of walks over the whole graph.
     """
 
     pk = models.CompositePrimaryKey("ancestor", "descendant")
@@ -342,7 +342,7 @@ class ReachCount(models.Model):
 
     Derived data: the ``LineageLink`` rows grouped by (ancestor, depth). Database triggers on the index
     table (migration ``0005``) keep it in step with every pair inserted, moved to another depth or
-    deleted; ``lineage.links_rebuild`` switches them off and counts afresh. As each pair keeps its
+    deleted; ``lineage_upkeep.links_rebuild`` switches them off and counts afresh. As each pair keeps its
     shortest depth, these are the distinct people per generation below the ancestor.
     """
 
@@ -364,8 +364,8 @@ class SessionGeneration(models.Model):
 
     Derived data, one row per session with a trainer connected to a master trainer (no row: no
     generation). ``course`` repeats the session's course (a trigger follows a change of course) so
-    that the per-course counts need no join. Written by ``lineage.generations_refresh`` whenever the
-    index or a session's trainers change, and in bulk by ``lineage.links_rebuild``.
+    that counts per course and generation need no join. Written by ``cascade.lineage_upkeep`` whenever
+    the index or a session's trainers change, and in bulk by its ``links_rebuild``.
     """
 
     session = models.OneToOneField(
@@ -382,48 +382,3 @@ class SessionGeneration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}: {self.generation}"
-
-
-class CourseGenerationPerson(models.Model):
-    """How many participations ``person`` has in sessions of ``course`` of ``generation`` (> 0).
-
-    Derived data, kept by triggers on participations and session generations: it lets
-    ``CourseGenerationCount`` count distinct people without reading the participations.
-    """
-
-    pk = models.CompositePrimaryKey("course", "generation", "person")
-    course = models.ForeignKey(
-        Course, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
-    )
-    generation = models.PositiveSmallIntegerField()
-    person = _derived_person()
-    participations = models.PositiveIntegerField()
-
-    class Meta:
-        verbose_name = _("participant of a course generation")
-        verbose_name_plural = _("participants of course generations")
-
-    def __str__(self) -> str:
-        return f"{self.course_id} · {self.generation} · {self.person_id}: {self.participations}"
-
-
-class CourseGenerationCount(models.Model):
-    """Participations and distinct people of a course, by generation of their session (both > 0).
-
-    Derived data: ``CourseGenerationPerson`` summed per (course, generation), by triggers.
-    """
-
-    pk = models.CompositePrimaryKey("course", "generation")
-    course = models.ForeignKey(
-        Course, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
-    )
-    generation = models.PositiveSmallIntegerField()
-    participations = models.PositiveIntegerField()
-    people = models.PositiveIntegerField()
-
-    class Meta:
-        verbose_name = _("course generation count")
-        verbose_name_plural = _("course generation counts")
-
-    def __str__(self) -> str:
-        return f"{self.course_id} · {self.generation}: {self.participations} / {self.people}"

@@ -6,9 +6,10 @@ as the write would leave it, before anything is stored; a broken rule raises ``V
 as it was. A write that changes nothing writes nothing: no row, no history, no signal. A write that
 does change a session notes it (``cascade.signals.sessions_note``): after the commit one
 ``sessions_changed`` names every session the transaction changed, and the audit's figures follow.
-The lineage index, its stored counts and the session generations are kept in the same transaction
-(``cascade.lineage``); reported headcounts rise to meet the named participants
-(``headcounts_cover_named``, the one top-up every writer calls).
+The lineage index, its stored counts and the session generations are kept in the same transaction,
+by explicit calls for the rows written (``cascade.lineage_upkeep``; no model signal keeps them);
+reported headcounts rise to meet the named participants (``headcounts_cover_named``, the one top-up
+every writer calls).
 """
 
 from collections.abc import Iterable, Sequence
@@ -24,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from cascade import lineage
+from cascade import lineage_upkeep
 from cascade.integrity import SESSION_CLOSED, ParticipantDraft, SessionDraft, enforce
 from cascade.models import (
     AttendanceDay,
@@ -49,6 +50,10 @@ NOT_A_TRAINER_OF_SESSION = _("Session {session}: {person} is not one of its co-t
 NOT_A_PARTICIPANT = _("Session {session}: {person} is not one of its participants.")
 SESSION_NOT_ENDED = _("Session {session} ends on {end}: it can be closed from that day on.")
 RULE_SESSION_NOT_ENDED = "session_not_ended"
+SESSION_GRANTED_QUALIFICATIONS = _(
+    "Session {session} qualified trainers; it cannot be deleted while their qualifications rest on it."
+)
+RULE_GRANTED_QUALIFICATIONS = "session_granted_qualifications"
 
 QUALIFICATION_YEARS_DEFAULT = 3
 
@@ -148,8 +153,7 @@ def session_create(
         SessionTrainer,
         default_user=created_by,
     )
-    if co_trainers:
-        lineage.links_add_session(session.pk)  # bulk_create sends no signal: the session's generation may change
+    lineage_upkeep.links_add_session(session.pk)  # the session's generation, from its trainers
     sessions_note([session.pk])
     return session
 
@@ -161,8 +165,10 @@ def session_trainer_add(
     session = _locked(session)
     draft = session_draft(session)
     enforce(replace(draft, trainer_ids=(*draft.trainer_ids, person.pk), was_closed=session.is_closed))
+    row = SessionTrainer.objects.create(session=session, person=person, role=role)
+    lineage_upkeep.links_add_session(session.pk, trainer_id=person.pk)
     sessions_note([session.pk])
-    return SessionTrainer.objects.create(session=session, person=person, role=role)
+    return row
 
 
 @dataclass(frozen=True)
@@ -311,6 +317,7 @@ def roster_record(*, session: TrainingSession, entries: Sequence[RosterEntry]) -
             was_closed=session.is_closed,
         )
     )
+    added = [participation.person_id for participation, _entry in changed if participation.pk is None]
     for participation, entry in changed:
         participation.save()
         if entry.days_present is not None:
@@ -320,6 +327,10 @@ def roster_record(*, session: TrainingSession, entries: Sequence[RosterEntry]) -
             AttendanceDay.objects.bulk_create(
                 [AttendanceDay(participation=participation, day=day) for day in sorted(days - stored)]
             )
+    if len(added) == 1:
+        lineage_upkeep.links_add_session(session.pk, participant_id=added[0])
+    elif added:
+        lineage_upkeep.links_add_session(session.pk)
     headcounts_cover_named([session.pk])
     sessions_note([session.pk])
     return results
@@ -369,6 +380,7 @@ def participation_remove(*, session: TrainingSession, person: Person) -> None:
     deleted, _by_model = Participation.objects.filter(session=session, person=person).delete()
     if not deleted:
         raise ValidationError(NOT_A_PARTICIPANT.format(session=session.ref, person=person))
+    lineage_upkeep.links_recompute([person.pk])
     sessions_note([session.pk])
 
 
@@ -421,7 +433,40 @@ def session_trainer_remove(*, session: TrainingSession, person: Person) -> None:
     if row.role == TrainerRole.LEAD:
         raise ValidationError(LEAD_NOT_REMOVABLE.format(session=session.ref))
     row.delete()
+    lineage_upkeep.links_trainer_removed(session.pk)
     sessions_note([session.pk])
+
+
+@transaction.atomic
+def sessions_delete(*, session_ids: Iterable[int]) -> list[str]:
+    """Delete sessions with their trainers, participations and attendance, all or none; returns their refs.
+
+    A ToT session whose qualifications other records rest on is refused (rule
+    ``session_granted_qualifications``, one breach per session). The lineage pairs that ran through
+    the deleted sessions are recomputed for their participants and everyone below them.
+    """
+    ids = sorted({int(pk) for pk in session_ids})
+    refs = list(
+        TrainingSession.objects.select_for_update().filter(pk__in=ids).order_by("ref").values_list("ref", flat=True)
+    )
+    granted = (
+        TrainingSession.objects.filter(pk__in=ids, qualifications_granted__isnull=False)
+        .distinct()
+        .order_by("ref")
+        .values_list("ref", flat=True)
+    )
+    if granted:
+        raise ValidationError(
+            [
+                ValidationError(SESSION_GRANTED_QUALIFICATIONS.format(session=ref), code=RULE_GRANTED_QUALIFICATIONS)
+                for ref in granted
+            ]
+        )
+    participants = set(Participation.objects.filter(session_id__in=ids).values_list("person_id", flat=True))
+    TrainingSession.objects.filter(pk__in=ids).delete()
+    lineage_upkeep.links_recompute(participants)
+    sessions_note(ids)
+    return refs
 
 
 @transaction.atomic

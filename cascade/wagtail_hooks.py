@@ -15,8 +15,11 @@ course pages) works on their sessions in the workspace.
 
 import django_filters
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -27,10 +30,9 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
-from cascade import permissions
+from cascade import permissions, services
 from cascade.forms import TrainingSessionForm
 from cascade.models import TrainerQualification, TrainingSession
-from cascade.signals import sessions_note
 from lms.admin_scope import (
     PERSON_SCOPE_HOOK,
     READ_ACTIONS,
@@ -69,34 +71,28 @@ def person_admin_scope(user, action: str) -> QuerySet[Person] | None:
     return permissions.people_editable_by(user)
 
 
-_DELETING = "_cascade_sessions_deleting"
-
-
-SESSION_GRANTED_QUALIFICATIONS = _(
-    "Session {session} qualified trainers; it cannot be deleted while their qualifications rest on it."
-)
+SESSIONS_DELETED = _("Deleted: {sessions}.")
 
 
 @hooks.register("before_delete_snippet")
-def sessions_delete_begin(request, instances):
-    """Remember which sessions the admin is deleting (their ids are gone once they are); refuse, with
-    a message, to delete a ToT session whose qualifications other records rest on (instead of failing)."""
+def sessions_delete(request, instances):
+    """Sessions are deleted by the cascade's writer (``cascade.services.sessions_delete``), which keeps the
+    lineage and notes them as changed, not by the admin's own delete: a confirmed deletion (POST) calls it
+    and redirects; a refused one (a ToT session whose qualifications other records rest on) says why."""
     sessions = [obj for obj in instances if isinstance(obj, TrainingSession)]
-    granted = TrainingSession.objects.filter(
-        pk__in=[s.pk for s in sessions], qualifications_granted__isnull=False
-    ).distinct()
-    if granted and request.method == "POST":
-        for session in granted:
-            messages.error(request, SESSION_GRANTED_QUALIFICATIONS.format(session=session.ref))
+    if not sessions or request.method != "POST":
+        return None
+    try:
+        refs = services.sessions_delete(session_ids=[s.pk for s in sessions])
+    except ValidationError as refused:
+        for message in refused.messages:
+            messages.error(request, message)
         return redirect(request.get_full_path())
-    setattr(request, _DELETING, [s.pk for s in sessions])
-    return None
-
-
-@hooks.register("after_delete_snippet")
-def sessions_delete_done(request, instances) -> None:
-    """Deleted sessions take their facts with them: note them as changed, as every writer does."""
-    sessions_note(getattr(request, _DELETING, ()))
+    messages.success(request, SESSIONS_DELETED.format(sessions=", ".join(refs)))
+    target = request.GET.get("next") or request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse(TrainingSession.snippet_viewset.get_url_name("list"))
+    return redirect(target)
 
 
 # Registered before any screen asks for the models' policies (Wagtail refuses a later registration).

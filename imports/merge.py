@@ -29,7 +29,8 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from cascade.integrity import sessions_breaches
-from cascade.lineage import descendant_ids, links_recompute
+from cascade.lineage import descendant_ids
+from cascade.lineage_upkeep import links_recompute
 from cascade.models import (
     LineageLink,
     Outcome,

@@ -1,10 +1,12 @@
-"""Forms of the learner area and the bulk-enrolment page."""
+"""Forms of the learner area, the bulk-enrolment page and the admin's person form."""
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
 
 from courses.models import Course
+from lms.signals import master_trainer_changed
 
 
 class LearnerLoginForm(AuthenticationForm):
@@ -26,3 +28,16 @@ class BulkEnrolmentForm(forms.Form):
 
     def numbers(self) -> list[str]:
         return self.cleaned_data["service_numbers"].splitlines()
+
+
+class PersonAdminForm(WagtailAdminModelForm):
+    """The admin's person form. A person who becomes, or stops being, a master trainer moves the
+    generation of everything below them: the save says so (``lms.signals.master_trainer_changed``) in
+    its transaction, for the cascade to follow."""
+
+    def save(self, commit: bool = True):
+        existed = not self.instance._state.adding
+        person = super().save(commit=commit)
+        if commit and existed and "is_master_trainer" in self.changed_data:
+            master_trainer_changed.send(sender=type(person), person_id=person.pk)
+        return person

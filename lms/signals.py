@@ -5,8 +5,13 @@ completion rules on the e-learning platform. Keyword arguments: ``person`` (lms.
 ``course`` (courses.Course), ``completed_at`` (aware datetime) and ``completion_id`` (the
 primary key of the completion record). The certificates app listens and issues the certificate;
 the lms app cannot call it directly because certificates sits above it in the layers.
+
+``master_trainer_changed`` is sent inside the transaction that saved an existing person whose
+``is_master_trainer`` changed (the admin's person form). Keyword argument: ``person_id``. The
+cascade listens and moves the generation of every session below them, in the same transaction.
 """
 
 from django.dispatch import Signal
 
 course_completed = Signal()
+master_trainer_changed = Signal()

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -36,6 +36,7 @@ from lms.admin_scope import (
     ScopedSnippetViewSet,
     person_admin_scope,
 )
+from lms.forms import PersonAdminForm
 from lms.models import CompletionRule, Governorate, Person, PoliceUnit, StaffScope, Station, TrainingCentre
 
 # Registered before any screen asks for the model's policy (Wagtail refuses a later registration).
@@ -176,6 +177,7 @@ class PersonViewSet(ScopedSnippetViewSet):
         ),
         MultiFieldPanel([FieldPanel("is_master_trainer"), FieldPanel("user")], heading=_("Role in the programme")),
     ]
+    edit_handler = ObjectList(panels, base_form_class=PersonAdminForm)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("governorate")

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from cascade import lineage
+from cascade import lineage_upkeep
 from cascade.demo.accounts import TRAINER_LOGINS, demo_accounts_create, demo_accounts_delete
 from cascade.demo.build import DEMO_PREFIX, Builder, DemoSummary
 from cascade.demo.places import delete_unused_places
@@ -27,7 +27,7 @@ def demo_data_build(*, seed: int = 1, scale: int = 1, reset: bool = False) -> De
     if existing:
         return DemoSummary(created=False, seed=seed, scale=scale, people=existing)
     # The builder writes rows in bulk: the lineage index and its counts are rebuilt once at the end.
-    with lineage.bulk_writes():
+    with lineage_upkeep.bulk_writes():
         if reset:
             demo_data_reset()
         builder = Builder(seed=seed, scale=scale)
@@ -39,7 +39,7 @@ def demo_data_build(*, seed: int = 1, scale: int = 1, reset: bool = False) -> De
     return summary
 
 
-@lineage.bulk_writes()
+@lineage_upkeep.bulk_writes()
 def demo_data_reset() -> None:
     """Delete every demo row: sessions with their trainers, participations and qualifications, people,
     accounts, and the demo places nothing else uses. The lineage index and its counts are rebuilt at the end."""

@@ -7,7 +7,8 @@ from import_export.fields import Field
 
 from cascade import integrity
 from cascade.integrity import ParticipantDraft, RuleBreach, SessionDraft, session_breaches, sessions_breaches
-from cascade.lineage import ancestor_ids, bulk_writes, links_add_session
+from cascade.lineage import ancestor_ids
+from cascade.lineage_upkeep import bulk_writes, links_add_session
 from cascade.models import (
     Outcome,
     Participation,

@@ -8,7 +8,7 @@ from import_export.fields import Field
 
 from cascade import integrity
 from cascade.integrity import ParticipantDraft, RuleBreach, session_breaches, sessions_breaches
-from cascade.lineage import links_add_session, session_generations_refresh
+from cascade.lineage_upkeep import links_add_session, session_generations_refresh
 from cascade.models import (
     Participation,
     SessionKind,

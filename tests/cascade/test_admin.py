@@ -7,8 +7,7 @@ import pytest
 from django.utils import translation
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
-from cascade import forms, integrity, services
-from cascade import wagtail_hooks as forms_hooks
+from cascade import forms, integrity, lineage, lineage_upkeep, services
 from cascade.models import SessionKind, SessionStatus, TrainerRole, TrainingSession
 from lms import roles
 from lms.models import Gender
@@ -324,5 +323,43 @@ def test_a_tot_session_that_qualified_trainers_is_not_deleted_and_the_page_says_
     assert response.status_code == 200
     assert TrainingSession.objects.filter(pk=tot.pk).exists()
     with translation.override("ar"):
-        expected = str(forms_hooks.SESSION_GRANTED_QUALIFICATIONS).format(session=tot.ref)
+        expected = str(services.SESSION_GRANTED_QUALIFICATIONS).format(session=tot.ref)
     assert expected in page_text(response)
+
+
+def test_deleting_a_session_takes_its_lineage_with_it(admin_client, cascade):
+    gen1 = cascade.qualified_trainer()
+    session = cascade.session(kind=SessionKind.CASCADE, lead=gen1)
+    trainee = PersonFactory()
+    services.participation_record(session=session, person=trainee)
+    assert trainee.pk in lineage.descendant_ids([gen1.pk])
+    response = admin_client.post(f"/admin/sessions/delete/{session.pk}/")
+    assert response.status_code == 302
+    assert not TrainingSession.objects.filter(pk=session.pk).exists()
+    assert trainee.pk not in lineage.descendant_ids([gen1.pk])
+    assert lineage_upkeep.stale_tables() == []
+
+
+def test_a_person_made_a_master_trainer_in_the_admin_moves_the_generations_below(admin_client, cascade):
+    gen1 = cascade.qualified_trainer()
+    session = cascade.session(kind=SessionKind.CASCADE, lead=gen1)
+    services.participation_record(session=session, person=PersonFactory())
+    assert lineage.session_generations()[session.pk] == 2
+    data = nested_form_data(
+        {
+            "service_number": gen1.service_number,
+            "name_ar": gen1.name_ar,
+            "name_latin": gen1.name_latin,
+            "gender": gen1.gender,
+            "rank": gen1.rank,
+            "governorate": gen1.governorate_id,
+            "unit": "",
+            "station": "",
+            "is_master_trainer": "on",
+            "user": "",
+        }
+    )
+    response = admin_client.post(f"/admin/people/edit/{gen1.pk}/", data)
+    assert response.status_code == 302, page_text(response)
+    assert lineage.session_generations()[session.pk] == 1
+    assert lineage_upkeep.stale_tables() == []

@@ -1,9 +1,9 @@
 """Property: on random cascades of thousands of sessions over five generations, with several trainers
 per session, the lineage queries — the recursive CTEs and the lineage index, whether rebuilt in bulk
-or kept in step row by row — give what a brute-force walk in Python gives, and so do the stored
-counts (reach per depth, each session's generation, participations and people per course and
-generation), also after rows are deleted one by one, a session changes course and a master trainer
-stops being one; and writes that would make a cycle or have someone train themselves are refused
+or kept in step row by row by the writer's upkeep calls — give what a brute-force walk in Python
+gives, and so do the stored counts (reach per depth, each session's course and generation), also
+after rows are deleted one by one, a session changes course and a master trainer stops being one;
+and writes that would make a cycle or have someone train themselves are refused
 with nothing saved.
 """
 
@@ -17,9 +17,18 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cascade import lineage, reach, services
-from cascade.models import LineageLink, Participation, SessionKind, SessionTrainer, TrainerRole, TrainingSession
+from cascade import lineage, lineage_upkeep, reach, services
+from cascade.models import (
+    LineageLink,
+    Participation,
+    SessionGeneration,
+    SessionKind,
+    SessionTrainer,
+    TrainerRole,
+    TrainingSession,
+)
 from lms.models import Gender, Person
+from lms.signals import master_trainer_changed
 from tests.factories import TrainingCentreFactory, course, governorate
 
 pytestmark = pytest.mark.django_db
@@ -69,18 +78,6 @@ class Graph:
             placed = [people[t] for t in trainers if t in people]
             if placed:
                 result[n] = min(placed) + 1
-        return result
-
-    def course_counts(self, masters: list[int]) -> dict[int, dict[int, tuple[int, int]]]:
-        """Course → generation → (participations, distinct people)."""
-        cells: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for n, generation in self.session_generations(masters).items():
-            _trainers, participants, course_id = self.sessions[n]
-            cells[course_id, generation].extend(participants)
-        result: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
-        for (course_id, generation), people in cells.items():
-            if people:
-                result[course_id][generation] = (len(people), len(set(people)))
         return result
 
     @staticmethod
@@ -187,13 +184,15 @@ def build(
         )
     SessionTrainer.objects.bulk_create(trainer_rows)
     Participation.objects.bulk_create(participation_rows)
-    lineage.links_rebuild()
+    lineage_upkeep.links_rebuild()
     for n, (trainers, participants, _c) in enumerate(one_by_one, start=len(bulk)):
         sid = sessions_by_ref[f"H-{n}"]
         for i, t in enumerate(trainers):
             SessionTrainer.objects.create(session_id=sid, person_id=t, role=TrainerRole.LEAD if i == 0 else "co")
+            lineage_upkeep.links_add_session(sid, trainer_id=t)
         for p in participants:
             Participation.objects.create(session_id=sid, person_id=p)
+            lineage_upkeep.links_add_session(sid, participant_id=p)
     return graph, by_generation, sessions_by_ref, courses
 
 
@@ -225,34 +224,35 @@ def check_queries(rng: random.Random, graph: Graph, by_generation: list[list[int
     assert lineage.person_generations() == expected
     assert lineage.walk_person_generations() == expected
     check_stored_generations(graph, masters)
-    assert lineage.stale_tables() == []
+    assert lineage_upkeep.stale_tables() == []
 
 
 def check_stored_generations(graph: Graph, masters: list[int]) -> None:
-    """The stored session generations and per-course counts equal the brute force's."""
+    """The stored session generations, with each session's course, equal the brute force's."""
     by_ref = dict(TrainingSession.objects.filter(ref__startswith="H-").values_list("id", "ref"))
     stored = {int(by_ref[sid][2:]): generation for sid, generation in lineage.session_generations().items()}
     assert stored == graph.session_generations(masters)
-    for course_id, cells in graph.course_counts(masters).items():
-        counted = {
-            row.generation: (row.participations, row.people) for row in lineage.course_generation_counts(course_id)
-        }
-        assert counted == cells, course_id
+    courses = dict(SessionGeneration.objects.values_list("session_id", "course_id"))
+    assert {int(by_ref[sid][2:]): course_id for sid, course_id in courses.items()} == {
+        n: graph.sessions[n][2] for n in stored
+    }
 
 
 def change_row_by_row(rng: random.Random, graph: Graph, by_generation: list[list[int]], sessions_by_ref, courses):
-    """Deletions, a change of course and a master trainer who stops being one, each through the ORM one row
-    at a time, as the admin or a service would: the index, its counts and the generations follow."""
+    """Deletions, a change of course and a master trainer who stops being one, one row at a time, each
+    followed by the upkeep call the writer makes: the index, its counts and the generations follow."""
     for n in rng.sample(range(len(graph.sessions)), 12):
         trainers, participants, _course = graph.sessions[n]
         sid = sessions_by_ref[f"H-{n}"]
         if participants and rng.random() < 0.6:
             person = rng.choice(participants)
             Participation.objects.get(session_id=sid, person_id=person).delete()
+            lineage_upkeep.links_recompute([person])
             graph.remove(n, participant=person)
         elif trainers:
             person = rng.choice(trainers)
             SessionTrainer.objects.get(session_id=sid, person_id=person).delete()
+            lineage_upkeep.links_trainer_removed(sid)
             graph.remove(n, trainer=person)
     for n in rng.sample(range(len(graph.sessions)), 3):
         other = rng.choice(courses)
@@ -262,6 +262,7 @@ def change_row_by_row(rng: random.Random, graph: Graph, by_generation: list[list
         demoted = Person.objects.get(pk=by_generation[0][0])
         demoted.is_master_trainer = False
         demoted.save()
+        master_trainer_changed.send(sender=Person, person_id=demoted.pk)  # as the admin's person form does
 
 
 def try_cycles_and_self_training(rng: random.Random, graph: Graph, sessions_by_ref: dict[str, int]) -> None:

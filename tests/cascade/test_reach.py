@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from cascade import lineage, reach, services
+from cascade import lineage, lineage_upkeep, reach, services
 from cascade.models import Outcome, SessionKind
 from lms.models import Gender
 from tests.factories import PersonFactory, course, governorate
@@ -72,24 +72,29 @@ def test_someone_who_trained_nobody_reaches_nobody(tree):
 
 
 def test_the_index_follows_every_write_of_the_services(tree, cascade):
-    assert lineage.links_are_current()
+    assert lineage_upkeep.links_are_current()
     services.participation_remove(session=tree["later"], person=tree["c"])
     assert tree["c"].pk not in lineage.descendant_ids([tree["gen1"].pk])
-    assert lineage.links_are_current()
+    assert lineage_upkeep.links_are_current()
     co = cascade.qualified_trainer(course=course("MPS-05"))
     services.session_trainer_add(session=tree["later"], person=co)
     assert lineage.descendant_ids([co.pk]) == {tree["d"].pk, tree["b"].pk}
     services.session_trainer_remove(session=tree["later"], person=co)
     assert lineage.descendant_ids([co.pk]) == set()
-    assert lineage.links_are_current()
+    assert lineage_upkeep.links_are_current()
 
 
 def test_moving_a_row_to_another_person_moves_their_lineage(tree):
-    participation = tree["later"].participations.get(person=tree["d"])
+    """As the admin form's inline rows may: the upkeep is told who trained and attended before."""
+    session = tree["later"]
+    trainers = set(session.trainers.values_list("person_id", flat=True))
+    participants = set(session.participations.values_list("person_id", flat=True))
+    participation = session.participations.get(person=tree["d"])
     stranger = PersonFactory()
     participation.person = stranger
     participation.save()
+    lineage_upkeep.links_session_changed(session.pk, trainers_before=trainers, participants_before=participants)
     assert tree["d"].pk not in lineage.descendant_ids([tree["a"].pk])
     assert stranger.pk in lineage.descendant_ids([tree["a"].pk])
     assert lineage.ancestor_ids([stranger.pk]) == {tree["a"].pk, tree["gen1"].pk, tree["master"].pk}
-    assert lineage.links_are_current()
+    assert lineage_upkeep.links_are_current()

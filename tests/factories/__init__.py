@@ -1,8 +1,13 @@
-"""factory-boy factories with Arabic names and Latin transliterations."""
+"""factory-boy factories with Arabic names and Latin transliterations.
+
+Trainer and participation rows are written as the cascade's writer writes them: the row, then the
+lineage upkeep for it (``cascade.lineage_upkeep``), so the index and the stored generations hold them.
+"""
 
 import factory
 from factory.django import DjangoModelFactory
 
+from cascade import lineage_upkeep
 from cascade.models import (
     Outcome,
     Participation,
@@ -95,6 +100,12 @@ class SessionTrainerFactory(DjangoModelFactory):
     person = factory.SubFactory(PersonFactory)
     role = TrainerRole.LEAD
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        row = super()._create(model_class, *args, **kwargs)
+        lineage_upkeep.links_add_session(row.session_id, trainer_id=row.person_id)
+        return row
+
 
 class ParticipationFactory(DjangoModelFactory):
     class Meta:
@@ -104,6 +115,12 @@ class ParticipationFactory(DjangoModelFactory):
     person = factory.SubFactory(PersonFactory)
     days_attended = 5
     outcome = Outcome.COMPLETED
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        row = super()._create(model_class, *args, **kwargs)
+        lineage_upkeep.links_add_session(row.session_id, participant_id=row.person_id)
+        return row
 
 
 class TrainerQualificationFactory(DjangoModelFactory):

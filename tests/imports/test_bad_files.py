@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from cascade.lineage import stale_tables
+from cascade.lineage_upkeep import stale_tables
 from cascade.models import Participation, SessionKind, SessionTrainer, TrainerRole, TrainingSession
 from imports import files
 from imports.columns import PARTICIPATIONS, SESSIONS

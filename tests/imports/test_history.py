@@ -3,7 +3,7 @@ index knows every participant it adds."""
 
 import pytest
 
-from cascade.lineage import links_are_current, stale_tables
+from cascade.lineage_upkeep import links_are_current, stale_tables
 from cascade.models import Participation, SessionKind
 from imports.columns import PARTICIPATIONS, PEOPLE
 from imports.resources import HISTORY_REASON, participations
