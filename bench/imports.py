@@ -102,7 +102,7 @@ def remove_participations() -> None:
     the two tables are vacuumed."""
     from django.db import connection
 
-    from cascade.lineage import bulk_writes
+    from cascade.lineage_upkeep import bulk_writes
 
     with bulk_writes(), connection.cursor() as cursor:
         sessions = "SELECT id FROM cascade_trainingsession WHERE ref LIKE 'BENCH-%%'"
