@@ -214,17 +214,31 @@ def read_table(path: Path, *, fmt: str, name: str, kind: str) -> tablib.Dataset:
     """
     from imports.sheets import find_table
 
-    budget = [max_rows()]
-    if fmt == XLSX:
-        sheets = _xlsx_sheets(path, name=name, budget=budget)
-    else:
-        sheets = [("", _bounded_rows(_read_csv_rows(path, name=name), name=name, budget=budget))]
-    table = find_table(sheets, kind)
+    table = find_table(read_sheets(path, fmt=fmt, name=name), kind)
     if table is None:
         return read_dataset(path, fmt=fmt, name=name)
+    return table_dataset(table)
+
+
+def read_sheets(path: Path, *, fmt: str, name: str) -> list[tuple[str, list[list]]]:
+    """(name, rows) of each sheet (a CSV is one sheet without a name), read within the bounds of
+    ``read_table``."""
+    budget = [max_rows()]
+    if fmt == XLSX:
+        return _xlsx_sheets(path, name=name, budget=budget)
+    return [("", _bounded_rows(_read_csv_rows(path, name=name), name=name, budget=budget))]
+
+
+def table_dataset(table, fields: list[str] | None = None) -> tablib.Dataset:
+    """A table found in a sheet (``imports.sheets.Table``) as a Dataset, with its rows' lines
+    (``source_lines``), its sheet (``source_sheet``) and, when a column mapping applies, the field
+    of each column (``column_fields``)."""
     headers = list(table.headers)
     while headers and not headers[-1]:
         headers.pop()  # empty trailing header cells are not columns
+    if fields is not None:
+        width = max(len(headers), max((i + 1 for i, f in enumerate(fields) if f), default=0))
+        headers.extend([""] * (width - len(headers)))
     width = len(headers)
     dataset = tablib.Dataset(headers=headers)
     for raw in table.rows:
@@ -233,6 +247,8 @@ def read_table(path: Path, *, fmt: str, name: str, kind: str) -> tablib.Dataset:
         dataset.append(cells)
     dataset.source_lines = table.lines
     dataset.source_sheet = table.sheet
+    if fields is not None:
+        dataset.column_fields = list(fields[:width]) + [""] * (width - len(fields))
     return dataset
 
 

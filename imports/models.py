@@ -9,6 +9,13 @@ A people file that names units or stations nobody has recorded yet keeps its fil
 administrator may accept to create them (``create_places``) and check it again; a centre
 manager's job is held (``JobStatus.HELD``) until an administrator has loaded them.
 
+A file whose headers are not the template's is read through a column mapping: the job waits
+(``JobStatus.COLUMNS``) until its owner says which field each column holds, or which sheet to read
+(``JobStatus.SHEET``) when a workbook has several candidates; ``layout`` keeps what the page needs
+to ask (the sheets, or the headers with a few values under them), ``sheet`` and ``columns`` the
+answers. ``ColumnMapping`` remembers an answer per training centre (or for administrators, who
+have none) and set of headers, so the next such file maps itself; its owner can still change it.
+
 ``ValueSynonym``: a spelling of a choice's value an administrator added (``imports.synonyms``);
 one per choice and spelling key.
 """
@@ -38,6 +45,8 @@ class ImportKind(models.TextChoices):
 class JobStatus(models.TextChoices):
     CHECKING = "checking", _("Being checked")
     CHECKED = "checked", _("Dry run done")
+    SHEET = "sheet", _("Sheet to choose")
+    COLUMNS = "columns", _("Columns to match")
     HELD = "held", _("Waiting for reference data")
     QUEUED = "queued", _("Waiting to run")
     RUNNING = "running", _("Running")
@@ -85,6 +94,14 @@ class ImportJob(models.Model):
         default=False,
         help_text=_("Accepted by an administrator: the import creates them in the same transaction."),
     )
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True, help_text=_("The workbook's sheet read."))
+    columns = models.JSONField(
+        _("column mapping"),
+        default=dict,
+        blank=True,
+        help_text=_("The file's headers and the field each holds, when they are not the template's."),
+    )
+    layout = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -112,6 +129,47 @@ class ImportJob(models.Model):
     @property
     def can_confirm(self) -> bool:
         return self.status == JobStatus.CHECKED and self.error_count == 0 and bool(self.stored_name)
+
+
+class ColumnMapping(models.Model):
+    """The fields of a file's columns, remembered for the next file with the same headers from the
+    same training centre (``training_centre`` empty: an administrator's file)."""
+
+    training_centre = models.ForeignKey(
+        TrainingCentre,
+        verbose_name=_("training centre"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
+    headers_key = models.CharField(max_length=64, editable=False)
+    headers = models.JSONField(_("headers"), default=list)
+    fields = models.JSONField(_("fields"), default=list)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("column mapping")
+        verbose_name_plural = _("column mappings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["training_centre", "kind", "headers_key"],
+                condition=models.Q(training_centre__isnull=False),
+                name="column_mapping_unique_per_centre",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "headers_key"],
+                condition=models.Q(training_centre__isnull=True),
+                name="column_mapping_unique_for_administrators",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.training_centre or _('administrators')}"
 
 
 class ValueSynonym(models.Model):

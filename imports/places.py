@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from imports import access, services
+from imports import access, layout, services
 from imports.models import ImportJob, JobStatus
 
 NOTHING_TO_ACCEPT = _("This import names no unit or station to create, or it has already been checked.")
@@ -26,7 +26,7 @@ NOT_HELD = _("This import is not waiting for reference data.")
 def _check_again(job: ImportJob, *, create_places: bool) -> ImportJob:
     if job.file_path is None or not job.file_path.exists():
         raise ValidationError(services.FILE_GONE)
-    dataset = services.dataset_from_path(job.file_path, name=job.original_name, kind=job.kind)
+    dataset = layout.job_dataset(job)
     outcome = services.records_import(
         kind=job.kind,
         dataset=dataset,

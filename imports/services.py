@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from imports import access, files
+from imports import access, files, layout, sheets
 from imports.columns import FORMATS, header_key, header_map
 from imports.models import ImportJob, JobStatus
 from imports.reference import REFERENCE_RESOURCES
@@ -43,7 +43,7 @@ _IMPORT_TYPES = {"new": NEW, "update": UPDATED, "skip": UNCHANGED, "invalid": ER
 MISSING_COLUMNS = _("The file has no column {columns}; download the template to see the expected headers.")
 NO_ROWS = _("The file holds headers but no rows.")
 JOB_NOT_CONFIRMABLE = _("This import cannot be confirmed: its dry run found errors, or it has already run.")
-FILE_GONE = _("The uploaded file is no longer kept; upload it again.")
+FILE_GONE = layout.FILE_GONE
 UNEXPECTED_FAILURE = _("The import stopped on an unexpected error; nothing was stored.")
 KIND_NOT_FOR_CENTRES = _("Training-centre managers cannot import {kind}; ask an administrator.")
 NO_LONGER_ALLOWED = _(
@@ -107,16 +107,13 @@ class ImportOutcome:
 def dataset_prepare(kind: str, dataset: tablib.Dataset) -> tuple[tablib.Dataset, list[str], list[str]]:
     """The dataset with canonical headers (English or Arabic accepted) and every column present.
 
-    Returns (dataset, headers as written in the file, file-level errors). Columns the format does
-    not know are left out; optional columns the file lacks are read as empty.
+    Returns (dataset, headers as written in the file, file-level errors). A dataset read through a
+    column mapping (``column_fields``: the field of each column, "" to ignore it) is read by it;
+    otherwise each header is read by the template's spellings. Columns the format does not know
+    are left out; optional columns the file lacks are read as empty.
     """
-    mapping = header_map(kind)
     original = list(dataset.headers or [])
-    positions: dict[str, int] = {}
-    for index, header in enumerate(original):
-        name = mapping.get(header_key(header))
-        if name and name not in positions:
-            positions[name] = index
+    positions = _positions(kind, dataset)
     columns = FORMATS[kind]
     missing = [c for c in columns if c.required and c.name not in positions]
     if missing:
@@ -126,6 +123,20 @@ def dataset_prepare(kind: str, dataset: tablib.Dataset) -> tuple[tablib.Dataset,
     for raw in dataset:
         prepared.append([raw[positions[c.name]] if c.name in positions else None for c in columns])
     return prepared, original, []
+
+
+def _positions(kind: str, dataset: tablib.Dataset) -> dict[str, int]:
+    """Field name → the index of the dataset's column holding it (the first, when several do)."""
+    fields = getattr(dataset, "column_fields", None)
+    if fields is None:
+        mapping = header_map(kind)
+        fields = [mapping.get(header_key(header)) for header in dataset.headers or []]
+    known = {c.name for c in FORMATS[kind]}
+    positions: dict[str, int] = {}
+    for index, name in enumerate(fields):
+        if name in known and name not in positions:
+            positions[name] = index
+    return positions
 
 
 def records_import(
@@ -168,7 +179,8 @@ def records_import(
         rollback_on_validation_errors=True,
         raise_errors=False,
     )
-    column_names = {c.name: header for c in FORMATS[kind] for header in [_written_header(c, headers)]}
+    written = {name: headers[index] or _column_letter(index) for name, index in _positions(kind, dataset).items()}
+    column_names = {c.name: written.get(c.name, c.name) for c in FORMATS[kind]}
     rows = []
     for number, row_result in enumerate(result.rows, 1):
         line = lines[number - 1] if lines and number <= len(lines) else number + 1
@@ -208,12 +220,14 @@ def records_import(
     return outcome
 
 
-def _written_header(column, headers: list[str]) -> str:
-    """The header the file used for ``column`` (English or Arabic), for messages and reports."""
-    for header in headers:
-        if header_key(header) in (header_key(column.name), header_key(column.arabic)):
-            return header
-    return column.name
+def _column_letter(index: int) -> str:
+    """A column's spreadsheet letter (0 → A, 26 → AA), for a column without a header."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _error_dict(error: ValidationError) -> dict:
@@ -301,6 +315,27 @@ def import_job_dry_run(*, job_id) -> ImportJob | None:
     job = ImportJob.objects.filter(pk=job_id, status=JobStatus.CHECKING).first()
     if job is None:
         return None
+    return import_job_dry_run_now(job)
+
+
+def import_job_check_again(*, job: ImportJob) -> ImportJob:
+    """Dry-run a kept upload again, once its owner has named its sheet or its columns: in the
+    request, or in the background for a large file (as ``import_job_check``)."""
+    job.create_places, job.failure = False, ""
+    path = job.file_path
+    if path is not None and path.exists() and path.stat().st_size > settings.IMPORT_CHECK_IN_REQUEST_BYTES:
+        from imports.tasks import check_import_job
+
+        job.status = JobStatus.CHECKING
+        job.save()
+        check_import_job.delay_on_commit(str(job.pk), translation.get_language() or settings.LANGUAGE_CODE)
+        return job
+    job.status = JobStatus.CHECKING
+    return import_job_dry_run_now(job)
+
+
+def import_job_dry_run_now(job: ImportJob) -> ImportJob:
+    """The dry run of a job being checked; a file that cannot be read fails the job with the reason."""
     job.status = JobStatus.CHECKED
     try:
         _dry_run(job)
@@ -314,13 +349,23 @@ def import_job_dry_run(*, job_id) -> ImportJob | None:
 
 def _dry_run(job: ImportJob) -> None:
     """Read the stored upload and dry-run it into ``job`` (saved); a file that cannot be read is
-    deleted and its ValidationError raised."""
+    deleted and its ValidationError raised. A file whose sheet or columns its owner must name
+    first leaves the job waiting for that step (``JobStatus.SHEET`` / ``JobStatus.COLUMNS``)."""
     kind, owner, scope_centre = job.kind, job.owner, job.training_centre
     try:
-        dataset = dataset_from_path(job.file_path, name=job.original_name, kind=kind)
+        located, dataset = layout.job_table(job)
     except ValidationError:
         _delete_file(job)
         raise
+    job.sheet = located.table.sheet if located.table is not None and len(located.sheets) > 1 else job.sheet
+    if located.step:
+        _wait_for_layout(job, located)
+        return
+    if located.remembered:
+        job.columns = {"headers": list(located.table.headers), "fields": located.fields, "remembered": True}
+    job.layout = {"sheets": located.sheets}
+    if job.columns:  # what the page shows to change the mapping
+        job.layout |= _columns_layout(located)
     outcome = records_import(kind=kind, dataset=dataset, dry_run=True, user=owner, scope_centre=scope_centre)
     _record_counts(job, outcome)
     job.dry_run_report = outcome.report_csv()
@@ -329,9 +374,44 @@ def _dry_run(job: ImportJob) -> None:
     job.missing_places = outcome.missing_places if outcome.only_missing_places else []
     if job.missing_places and scope_centre is not None:
         job.status = JobStatus.HELD
-    if outcome.has_errors and not job.missing_places:
-        _delete_file(job)  # it can never be confirmed: keep nothing
+    if outcome.has_errors and not job.missing_places and not job.columns and len(located.sheets) < 2:
+        # It can never be confirmed: keep nothing. A file read through a column mapping or from
+        # one of several sheets is kept, so its owner can change the mapping or the sheet.
+        _delete_file(job)
     job.save()
+
+
+def _wait_for_layout(job: ImportJob, located: sheets.Located) -> None:
+    """The job waits for its owner to pick a sheet or map the columns; ``layout`` keeps what the
+    page asks with (the sheets; the headers, the fields proposed and a few values of each column)."""
+    job.status = JobStatus.SHEET if located.step == sheets.SHEET else JobStatus.COLUMNS
+    job.layout = {"sheets": located.sheets}
+    if located.step == sheets.COLUMNS:
+        job.sheet = located.table.sheet
+        job.layout |= _columns_layout(located)
+    job.total_rows = job.new_count = job.updated_count = job.unchanged_count = job.error_count = 0
+    job.dry_run_report = ""
+    job.missing_places = []
+    job.save()
+
+
+def _columns_layout(located: sheets.Located) -> dict:
+    table = located.table
+    headers = list(table.headers)
+    while headers and not headers[-1]:
+        headers.pop()  # empty trailing header cells are not columns (files.table_dataset)
+    width = len(headers)
+    return {
+        "headers": headers,
+        "fields": list(located.fields or [])[:width],
+        "samples": [[_sample(cell) for cell in row[:width]] for row in located.samples()],
+        "header_line": table.header_line,
+    }
+
+
+def _sample(cell) -> str:
+    value = files._cell_text(cell)
+    return "" if value is None else str(value)[:60]
 
 
 def _record_counts(job: ImportJob, outcome: ImportOutcome) -> None:
@@ -351,7 +431,8 @@ def dry_run_rows(job: ImportJob) -> list[dict]:
     mapping = header_map(job.kind)
     reader = csv.reader(io.StringIO(job.dry_run_report.lstrip("\ufeff")))
     headers = next(reader, [])
-    names = [mapping.get(header_key(h)) for h in headers[1:-3]]
+    # Read through a column mapping, the report's columns are the file's, in order.
+    names = list(job.columns["fields"]) if job.columns else [mapping.get(header_key(h)) for h in headers[1:-3]]
     rows = []
     for line in reader:
         if len(line) < 4:
@@ -409,7 +490,7 @@ def import_job_run(*, job_id, language: str | None = None, resume: bool = False)
                 or access.scope_centre_for(owner) != job.training_centre
             ):
                 raise ValidationError(NO_LONGER_ALLOWED)
-            dataset = dataset_from_path(job.file_path, name=job.original_name, kind=job.kind)
+            dataset = layout.job_dataset(job)
             outcome = records_import(
                 kind=job.kind,
                 dataset=dataset,

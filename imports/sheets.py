@@ -20,6 +20,13 @@ value in the first cell only, as openpyxl reads them) and returns the table of t
   it (signatures, notes) are the sheet's footer. Each row keeps its line number in the sheet, so a
   report names the line the user sees.
 
+When no sheet's header names every required column, or several do, the admin flow asks
+(``locate``): which sheet, or which field each of the file's columns holds (a **column mapping**:
+the sheet's headers, in order, and per header a field name or "" for a column to ignore). A
+mapping's headers count as spellings of their fields when the header row is looked for, so title
+rows, merged headers and totals rows are found the same way; it applies to a table whose headers
+are the mapping's own, position by position.
+
 The kinds' columns and header spellings are ``imports.columns``.
 """
 
@@ -110,8 +117,8 @@ def _is_total(cells: Sequence, positions: dict[str, int], kind: str) -> bool:
     return False
 
 
-def _sheet_table(name: str, rows: list[list], kind: str) -> Table | None:
-    mapping = header_map(kind)
+def _sheet_table(name: str, rows: list[list], kind: str, extra: dict[str, str] | None = None) -> Table | None:
+    mapping = header_map(kind) | (extra or {})
     best, best_index = 0, None
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         matched = len({n for n in _names(row, mapping) if n})
@@ -162,3 +169,141 @@ def find_table(sheets: Iterable[tuple[str, Iterable[Sequence]]], kind: str) -> T
         if score > best_score:
             best, best_score = table, score
     return best
+
+
+# --- the sheet and its columns, when the headers are not the template's -----------------------
+
+
+@dataclass(frozen=True)
+class HeaderMapping:
+    """A sheet's headers, in order, and the field each holds ("" for a column to ignore)."""
+
+    headers: tuple[str, ...]
+    fields: tuple[str, ...]
+
+    def spellings(self) -> dict[str, str]:
+        return {header_key(h): f for h, f in zip(self.headers, self.fields, strict=False) if f and header_key(h)}
+
+    def fits(self, headers: Sequence[str]) -> bool:
+        return headers_key(headers) == headers_key(self.headers)
+
+
+SHEET, COLUMNS = "sheet", "columns"
+SAMPLE_ROWS = 3
+
+
+@dataclass
+class Located:
+    """What ``locate`` found: the table and the field of each of its columns, or the step the user
+    must take first (``SHEET``: pick one of ``sheets``; ``COLUMNS``: map ``table``'s headers)."""
+
+    table: Table | None = None
+    fields: list[str] | None = None
+    step: str = ""
+    sheets: list[str] = field(default_factory=list)
+    remembered: bool = False
+
+    def samples(self) -> list[list]:
+        return self.table.rows[:SAMPLE_ROWS] if self.table else []
+
+
+def headers_key(headers: Sequence) -> tuple[str, ...]:
+    """Headers compared as ``header_key`` compares one, empty trailing cells left out."""
+    keys = [header_key(h) for h in headers]
+    while keys and not keys[-1]:
+        keys.pop()
+    return tuple(keys)
+
+
+def auto_fields(headers: Sequence[str], kind: str) -> list[str]:
+    """The field each header names by the template's spellings ("" when none; a field once)."""
+    mapping, seen, fields = header_map(kind), set(), []
+    for header in headers:
+        name = mapping.get(header_key(header), "")
+        fields.append("" if name in seen else name)
+        seen.add(name)
+    return fields
+
+
+def _blank_sheet(rows: list[list]) -> bool:
+    return all(_blank(cell) for row in rows for cell in row)
+
+
+def _plain_table(name: str, rows: list[list]) -> Table:
+    """A sheet whose header names no column: the header is the first of its first rows holding the
+    most filled cells (a title row holds one), and every later non-blank row is a row."""
+    scanned = rows[:HEADER_SCAN_ROWS]
+    widths = [sum(not _blank(cell) for cell in row) for row in scanned]
+    index = widths.index(max(widths))
+    headers = ["" if _blank(cell) else str(cell).strip() for cell in rows[index]]
+    table = Table(sheet=name, headers=headers, header_line=index + 1)
+    for line, row in enumerate(rows[index + 1 :], start=index + 2):
+        if not all(_blank(cell) for cell in row):
+            table.rows.append(list(row))
+            table.lines.append(line)
+    return table
+
+
+def locate(
+    sheets: Iterable[tuple[str, Iterable[Sequence]]],
+    kind: str,
+    *,
+    sheet: str | None = None,
+    mapping: HeaderMapping | None = None,
+    remembered=None,
+) -> Located:
+    """The table of ``kind`` and its columns' fields, or the step the user must take first.
+
+    A sheet matches when its header names every required column: by the template's spellings, by
+    ``mapping`` (the one chosen for this file), or by a mapping remembered for its headers
+    (``remembered(headers)`` returns a ``HeaderMapping`` or None). One matching sheet is taken;
+    with several, or none among several non-empty sheets, the user picks one (``SHEET``); a sheet
+    picked (``sheet``), or the only one, that does not match needs its columns mapped (``COLUMNS``).
+    """
+    required = {c.name for c in FORMATS[kind] if c.required}
+    filled = [(name, [list(row) for row in rows]) for name, rows in sheets]
+    filled = [(name, rows) for name, rows in filled if rows and not _blank_sheet(rows)]
+    names = [name for name, _rows in filled]
+    candidates = filled if sheet is None else [(n, r) for n, r in filled if n == sheet]
+    if sheet is not None and not candidates:
+        return Located(step=SHEET, sheets=names)
+    found: list[Located] = []
+    for name, rows in candidates:
+        hit = _match(name, rows, kind, mapping, required)
+        if hit is None and remembered is not None:
+            stored = remembered(_header_of(name, rows, kind))
+            hit = _match(name, rows, kind, stored, required, template=False) if stored else None
+            if hit is not None:
+                hit.remembered = True
+        if hit is not None:
+            found.append(hit)
+    if len(found) == 1:
+        found[0].sheets = names
+        return found[0]
+    if len(found) > 1 or len(candidates) > 1:
+        return Located(step=SHEET, sheets=names)
+    if not candidates:
+        return Located(sheets=names)
+    name, rows = candidates[0]
+    table = _sheet_table(name, rows, kind) or _plain_table(name, rows)
+    fields = list(mapping.fields) if mapping is not None and mapping.fits(table.headers) else None
+    return Located(table=table, fields=fields or auto_fields(table.headers, kind), step=COLUMNS, sheets=names)
+
+
+def _header_of(name: str, rows: list[list], kind: str) -> list[str]:
+    table = _sheet_table(name, rows, kind) or _plain_table(name, rows)
+    return table.headers
+
+
+def _match(name, rows, kind, mapping, required, *, template: bool = True) -> Located | None:
+    """The sheet's table when its header names every required column, through ``mapping`` or
+    (``template``) the template's spellings."""
+    if mapping is not None:
+        table = _sheet_table(name, rows, kind, mapping.spellings())
+        if table is not None and mapping.fits(table.headers) and required <= set(mapping.fields):
+            return Located(table=table, fields=list(mapping.fields))
+    if template:
+        table = _sheet_table(name, rows, kind)
+        if table is not None and required <= table.columns:
+            return Located(table=table)
+    return None

@@ -16,11 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from cascade import permissions
-from imports import access, files, places, services, workbooks
+from imports import access, files, layout, mapping, places, services, workbooks
 from imports.columns import FORMATS
 from imports.duplicates import possible_duplicates
 from imports.merge import person_merge
-from imports.models import ImportJob, ImportKind
+from imports.models import ImportJob, ImportKind, JobStatus
 from lms.models import Person
 
 PROBLEM_ROWS_SHOWN = 500
@@ -124,6 +124,8 @@ def _arabic() -> bool:
 
 def job_detail(request, pk):
     job = _own_job(request, pk)
+    if job.status == JobStatus.COLUMNS:
+        return redirect("imports:columns", pk=job.pk)
     rows = services.dry_run_rows(job) if job.dry_run_report else []
     # An error about the whole file (a missing column, a file of another kind) has no row.
     file_errors = [row["reason"] for row in rows if not row["line"]]
@@ -149,6 +151,66 @@ def job_detail(request, pk):
             "others_hidden": max(0, len(others) - OTHER_ROWS_SHOWN),
             "status_labels": services.STATUS_LABELS,
             "progress": services.job_progress(job),
+            "sheets": job.layout.get("sheets", []),
+            "can_remap": bool(job.columns) and job.status in mapping.OPEN and bool(job.stored_name),
+        },
+    )
+
+
+@require_POST
+def job_sheet(request, pk):
+    """The owner picks the workbook's sheet to read."""
+    job = _own_job(request, pk)
+    try:
+        mapping.import_job_sheet_choose(job=job, sheet=request.POST.get("sheet", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("imports:job", pk=job.pk)
+
+
+def job_columns(request, pk):
+    """The owner says which field each of the file's columns holds (or to ignore it)."""
+    job = _own_job(request, pk)
+    headers = job.layout.get("headers")
+    if headers is None or job.status not in mapping.OPEN or not job.stored_name:
+        return redirect("imports:job", pk=job.pk)
+    chosen = list((job.columns or {}).get("fields") or job.layout.get("fields") or [])
+    errors: list[str] = []
+    if request.method == "POST":
+        chosen = [request.POST.get(f"column-{index}", "") for index in range(len(headers))]
+        try:
+            mapping.import_job_columns_map(job=job, fields=chosen, user=request.user)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            return redirect("imports:job", pk=job.pk)
+    samples = job.layout.get("samples", [])
+    kind_columns = FORMATS[job.kind]
+    rows = [
+        {
+            "index": index,
+            "header": header,
+            "letter": services._column_letter(index),
+            "samples": [row[index] for row in samples if index < len(row) and row[index]],
+            "chosen": chosen[index] if index < len(chosen) else "",
+        }
+        for index, header in enumerate(headers)
+    ]
+    while rows and not rows[-1]["header"] and not rows[-1]["samples"]:
+        rows.pop()  # empty trailing columns
+    return render(
+        request,
+        "imports/columns.html",
+        {
+            "header_title": str(job),
+            "page_title": _("Match the file's columns"),
+            "page_subtitle": job.original_name,
+            "header_icon": "upload",
+            "job": job,
+            "rows": rows,
+            "fields": [(c.name, layout.field_label(c), c.required, c.help) for c in kind_columns],
+            "errors": errors,
+            "header_line": job.layout.get("header_line"),
         },
     )
 

@@ -10,8 +10,8 @@ from django.utils import timezone, translation
 
 from config.formats import date_text
 from imports.columns import PARTICIPATIONS, PEOPLE
+from imports.layout import REQUIRED_NOT_CHOSEN
 from imports.models import ImportJob
-from imports.services import MISSING_COLUMNS
 from tests.imports.helpers import csv_bytes
 from tests.imports.test_views import (
     centre,  # noqa: F401
@@ -35,18 +35,19 @@ def upload(client, kind, headers, rows):
     return ImportJob.objects.latest("created_at")
 
 
-def test_a_file_of_another_kind_shows_the_reason_on_the_page(manager):  # noqa: F811
-    # A participation file uploaded as a people roster: the page names the missing columns.
+def test_a_file_of_another_kind_asks_for_its_columns_naming_the_missing_fields(manager):  # noqa: F811
+    # A participation file uploaded as a people roster: its columns are to be matched, and matching
+    # them as they are names the people fields no column holds.
     job = upload(manager, "people", [c.name for c in PARTICIPATIONS], [["REF-1", "8100001", "3", "", "", ""]])
-    assert job.error_count == 1
-    page = manager.get(f"/admin/imports/{job.pk}/")
-    shown = text_of(page)
-    assert 'id="file-errors"' in page.content.decode()
+    assert job.status == "columns" and job.error_count == 0
+    page = manager.get(f"/admin/imports/{job.pk}/columns/")
+    assert 'id="columns-form"' in page.content.decode()
+    fields = {f"column-{i}": "service_number" if i == 1 else "" for i in range(6)}
+    shown = text_of(manager.post(f"/admin/imports/{job.pk}/columns/", fields))
     with translation.override("ar"):
-        fixed = max(str(MISSING_COLUMNS).split("{columns}"), key=len).strip()
+        fixed = max(str(REQUIRED_NOT_CHOSEN).split("{fields}"), key=len).strip()
     assert fixed in shown
-    assert "name_ar" in shown  # the missing column is named
-    assert 'id="import-verdict"' not in page.content.decode()  # not "1 row with an error"
+    assert "name_ar" in shown and "الاسم الكامل" in shown  # the missing field is named
 
 
 def test_dry_run_rows_name_the_person_with_the_row_number(manager):  # noqa: F811
