@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("certificates.urls")),  # /verify/ and certificate downloads
     path("cascade/", include("cascade.urls")),
     path("audit/", include("audit.urls")),
+    path("field/", include("fieldkit.urls")),  # the offline field kit
 ]
 
 if settings.DEBUG:

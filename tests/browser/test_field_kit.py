@@ -1,0 +1,223 @@
+"""The offline field kit in Chromium, after the real sign-in: a trainer records a session with the
+network off and syncs it (each record stored once); a session closed meanwhile comes back as conflicts
+the trainer resolves; a trainee reads a saved lesson offline and the completion arrives on reconnecting.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import ParticipationFact
+from cascade import services
+from cascade.models import AttendanceDay, Participation, SessionKind, SessionStatus
+from fieldkit.models import ChangeStatus, SyncChange
+from lms import roles
+from lms.models import Person, StaffScope
+from tests.browser.conftest import SIGN_IN_TIMEOUT, log_in
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "a-long-test-password-1"
+
+
+def account(username: str, role: str, *, person: Person | None = None, centre=None, staff: bool = False):
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD, is_staff=staff)
+    user.groups.add(Group.objects.get(name=role))
+    if person is not None:
+        person.user = user
+        person.save(update_fields=["user"])
+    if centre is not None:
+        StaffScope.objects.create(user=user, training_centre=centre)
+    return user
+
+
+def learner_sign_in(page, live_server, username: str) -> None:
+    """The learners' sign-in page, where trainers and trainees sign in."""
+    page.goto(f"{live_server.url}{reverse('lms:login')}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form.login-form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/sign-in/" not in url, timeout=SIGN_IN_TIMEOUT)
+
+
+def open_field_kit(page, live_server) -> None:
+    page.goto(f"{live_server.url}{reverse('fieldkit:app')}")
+    # The service worker controls the page once it is active: the page then opens with no network.
+    page.evaluate(CONTROLLED)
+
+
+def take_offline(page) -> None:
+    page.click("[data-take]")
+    page.wait_for_selector("[data-sessions] button")
+
+
+CONTROLLED = """() => navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller || new Promise(
+  (resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve)))"""
+READ_OUTBOX = """() => new Promise((resolve) => {
+  indexedDB.open("mps-field").onsuccess = (event) => {
+    const request = event.target.result.transaction("outbox").objectStore("outbox").getAll();
+    request.onsuccess = () => resolve(request.result.map(({ seq, ...change }) => change));
+  };
+})"""
+SEND = """(changes) => fetch("/api/v1/sync/", {
+  method: "POST", credentials: "same-origin",
+  headers: {"Content-Type": "application/json", "X-CSRFToken": document.cookie.match(/csrftoken=([^;]+)/)[1]},
+  body: JSON.stringify({changes}),
+}).then((response) => response.json())"""
+
+
+def wait_pending(page, count: int) -> None:
+    page.locator(f"[data-pending][data-count='{count}']").wait_for(timeout=SIGN_IN_TIMEOUT)
+
+
+def pending(page) -> int:
+    return int(page.locator("[data-pending]").get_attribute("data-count"))
+
+
+@pytest.fixture
+def field_session(cascade):
+    """A three-day cascade session ending today, its trainer (signing in) and 17 people on its roster."""
+    today = timezone.localdate()
+    trainer = cascade.qualified_trainer(start=today - timedelta(days=200), name_ar="علي حسن", name_latin="Ali Hassan")
+    session = cascade.session(kind=SessionKind.CASCADE, lead=trainer, start=today - timedelta(days=2), days=3)
+    for _n in range(17):
+        services.participation_record(session=session, person=PersonFactory(governorate=cascade.centre.governorate))
+    account("trainer.field", roles.TRAINER, person=trainer)
+    return session, trainer
+
+
+def test_a_session_recorded_offline_is_stored_once_after_the_sync(
+    live_server, page, browser_context, screenshot_path, cascade, field_session
+):
+    session, trainer = field_session
+    cached = PersonFactory(name_ar="مصطفى كريم الساعدي", governorate=cascade.centre.governorate)
+    learner_sign_in(page, live_server, "trainer.field")
+    open_field_kit(page, live_server)
+    take_offline(page)
+
+    browser_context.set_offline(True)
+    page.click(f"[data-session-id='{session.pk}']")
+    # One person from the phone's copy of the governorate's people (a name spelt without its hamza),
+    # two people not yet in the records.
+    page.click("details.fk-add summary")
+    page.fill("[data-search]", "مصطفي كريم")
+    page.locator("[data-results] li", has_text=cached.service_number).locator("button").click()
+    for number, name in (("٩٩٠٠١", "زينب كاظم"), ("99002", "حسين علي")):
+        page.fill("[data-new=service_number]", number)
+        page.fill("[data-new=name_ar]", name)
+        page.check("[data-new-gender][value=F]" if name.startswith("زينب") else "[data-new-gender][value=M]")
+        page.click("[data-create]")
+    rows = page.locator("[data-grid] tbody tr")
+    rows.nth(19).wait_for()
+    assert rows.count() == 20
+    for i in range(20):
+        for box in rows.nth(i).locator("input[type=checkbox]").all():
+            box.check()
+    # Scores, typed on an Arabic keyboard for some.
+    scores = {0: ("٤٥", "٨٠"), 1: ("50", "75.5"), 18: ("٣٠", "٩٠")}
+    for i, (pre, post) in scores.items():
+        rows.nth(i).locator("[data-field=pre_score]").fill(pre)
+        rows.nth(i).locator("[data-field=post_score]").fill(post)
+        rows.nth(i).locator("[data-field=post_score]").press("Tab")
+    recorded = 1 + 2 + 60 + 6
+    wait_pending(page, recorded)
+    page.screenshot(path=screenshot_path("field-kit-offline"), full_page=True)
+
+    # A reload with no network: the page comes from the phone, and every mark is still there.
+    page.reload()
+    page.wait_for_selector("[data-sessions] button")
+    assert pending(page) == recorded
+    page.click(f"[data-session-id='{session.pk}']")
+    assert page.locator("[data-grid] input[type=checkbox]:checked").count() == 60
+    assert page.locator("[data-grid] tbody tr").nth(18).locator("[data-field=post_score]").input_value() == "90"
+
+    queued = page.evaluate(READ_OUTBOX)
+    assert len(queued) == recorded
+    browser_context.set_offline(False)
+    page.click("[data-sync-now]")
+    wait_pending(page, 0)
+    assert SyncChange.objects.filter(status=ChangeStatus.APPLIED).count() == recorded
+    # The same batch again, as after an answer lost on the way back: nothing new is stored.
+    again = page.evaluate(SEND, queued)
+    assert {(r["status"], r["replayed"]) for r in again["results"]} == {("applied", True)}
+    assert SyncChange.objects.count() == recorded
+    roster = Participation.objects.filter(session=session)
+    assert roster.count() == 20
+    assert AttendanceDay.objects.filter(participation__session=session).count() == 60
+    assert Person.objects.filter(service_number__in=["99001", "99002"]).count() == 2
+    assert sorted(str(s) for s in roster.exclude(post_score=None).values_list("post_score", flat=True)) == [
+        "75.50",
+        "80.00",
+        "90.00",
+    ]
+    # The dashboard's facts count every participant; the trainer's lineage names the new people.
+    assert ParticipationFact.objects.filter(session=session).count() == 20
+    page.goto(f"{live_server.url}{reverse('cascade:person_lineage_participants', args=[trainer.pk, session.pk])}")
+    assert page.get_by_text("زينب كاظم").count() >= 1
+    page.screenshot(path=screenshot_path("field-kit-synced-lineage"), full_page=True)
+
+
+def test_a_session_closed_while_offline_comes_back_as_conflicts(
+    live_server, chromium, page, browser_context, screenshot_path, cascade, field_session
+):
+    session, _trainer = field_session
+    account("manager.field", roles.CENTRE_MANAGER, centre=cascade.centre, staff=True)
+    learner_sign_in(page, live_server, "trainer.field")
+    open_field_kit(page, live_server)
+    take_offline(page)
+    browser_context.set_offline(True)
+    page.click(f"[data-session-id='{session.pk}']")
+    rows = page.locator("[data-grid] tbody tr")
+    rows.nth(0).locator("input[type=checkbox]").first.check()
+    rows.nth(1).locator("[data-field=pre_score]").fill("٦٥")
+    rows.nth(1).locator("[data-field=pre_score]").press("Tab")
+    rows.nth(2).locator("[data-field=outcome]").select_option("completed")
+    wait_pending(page, 3)
+
+    # Meanwhile the centre manager closes the session.
+    manager = chromium.new_context(locale="ar-IQ")
+    manager_page = manager.new_page()
+    log_in(manager_page, live_server, "manager.field", PASSWORD, next_url=reverse("cascade:workspace"))
+    manager_page.goto(f"{live_server.url}{reverse('cascade:workspace_session_close', args=[session.pk])}")
+    manager_page.locator("main form button[type=submit]").last.click()
+    manager_page.wait_for_url(f"**{reverse('cascade:workspace_session', args=[session.pk])}")
+    session.refresh_from_db()
+    assert session.status == SessionStatus.CLOSED
+
+    browser_context.set_offline(False)
+    page.click("[data-sync-now]")
+    wait_pending(page, 0)
+    assert page.locator("[data-conflicts] li[data-code=session_closed]").count() == 3
+    assert SyncChange.objects.filter(status=ChangeStatus.CONFLICT).count() == 3
+
+    # The manager sees them waiting, and reopens the session.
+    manager_page.goto(f"{live_server.url}{reverse('fieldkit:conflicts')}")
+    assert manager_page.locator("[data-conflict]").count() == 3
+    manager_page.goto(f"{live_server.url}{reverse('cascade:workspace_session_reopen', args=[session.pk])}")
+    manager_page.fill("textarea[name=reason]", "ورقة حضور متأخرة")
+    manager_page.locator("main form button[type=submit]").last.click()
+    manager_page.wait_for_url(f"**{reverse('cascade:workspace_session', args=[session.pk])}")
+    manager.close()
+
+    # The trainer resolves each: keep mine, keep theirs, edit.
+    page.goto(f"{live_server.url}{reverse('fieldkit:conflicts')}")
+    page.screenshot(path=screenshot_path("field-kit-conflicts"), full_page=True)
+    attendance, score, outcome = (SyncChange.objects.get(kind=kind).pk for kind in ("attendance", "score", "outcome"))
+    page.locator(f"[data-conflict='{attendance}'] button[value=mine]").click()
+    page.wait_for_selector(f"[data-conflict='{attendance}']", state="detached")
+    page.locator(f"[data-conflict='{outcome}'] button[value=theirs]").click()
+    page.wait_for_selector(f"[data-conflict='{outcome}']", state="detached")
+    page.locator(f"[data-conflict='{score}'] input[name=value]").fill("٧٠")
+    page.locator(f"[data-conflict='{score}'] button[value=edit]").click()
+    page.wait_for_selector("[data-no-conflicts]")
+
+    statuses = dict(SyncChange.objects.values_list("kind", "status"))
+    assert statuses == {"attendance": "kept_mine", "score": "edited", "outcome": "kept_theirs"}
+    assert AttendanceDay.objects.filter(participation__session=session).count() == 1
+    assert str(Participation.objects.filter(session=session).exclude(pre_score=None).get().pre_score) == "70.00"
+    assert page.locator("[data-resolved]").count() == 3
