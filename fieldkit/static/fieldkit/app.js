@@ -60,7 +60,7 @@ function say(text, bad = false) {
 function label(row) {
   const person = row.person ? state.byId.get(row.person) : null;
   if (person) return `${person[2]} (${person[1]})`;
-  return `${row.name || "?"} (${row.number || "—"}) · ${T.newPerson}`;
+  return `${row.name || "?"} (${row.number || "—"})`;
 }
 
 // --- Loading and taking offline ---------------------------------------------------------------
