@@ -19,10 +19,24 @@ ROOT = Path(__file__).resolve().parents[2]
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_HOST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
-# Redis databases of their own, away from the ones .env.example gives the application (0–2).
-REDIS_CACHE_URL = f"{REDIS_HOST_URL}/13"
-REDIS_BROKER_URL = f"{REDIS_HOST_URL}/14"
-REDIS_RESULT_URL = f"{REDIS_HOST_URL}/15"
+# Three Redis databases per pytest process, away from the ones .env.example gives the application
+# (0–2) and the benchmarks' (10, 11): a run in one process (or pytest-xdist's first worker, gw0)
+# takes 13–15, gw1 7–9, gw2 4–6. Beat's sweep and the tests' workers read every message of their
+# broker database, so two workers of one run must never share one.
+_REDIS_DATABASES = ((13, 14, 15), (7, 8, 9), (4, 5, 6))
+
+
+def _redis_databases() -> tuple[int, int, int]:
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    if worker >= len(_REDIS_DATABASES):
+        raise RuntimeError(f"pytest-xdist worker gw{worker}: no spare Redis databases left for it (at most -n 3)")
+    return _REDIS_DATABASES[worker]
+
+
+_CACHE_DB, _BROKER_DB, _RESULT_DB = _redis_databases()
+REDIS_CACHE_URL = f"{REDIS_HOST_URL}/{_CACHE_DB}"
+REDIS_BROKER_URL = f"{REDIS_HOST_URL}/{_BROKER_DB}"
+REDIS_RESULT_URL = f"{REDIS_HOST_URL}/{_RESULT_DB}"
 
 
 def _settings_variables() -> set[str]:
