@@ -117,6 +117,36 @@ MATRIX: list[Row] = [
     Row(r"^cascade/my-trainings/$", {"/cascade/my-trainings/": LOGGED_IN}),
     Row(r"^cascade/(lineage|reach)/", not_probed="lineage of one person: cascade permission tests"),
     Row(r"^cascade/audit/$", {"/cascade/audit/": DIRECTORATE}),
+    # --- offline field kit -----------------------------------------------------------------------
+    # The offline workspace and what it takes offline are a trainer's; the manifest and the service
+    # worker are files every visitor's browser may fetch; lessons offline are for people with a record.
+    Row(r"^field/(manifest\.webmanifest|sw\.js)$", {"/field/manifest.webmanifest": EVERYONE, "/field/sw.js": EVERYONE}),
+    Row(
+        r"^field/(|bundle/)$",
+        {
+            "/field/": answers("deny", anonymous="login", trainer="ok"),
+            "/field/bundle/": answers("deny", anonymous="login", trainer="ok"),
+        },
+    ),
+    Row(
+        r"^field/conflicts/$",
+        {
+            "/field/conflicts/": answers(
+                "deny",
+                anonymous="login",
+                trainer="ok",
+                centre_manager="ok",
+                directorate_auditor="ok",
+                administrator="ok",
+            )
+        },
+    ),
+    Row(
+        r"^field/conflicts/<int:pk>/resolve/$", not_probed="POST-only resolution of one's own conflict: tests/fieldkit"
+    ),
+    Row(r"^field/lessons/$", {"/field/lessons/": LEARNERS}),
+    Row(r"^field/lessons/<str:code>\.json$", not_probed="one enrolment's lesson list (404 without it): tests/fieldkit"),
+    Row(r"^api/v1/sync/$", not_probed="POST-only sync; a trainer syncs only their own sessions: tests/fieldkit"),
     # --- directorate audit ---------------------------------------------------------------------
     Row(
         r"^audit/$",
