@@ -1,6 +1,7 @@
 """Who may see and change which sessions and people: every cascade page asks here.
 
-Roles are the groups of ``lms.roles``; the place a staff role is limited to is its ``StaffScope``.
+Roles are the groups of ``lms.roles``; the place a staff role is limited to is its ``StaffScope``
+(who holds which role, and where, is read through ``lms.scopes``).
 A user may hold several roles: what they may see is the union of what each role allows.
 
 - Administrators (and superusers) and directorate auditors see every session and person;
@@ -16,81 +17,23 @@ The functions return querysets (to filter lists, and to fetch one object with a 
 outside them) or booleans (for writes, answered with a 403); they never raise.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cascade.models import Participation, SessionTrainer, TrainerQualification, TrainingSession
 from lms import roles
-from lms.models import Person, StaffScope, TrainingCentre
-
-
-def _role_names(user) -> set[str]:
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    cached = getattr(user, "_cascade_role_names", None)
-    if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
-        user._cascade_role_names = cached
-    return cached
-
-
-def has_role(user, role: str) -> bool:
-    return role in _role_names(user)
-
-
-def sees_everything(user) -> bool:
-    """Administrators, superusers and directorate auditors see every record."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.is_superuser or bool(_role_names(user) & {roles.ADMINISTRATOR, roles.DIRECTORATE_AUDITOR})
-
-
-def is_administrator(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active) and (
-        user.is_superuser or has_role(user, roles.ADMINISTRATOR)
-    )
-
-
-def scope_of(user) -> StaffScope | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    try:
-        return user.staff_scope
-    except StaffScope.DoesNotExist:
-        return None
-
-
-def person_of(user) -> Person | None:
-    """The person a login belongs to (trainers and trainees), or None."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    try:
-        return user.person
-    except Person.DoesNotExist:
-        return None
-
-
-def managed_centre_id(user) -> int | None:
-    """The training centre a centre manager manages, or None."""
-    scope = scope_of(user)
-    if scope is None or scope.training_centre_id is None or not has_role(user, roles.CENTRE_MANAGER):
-        return None
-    return scope.training_centre_id
-
-
-def officer_governorate_id(user) -> int | None:
-    """The governorate a governorate training officer reads, or None."""
-    scope = scope_of(user)
-    if scope is None or scope.governorate_id is None or not has_role(user, roles.GOVERNORATE_OFFICER):
-        return None
-    return scope.governorate_id
-
-
-def trainer_person_id(user) -> int | None:
-    """The person behind a trainer login, or None."""
-    if not has_role(user, roles.TRAINER):
-        return None
-    person = person_of(user)
-    return person.pk if person else None
+from lms.models import Person
+from lms.scopes import (  # noqa: F401 — the role facts, asked here by every cascade page
+    has_role,
+    is_administrator,
+    managed_centre_id,
+    managed_governorate_id,
+    officer_governorate_id,
+    person_of,
+    role_names,
+    scope_of,
+    sees_everything,
+    trainer_person_id,
+)
 
 
 def _trains(person_id: int) -> Exists:
@@ -179,16 +122,19 @@ def people_visible_to(user) -> QuerySet[Person]:
     allowed = _named_in(sessions_visible_to(user))
     if (governorate_id := officer_governorate_id(user)) is not None:
         allowed |= Q(governorate_id=governorate_id)
-    if (centre_id := managed_centre_id(user)) is not None:
+    if (governorate_id := managed_governorate_id(user)) is not None:
         # A roster loaded ahead of its sessions: a manager finds the people of their centre's
         # governorate whom no session names yet, to enrol them (changing them stays with administrators).
-        allowed |= (
-            Q(governorate_id=Subquery(TrainingCentre.objects.filter(pk=centre_id).values("governorate_id")[:1]))
-            & ~_named_in(None)
-        )
+        allowed |= Q(governorate_id=governorate_id) & ~_named_in(None)
     if (person := person_of(user)) is not None:
         allowed |= Q(pk=person.pk)
     return people.filter(allowed)
+
+
+def people_of_centre(centre_id: int) -> QuerySet[Person]:
+    """The people named in a session of the training centre: those its manager may change (an import
+    made for the centre may change no one else's record)."""
+    return Person.objects.filter(_named_in(TrainingSession.objects.filter(training_centre_id=centre_id)))
 
 
 def people_editable_by(user) -> QuerySet[Person]:
@@ -225,7 +171,7 @@ def uses_records_admin(user) -> bool:
     reach there is still their scope (a manager with no centre reaches nothing). A trainer works
     in the workspace, even with admin access for authoring course pages.
     """
-    return sees_everything(user) or bool(_role_names(user) & {roles.CENTRE_MANAGER, roles.GOVERNORATE_OFFICER})
+    return sees_everything(user) or bool(role_names(user) & {roles.CENTRE_MANAGER, roles.GOVERNORATE_OFFICER})
 
 
 def can_add_people(user) -> bool:

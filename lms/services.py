@@ -24,13 +24,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses import learning
 from courses.models import Course
-from lms import roles, xapi
+from lms import xapi
 from lms.models import (
     CompletionRule,
     CourseCompletion,
@@ -39,9 +38,9 @@ from lms.models import (
     Person,
     QuizAttempt,
     QuizKind,
-    StaffScope,
 )
 from lms.outline import CoursePlan, ModuleRef, course_plan
+from lms.scopes import people_enrollable_by
 from lms.signals import course_completed
 
 NOT_OPEN = _("This course is not open on the e-learning platform.")
@@ -88,26 +87,6 @@ def enrolment_create(*, person: Person, course: Course, enrolled_by=None) -> tup
         course=course,
         defaults={"enrolled_by": enrolled_by, "source": Enrolment.Source.SELF},
     )
-
-
-def people_enrollable_by(user) -> QuerySet[Person]:
-    """Whom ``user`` may enrol in bulk.
-
-    Administrators: everyone. A training-centre manager: the people posted in the governorate of
-    the centre they manage (a centre trains its governorate's police; people are not attached to a
-    centre). Anyone else, governorate officers included (their role is read-only): no one.
-    """
-    if not (user.is_authenticated and user.is_active):
-        return Person.objects.none()
-    role_names = set(user.groups.values_list("name", flat=True))
-    if user.is_superuser or roles.ADMINISTRATOR in role_names:
-        return Person.objects.all()
-    scope = StaffScope.objects.filter(user=user).select_related("training_centre").first()
-    if scope is None:
-        return Person.objects.none()
-    if roles.CENTRE_MANAGER in role_names and scope.training_centre_id:
-        return Person.objects.filter(governorate_id=scope.training_centre.governorate_id)
-    return Person.objects.none()
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -22,13 +21,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from cascade import permissions, services
+from cascade import permissions, selectors, services
 from cascade.models import (
-    Outcome,
     Participation,
     SessionStatus,
     SessionTrainer,
-    TrainerQualification,
     TrainerRole,
     TrainingSession,
 )
@@ -44,9 +41,7 @@ from cascade.workspace.forms import (
     session_days_present,
     show_breaches,
 )
-from lms.models import Gender, Person
-
-SEARCH_RESULTS_MAX = 20
+from lms.models import Person
 
 SESSION_CREATED = _("Session {session} is open. Add its participants.")
 SESSION_SAVED = _("Session {session} is saved.")
@@ -84,22 +79,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """The workspace's front page: one's qualifications, and the sessions one may see."""
     person = permissions.person_of(request.user)
     trainer_id = permissions.trainer_person_id(request.user)
-    sessions = (
-        permissions.sessions_visible_to(request.user)
-        .select_related("course", "training_centre")
-        .annotate(named=Count("participations", distinct=True))
-        .order_by("status", "-start_date", "ref")
-    )
     status = request.GET.get("status")
-    if status in SessionStatus.values:
-        sessions = sessions.filter(status=status)
+    status = status if status in SessionStatus.values else None
+    sessions = selectors.workspace_sessions(permissions.sessions_visible_to(request.user), status=status)
     page = Paginator(sessions, 25).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    qualifications = (
-        TrainerQualification.objects.filter(person_id=trainer_id).select_related("course").order_by("course__code")
-        if trainer_id
-        else TrainerQualification.objects.none()
-    )
+    qualifications = selectors.qualifications_of(trainer_id)
     return render(
         request,
         "cascade/workspace/home.html",
@@ -178,7 +163,7 @@ def _lineage_url(person_id: int) -> str | None:
 
 
 def _roster_forms(session: TrainingSession, data=None) -> list[RosterRowForm]:
-    participations = session.participations.select_related("person").order_by("person__name_ar")
+    participations = selectors.session_roster(session)
     days_present = session_days_present(session)
     session_days = session.days
     rows = []
@@ -214,23 +199,6 @@ def _roster_days(session: TrainingSession) -> list[dict]:
     return [{"iso": day.isoformat(), "label": date_format(day, "D j/n"), "future": day > today} for day in session.days]
 
 
-def _coverage(session: TrainingSession) -> dict:
-    named = session.participations.aggregate(
-        men=Count("id", filter=Q(person__gender=Gender.MALE)),
-        women=Count("id", filter=Q(person__gender=Gender.FEMALE)),
-    )
-    named_total = named["men"] + named["women"]
-    reported = session.headcount_reported
-    return {
-        "named_men": named["men"],
-        "named_women": named["women"],
-        "named": named_total,
-        "reported": reported,
-        "unnamed": max(reported - named_total, 0),
-        "share": round(100 * named_total / reported) if reported else None,
-    }
-
-
 @login_required
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The session's page: details, coverage, trainers and the roster (a form when it may change)."""
@@ -256,7 +224,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "cascade/workspace/session_detail.html",
         {
             "session": session,
-            "trainers": session.trainers.select_related("person").order_by("role", "person__name_ar"),
+            "trainers": selectors.session_trainers(session),
             "rows": rows,
             "days": _roster_days(session),
             "today": timezone.localdate(),
@@ -264,10 +232,10 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page_errors": page_errors,
             "can_edit": can_edit,
             "can_reopen": session.is_closed and permissions.can_reopen_session(request.user, session),
-            "coverage": _coverage(session),
+            "coverage": selectors.session_coverage(session),
             "co_trainer_form": CoTrainerForm(),
             "reopenings": session.reopenings.select_related("reopened_by"),
-            "is_own_session": session.trainers.filter(person__user=request.user).exists(),
+            "is_own_session": selectors.is_named_trainer(session, request.user),
         },
     )
 
@@ -279,13 +247,7 @@ def participant_add(request: HttpRequest, pk: int) -> HttpResponse:
     search = PersonSearchForm(request.GET or None)
     results: list[Person] = []
     if search.is_valid():
-        on_roster = session.participations.values("person_id")
-        results = list(
-            Person.objects.search_name(search.cleaned_data["q"])
-            .exclude(pk__in=on_roster)
-            .select_related("governorate")
-            .order_by("name_ar")[:SEARCH_RESULTS_MAX]
-        )
+        results = selectors.roster_candidates(session, search.cleaned_data["q"])
     new_person = NewPersonForm(
         request.POST if request.POST.get("action") == "create" else None,
         initial=_new_person_initial(search, session),
@@ -452,12 +414,11 @@ def session_close(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, SESSION_CLOSED_DONE.format(session=session.ref))
             return redirect(_session_url(session))
-    counts = dict(session.participations.values_list("outcome").annotate(n=Count("id")).order_by())
-    outcomes = {label: counts[value] for value, label in Outcome.choices if value in counts}
+    outcomes = selectors.session_outcomes(session)
     return render(
         request,
         "cascade/workspace/session_close.html",
-        {"session": session, "errors": errors, "outcomes": outcomes, "coverage": _coverage(session)},
+        {"session": session, "errors": errors, "outcomes": outcomes, "coverage": selectors.session_coverage(session)},
     )
 
 
@@ -482,9 +443,5 @@ def session_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 def my_trainings(request: HttpRequest) -> HttpResponse:
     """A person's own participations: course, session, dates, attendance, scores and outcome."""
     person = permissions.person_of(request.user)
-    participations = (
-        Participation.objects.filter(person=person).select_related("session__course", "session__training_centre")
-        if person
-        else Participation.objects.none()
-    ).order_by("-session__start_date")
+    participations = selectors.trainings_of(person)
     return render(request, "cascade/workspace/my_trainings.html", {"person": person, "participations": participations})

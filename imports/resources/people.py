@@ -3,16 +3,11 @@
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
 
-from cascade.models import (
-    Participation,
-    SessionTrainer,
-    TrainingSession,
-)
+from cascade.permissions import people_of_centre
 from imports import matching
 from imports.bulk import records_create, records_update
 from imports.resources.base import (
@@ -41,18 +36,11 @@ PERSON_OUTSIDE_CENTRE = _(
 
 
 def _people_of_centre(numbers: list[str], centre) -> set[str]:
-    """Those of ``numbers`` who trained, or were trained, in a session of ``centre``."""
+    """Those of ``numbers`` whom ``centre``'s manager may change (``cascade.permissions.people_of_centre``)."""
     found: set[str] = set()
-    of_centre = TrainingSession.objects.filter(training_centre=centre).values("pk")
+    of_centre = people_of_centre(centre.pk)
     for chunk in chunks(numbers):
-        found.update(
-            Person.objects.filter(service_number__in=chunk)
-            .filter(
-                Exists(Participation.objects.filter(person_id=OuterRef("pk"), session_id__in=of_centre))
-                | Exists(SessionTrainer.objects.filter(person_id=OuterRef("pk"), session_id__in=of_centre))
-            )
-            .values_list("service_number", flat=True)
-        )
+        found.update(of_centre.filter(service_number__in=chunk).values_list("service_number", flat=True))
     return found
 
 

@@ -385,14 +385,14 @@ def test_a_headcount_only_session_shows_its_named_coverage_and_never_double_coun
     )
     session = TrainingSession.objects.get(start_date=date(2023, 4, 2))
     page = client.get(url("workspace_session", session.pk))
-    assert page.context["coverage"]["share"] == 0 and "20 reported (18 men, 2 women)" in text(page)
+    assert page.context["coverage"].share == 0 and "20 reported (18 men, 2 women)" in text(page)
 
     for _n in range(5):
         client.post(url("workspace_participant_add", session.pk), {"person": PersonFactory(gender=Gender.MALE).pk})
     session.refresh_from_db()
     assert (session.headcount_male, session.headcount_female) == (18, 2)  # names counted already
     page = client.get(url("workspace_session", session.pk))
-    assert page.context["coverage"]["share"] == 25 and "Named coverage: 25%" in text(page)
+    assert page.context["coverage"].share == 25 and "Named coverage: 25%" in text(page)
 
     response = client.post(
         url("workspace_session_edit", session.pk),

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from courses import learning
-from lms import services, xapi
+from lms import scopes, services, xapi
 from lms.models import (
     CompletionRule,
     CourseCompletion,
@@ -116,7 +116,7 @@ def test_bulk_enrolment_names_unknown_service_numbers_with_their_line(small_cour
 
 
 def test_only_administrators_and_centre_managers_may_enrol_others(small_course, trainee):
-    assert not services.people_enrollable_by(trainee.user).exists()
+    assert not scopes.people_enrollable_by(trainee.user).exists()
     with pytest.raises(ValidationError):
         services.enrolments_bulk_create(
             actor=trainee.user, course=small_course, service_numbers=[PersonFactory().service_number]

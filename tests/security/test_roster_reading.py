@@ -92,7 +92,7 @@ def test_adding_anyone_to_ones_own_roster_changes_only_that_roster_row(world, da
         except ValidationError:
             transaction.set_rollback(True)
             return  # refused by the integrity rules (a cycle, self-training): nothing changed
-        world.reader.__dict__.pop("_cascade_role_names", None)
+        world.reader.__dict__.pop("_lms_role_names", None)
         after = what_is_readable(world.reader)
         assert person.pk in after["people"]  # the roster names them
         assert without(after, person.pk, {participation.pk}) == without(before, person.pk, {participation.pk})
