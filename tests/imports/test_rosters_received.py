@@ -492,3 +492,70 @@ def test_sessions_with_excel_serial_and_text_dates(cascade, tmp_path):
     first, second = TrainingSession.objects.get(ref="S-1"), TrainingSession.objects.get(ref="S-2")
     assert (first.start_date, first.end_date) == (date(2024, 3, 31), date(2024, 4, 2))
     assert (second.start_date, second.end_date) == (date(2024, 4, 7), date(2024, 4, 9))
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_every_bad_row_of_an_office_workbook_is_named_and_every_good_row_accepted(tmp_path, language):
+    """Title rows, a two-row merged header, a page break, a totals row and a notes sheet: the dry
+    run accepts each good row (new) and names each bad one with its line in the sheet, the file's
+    own header and the reason in the reader's language."""
+    rows = [list(row) for row in OFFICE_ROWS]
+    rows[0][4] = "جنرال"  # no such rank
+    rows[2][3] = "X"  # no such gender
+    rows[3][7] = "أربيلستان"  # no such governorate
+    path = tmp_path / "kashf.xlsx"
+    lines = office_workbook(path, rows)
+    data = files.read_table(path, fmt=files.XLSX, name="kashf.xlsx", kind="people")
+    with translation.override(language):
+        outcome = records_import(kind="people", dataset=data, dry_run=True)
+    named = {(row.line, row.column) for row in outcome.error_rows()}
+    assert named == {(lines["١٠٠٢٠٠١"], "الرتبة"), (lines["١٠٠٢٠٠٣"], "الجنس"), (lines["١٠٠٢٠٠٤"], "المحافظة")}
+    assert [row.line for row in outcome.rows if row.status == "new"] == [lines["١٠٠٢٠٠٢"]]
+    reasons = {row.column: row.reason for row in outcome.error_rows()}
+    if language == "ar":
+        assert "رائد" in reasons["الرتبة"] and "Major" not in reasons["الرتبة"]
+        assert "أنثى" in reasons["الجنس"] and "female" not in reasons["الجنس"].lower()
+    else:
+        assert "Major" in reasons["الرتبة"] and "رائد" not in reasons["الرتبة"]
+        assert "female" in reasons["الجنس"].lower() and "أنثى" not in reasons["الجنس"]
+    assert "أربيلستان" in reasons["المحافظة"]
+    assert not Person.objects.exists()
+
+
+def test_a_fresh_installation_loads_its_places_and_a_roster_with_only_the_dry_run_confirmations(
+    client, django_user_model, django_capture_on_commit_callbacks
+):
+    """migrate only, then through the admin's import page: a centres, a units, a stations and a
+    people file, each uploaded and confirmed after its dry run (no other step); everyone stored,
+    and the audit's filters offer the new units and centres."""
+    from tests.conftest import log_in_verified
+    from tests.imports.helpers import csv_bytes
+
+    assert not (PoliceUnit.objects.exists() or Station.objects.exists() or TrainingCentre.objects.exists())
+    log_in_verified(client, user_with(django_user_model, "admin", ADMINISTRATOR))
+    people = [
+        person("110001", rank="رائد شرطة", unit="مديرية شرطة الرصافه", station="مركز شرطة السعدون"),
+        person("110002", rank="Police Major", unit="Karkh Police Directorate", station="Al-Mansour Station"),
+        person("110003", rank="ن.ع.", gender="ذكر", governorate_name="Basra", unit="مديرية شرطة البصرة"),
+    ]
+    files_in_order = [
+        ("centres", [c.arabic for c in CENTRES], [["BG-TC1", "Baghdad Police Academy", "أكاديمية الشرطة", "بغداد"]]),
+        ("units", [c.arabic for c in UNITS], units_rows()),
+        ("stations", [c.arabic for c in STATIONS], stations_rows()),
+        ("people", ARABIC, people),
+    ]
+    for kind, headers, rows in files_in_order:
+        upload = SimpleUploadedFile(f"{kind}.csv", csv_bytes(headers, rows), content_type="text/csv")
+        client.post("/admin/imports/", {"kind": kind, "file": upload})
+        job = ImportJob.objects.latest("created_at")
+        assert job.can_confirm and job.new_count == len(rows), (kind, job.status, job.dry_run_report)
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(f"/admin/imports/{job.pk}/confirm/")
+        job.refresh_from_db()
+        assert job.status == JobStatus.DONE, (kind, job.failure)
+    assert Person.objects.count() == 3
+    assert Person.objects.get(service_number="110001").station.name_en == "Al-Saadoun Station"
+    filters = FactFilter({}, scope=AuditScope(everything=True)).filters
+    units = set(filters["unit"].queryset.values_list("name_ar", flat=True))
+    assert units >= {"مديرية شرطة الرصافة", "مديرية شرطة الكرخ", "مديرية شرطة البصرة"}
+    assert "BG-TC1" in set(filters["training_centre"].queryset.values_list("code", flat=True))
