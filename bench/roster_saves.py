@@ -30,6 +30,13 @@ Two modes, printed side by side, ``--rounds`` rounds each:
 * ``one by one``: the same 20 saves, each client loading the page and posting in turn (no two
   saves at the same time): the latency of a save that does not wait for another one.
 
+Before the load, one save of each kind is profiled in this process (Django's test client against
+the same database, Redis broker and cache): a save of marks of people already on the roster, and
+a save that adds a name. Each prints its time, its queries before the transaction, inside it and
+after the commit (the audit's note and the queued refresh), the lock it takes on the session and
+for how long it holds it (from the locking statement to the end of COMMIT), and the history rows
+it writes.
+
 A third line probes whether the view accepts a post of ONE row only (what a save that sends only
 what changed would look like): one request, its answer printed.
 
@@ -41,6 +48,7 @@ stops by itself. Needs PostgreSQL (``BENCH_POSTGRES_URL``) and Redis (``BENCH_RE
 import argparse
 import http.client
 import importlib.util
+import logging
 import os
 import re
 import secrets
@@ -50,7 +58,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -517,6 +525,42 @@ class Bench:
 
         return reverse("cascade:workspace_session", args=[session.pk])
 
+    def profile(self, session, people: list[int], past: list[date]) -> None:
+        """One save of marks and one save that adds a name, each profiled (``profile_save``)."""
+        from django.urls import reverse
+
+        from cascade.models import Participation
+        from lms.models import Person
+
+        path = self.session_path(session)
+
+        stored = fmt_mark(stored_marks([people[0]], session.pk)[people[0]])
+        # marks that differ from the stored ones, so that the save writes
+        serial = next(n for n in range(900, 999) if fmt_mark(astuple(mark_for(people[0], 0, n, past))[1:]) != stored)
+
+        def marks(page: str) -> list[tuple[str, str]]:
+            csrf, fields = roster_fields(page)
+            return post_body(csrf, fields, mark_for(people[0], 0, serial, past))
+
+        print(f"one save of one participant's marks: {profile_save(path, marks)}", flush=True)
+        taken = Participation.objects.filter(session__course=session.course).values("person_id")
+        newcomer = (
+            Person.objects.filter(governorate_id=session.governorate_id, trainer_roles__isnull=True)
+            .exclude(pk__in=taken)
+            .order_by("pk")
+            .first()
+        )
+        if newcomer is None:
+            print("one save that adds a name: no one left to add")
+            return
+        add = reverse("cascade:workspace_participant_add", args=[session.pk])
+
+        def name(page: str) -> list[tuple[str, str]]:
+            csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+            return [("csrfmiddlewaretoken", csrf), ("person", str(newcomer.pk))]
+
+        print(f"one save that adds a name to the roster:  {profile_save(add, name)}", flush=True)
+
     def probe_one_row(self, client: Client, session, person_id: int) -> str:
         path = self.session_path(session)
         _status, _location, page = client.request("GET", path)
@@ -528,6 +572,78 @@ class Bench:
             return f"HTTP 302 to {location} (accepted)"
         errors = sorted(set(re.findall(r'class="ws-error"[^>]*>([^<]+)<', text)))
         return f"HTTP {status}, not saved; {len(re.findall('ws-field-error', text))} rows marked, errors: {errors[:2]}"
+
+
+# --- one save, profiled ------------------------------------------------------------------------
+
+
+@dataclass
+class Statement:
+    sql: str
+    started: float
+    ended: float
+
+
+def profile_save(path: str, make_body) -> str:
+    """POST to ``path`` once through Django's test client, recording every statement's times.
+
+    ``make_body(page)`` gives the post from the page as loaded (a GET of ``path``)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client as DjangoClient
+
+    from ops.models import TRACKED_MODELS
+
+    statements: list[Statement] = []
+
+    class Record(logging.Handler):
+        """Django logs every statement, BEGIN and COMMIT included, with its duration, as it ends."""
+
+        def emit(self, record: logging.LogRecord) -> None:
+            ended = time.perf_counter()
+            statements.append(Statement(record.sql, ended - record.duration, ended))
+
+    client = DjangoClient(HTTP_HOST="127.0.0.1")
+    client.force_login(get_user_model().objects.get(username=TRAINER))
+    client.get(path)  # warm: the first request of a process loads templates and translations
+    body = make_body(client.get(path).content.decode())
+    history_tables = {model.history.model._meta.db_table for model in TRACKED_MODELS}
+    logger, handler = logging.getLogger("django.db.backends"), Record(logging.DEBUG)
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    connection.force_debug_cursor = True
+    try:
+        started = time.perf_counter()
+        response = client.post(path, data=urlencode(body), content_type="application/x-www-form-urlencoded")
+        total = time.perf_counter() - started
+    finally:
+        connection.force_debug_cursor = False
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+    connection.close()
+    begin = next((i for i, s in enumerate(statements) if s.sql.startswith("BEGIN")), None)
+    commit = next((i for i, s in enumerate(statements) if s.sql.startswith("COMMIT")), None)
+    lock = next((i for i, s in enumerate(statements) if "cascade_trainingsession" in s.sql and " FOR " in s.sql), None)
+    if response.status_code != 302 or begin is None or commit is None:
+        return f"HTTP {response.status_code}, {len(statements)} statements (no write?)"
+    mode = "none"
+    held = 0.0
+    if lock is not None:
+        mode = "FOR SHARE (shared)" if "FOR SHARE" in statements[lock].sql else "FOR UPDATE (exclusive)"
+        held = statements[commit].ended - statements[lock].started
+    inside = statements[begin : commit + 1]
+    history = sum(1 for s in inside if s.sql.startswith("INSERT") and any(t in s.sql for t in history_tables))
+    after = statements[commit + 1 :]
+    return (
+        f"{total * 1000:.0f} ms; {begin} queries before the transaction, {len(inside)} in it "
+        f"({(statements[commit].ended - statements[begin].started) * 1000:.0f} ms), {len(after)} after the commit "
+        f"({(after[-1].ended - after[0].started) * 1000 if after else 0:.0f} ms); session lock {mode}"
+        + (f" held {held * 1000:.0f} ms" if lock is not None else "")
+        + f"; {history} history INSERT(s)"
+    )
 
 
 def pct(values: list[float], p: float) -> float:
@@ -574,6 +690,7 @@ def main() -> None:
         session, people, past = bench.pick_session()
         if len(people) < args.clients:
             sys.exit(f"the roster has {len(people)} people, fewer than --clients {args.clients}")
+        bench.profile(session, people, past)
         bench.start()
         clients = [Client(args.port, args.timeout) for _ in people]
         for client in clients:

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -233,20 +233,21 @@ def headcounts_cover_named(session_ids: Iterable[int], *, user=None, reason: str
     return [s.pk for s in changed]
 
 
-def _roster_unchanged(session: TrainingSession, entries: Sequence[RosterEntry]) -> bool:
-    """Whether every entry is already recorded exactly as given (read without a lock: a write that
-    changes nothing is the same before or after any concurrent one it would wait for)."""
-    wanted = {entry.person.pk for entry in entries}
-    stored = {p.person_id: p for p in Participation.objects.filter(session=session, person_id__in=wanted)}
-    days: dict[int, list[date]] = {}
-    for person_id, day in AttendanceDay.objects.filter(
-        participation__session=session, participation__person_id__in=wanted
-    ).values_list("participation__person_id", "day"):
-        days.setdefault(person_id, []).append(day)
-    return all(
-        entry.person.pk in stored and _unchanged(stored[entry.person.pk], entry, days.get(entry.person.pk, ()))
-        for entry in entries
-    )
+def _stored_marks(
+    session: TrainingSession, person_ids: Iterable[int], *, lock: bool = False
+) -> tuple[dict[int, Participation], dict[int, list[AttendanceDay]]]:
+    """The stored participations of ``person_ids`` in ``session`` and their attendance days, in two
+    queries; with ``lock``, the participations are read under their row locks (in id order)."""
+    ids = sorted(set(person_ids))
+    rows = Participation.objects.filter(session=session, person_id__in=ids).order_by("pk")
+    if lock:
+        rows = rows.select_for_update()
+    stored = {p.person_id: p for p in rows}
+    days: dict[int, list[AttendanceDay]] = {}
+    by_row = {p.pk: p.person_id for p in stored.values()}
+    for day in AttendanceDay.objects.filter(participation_id__in=sorted(by_row)).only("id", "participation_id", "day"):
+        days.setdefault(by_row[day.participation_id], []).append(day)
+    return stored, days
 
 
 def _unchanged(participation: Participation, entry: RosterEntry, stored_days: Sequence[date]) -> bool:
@@ -267,6 +268,103 @@ def _unchanged(participation: Participation, entry: RosterEntry, stored_days: Se
     )
 
 
+def _entries_unchanged(
+    entries: Sequence[RosterEntry], stored: dict[int, Participation], days: dict[int, list[AttendanceDay]]
+) -> bool:
+    return all(
+        entry.person.pk in stored
+        and _unchanged(stored[entry.person.pk], entry, [d.day for d in days.get(entry.person.pk, ())])
+        for entry in entries
+    )
+
+
+MARK_FIELDS = ["days_attended", "pre_score", "post_score", "outcome"]
+
+
+class _NotOnRoster(Exception):
+    """A participant the marks are for left the roster between the first read and the row locks."""
+
+
+def _share_locked(session: TrainingSession) -> TrainingSession:
+    """Re-read the session under a shared row lock (PostgreSQL ``FOR SHARE``).
+
+    Any number of transactions hold it at once; a write that locks the session for itself
+    (``_locked``: names, trainers, dates, headcounts, closing) waits until they commit, and they
+    wait for it. Other databases write one transaction at a time anyway: a plain read.
+    """
+    if connection.vendor != "postgresql":
+        return TrainingSession.objects.get(pk=session.pk)
+    table = TrainingSession._meta.db_table
+    return TrainingSession.objects.raw(f'SELECT * FROM "{table}" WHERE id = %s FOR SHARE', [session.pk])[0]  # noqa: S608 — the table name is the model's
+
+
+def _roster_marks_record(*, session: TrainingSession, entries: Sequence[RosterEntry]) -> list[Participation]:
+    """Record the marks (attendance, scores, outcome) of people already on the roster.
+
+    Marks alone change no session-wide rule: the names, trainers, dates and headcounts the other
+    rules read stay as they are. So the session is held under a shared lock only (it cannot
+    change, close or gain names meanwhile) and each participant's row under its own: saves of
+    different participants' marks run side by side, two saves of one participant one after the
+    other, each applied over what the other stored. Every rule still runs, on the session with
+    the changed rows as the write leaves them. The rows and their history are written in one
+    statement each, and the attendance days in at most two.
+    """
+    session = _share_locked(session)
+    stored, days = _stored_marks(session, [entry.person.pk for entry in entries], lock=True)
+    if any(entry.person.pk not in stored for entry in entries):
+        raise _NotOnRoster
+    results: list[Participation] = []
+    changed: list[tuple[Participation, RosterEntry]] = []
+    drafts: list[ParticipantDraft] = []
+    for entry in entries:
+        participation = stored[entry.person.pk]
+        stored_days = [d.day for d in days.get(entry.person.pk, ())]
+        results.append(participation)
+        if _unchanged(participation, entry, stored_days):
+            continue
+        _apply(participation, entry)
+        changed.append((participation, entry))
+        drafts.append(
+            ParticipantDraft(
+                person_id=entry.person.pk,
+                pre_score=participation.pre_score,
+                post_score=participation.post_score,
+                days_attended=participation.days_attended,
+                days_present=tuple(sorted(set(entry.days_present if entry.days_present is not None else stored_days))),
+            )
+        )
+    if not changed and not session.is_closed:
+        return results
+    enforce(
+        SessionDraft(
+            ref=session.ref,
+            kind=session.kind,
+            course_id=session.course_id,
+            start_date=session.start_date,
+            end_date=session.end_date,
+            trainer_ids=tuple(session.trainers.values_list("person_id", flat=True)),
+            participants=tuple(drafts),
+            status=session.status,
+            was_closed=session.is_closed,
+        )
+    )
+    bulk_update_with_history([p for p, _entry in changed], Participation, MARK_FIELDS)
+    gone: list[int] = []
+    new: list[AttendanceDay] = []
+    for participation, entry in changed:
+        if entry.days_present is None:
+            continue
+        wanted = set(entry.days_present)
+        had = {d.day: d.pk for d in days.get(participation.person_id, ())}
+        gone += [pk for day, pk in had.items() if day not in wanted]
+        new += [AttendanceDay(participation=participation, day=day) for day in sorted(wanted - set(had))]
+    if gone:
+        AttendanceDay.objects.filter(pk__in=gone).delete()
+    AttendanceDay.objects.bulk_create(new)
+    sessions_note([session.pk])
+    return results
+
+
 @transaction.atomic
 def roster_record(*, session: TrainingSession, entries: Sequence[RosterEntry]) -> list[Participation]:
     """Add or update several participants of one session at once: all are saved, or none.
@@ -274,10 +372,22 @@ def roster_record(*, session: TrainingSession, entries: Sequence[RosterEntry]) -
     The rules run once on the session as all the entries leave it, so every broken rule of every
     row is reported together (``RulesBroken.breaches`` name the row of each). Entries that leave
     their participant's record as it is are not written (no row, no history, no signal); when none
-    changes anything, the session is not even locked, so a repeated save never waits on another.
+    changes anything, the session is not even locked, so a repeated save never waits on another
+    (read without a lock: a write that changes nothing is the same before or after any concurrent
+    one it would wait for). Marks of people already on the roster take the shared lock of
+    ``_roster_marks_record``; a write that adds names takes the session's lock for itself.
     """
-    if not session.is_closed and _roster_unchanged(session, entries):
-        return list(Participation.objects.filter(session=session, person__in=[e.person.pk for e in entries]))
+    if not session.is_closed:
+        stored, days = _stored_marks(session, [entry.person.pk for entry in entries])
+        if _entries_unchanged(entries, stored, days):
+            return [stored[entry.person.pk] for entry in entries]
+        people = [entry.person.pk for entry in entries]
+        if len(set(people)) == len(people) and all(pk in stored for pk in people):
+            try:
+                with transaction.atomic():
+                    return _roster_marks_record(session=session, entries=entries)
+            except _NotOnRoster:
+                pass  # someone was taken off the roster meanwhile: the whole-session write adds them back
     session = _locked(session)
     existing = {p.person_id: p for p in Participation.objects.filter(session=session)}
     draft = session_draft(session)

@@ -131,6 +131,11 @@ class SessionEditForm(SessionFieldsForm):
     pass
 
 
+def roster_day_choices(session_days: list[date]) -> list[tuple[str, str]]:
+    """The attendance checkboxes of a roster row: each day's ISO date and its short label."""
+    return [(day.isoformat(), date_format(day, "D j/n")) for day in session_days]
+
+
 def _comparable(name: str, value) -> str | list[str] | None:
     """A roster field's value in one spelling, for comparing what was shown with what is posted."""
     if value in (None, ""):
@@ -154,7 +159,16 @@ class RosterRowForm(forms.Form):
     )
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
 
-    def __init__(self, *args, participation: Participation, session_days: list[date], days_present, **kwargs):
+    def __init__(
+        self,
+        *args,
+        participation: Participation,
+        session_days: list[date],
+        days_present,
+        day_choices: list[tuple[str, str]] | None = None,
+        **kwargs,
+    ):
+        """``day_choices`` (``roster_day_choices(session_days)``) may be given once for every row of a roster."""
         initial = {
             "days": [day.isoformat() for day in days_present],
             "pre_score": participation.pre_score,
@@ -164,7 +178,7 @@ class RosterRowForm(forms.Form):
         super().__init__(*args, prefix=f"p{participation.person_id}", initial=initial, **kwargs)
         self.participation = participation
         self.had_days = bool(days_present)
-        self.fields["days"].choices = [(day.isoformat(), date_format(day, "D j/n")) for day in session_days]
+        self.fields["days"].choices = day_choices if day_choices is not None else roster_day_choices(session_days)
 
     # What the page showed travels with the form, so a save writes only the fields this person
     # changed: another trainer's marks, saved while this page was open, are never written back

@@ -38,6 +38,7 @@ from cascade.workspace.forms import (
     RosterRowForm,
     SessionCreateForm,
     SessionEditForm,
+    roster_day_choices,
     session_days_present,
     show_breaches,
 )
@@ -166,6 +167,7 @@ def _roster_forms(session: TrainingSession, data=None) -> list[RosterRowForm]:
     participations = selectors.session_roster(session)
     days_present = session_days_present(session)
     session_days = session.days
+    day_choices = roster_day_choices(session_days)  # formatted once, not once per row
     rows = []
     for participation in participations:
         row = RosterRowForm(
@@ -173,6 +175,7 @@ def _roster_forms(session: TrainingSession, data=None) -> list[RosterRowForm]:
             participation=participation,
             session_days=session_days,
             days_present=days_present.get(participation.person_id, []),
+            day_choices=day_choices,
         )
         row.lineage_url = _lineage_url(participation.person_id)
         rows.append(row)
