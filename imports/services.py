@@ -547,6 +547,10 @@ def job_progress(job: ImportJob) -> dict:
     }
 
 
+# Jobs whose file is kept for their owner's next step (confirm, accept places, sheet, columns).
+WAITING = (JobStatus.CHECKED, JobStatus.HELD, JobStatus.SHEET, JobStatus.COLUMNS)
+
+
 def import_files_cleanup(*, now=None) -> int:
     """Delete the files of finished jobs and of dry runs abandoned for IMPORT_ABANDONED_AFTER_HOURS,
     and any stray file of that age in IMPORTS_DIR. Returns how many files were deleted."""
@@ -554,15 +558,15 @@ def import_files_cleanup(*, now=None) -> int:
     cutoff = now - timedelta(hours=settings.IMPORT_ABANDONED_AFTER_HOURS)
     deleted = 0
     stale = ImportJob.objects.exclude(stored_name="").filter(
-        status__in=[JobStatus.CHECKED, JobStatus.HELD, JobStatus.DONE, JobStatus.FAILED, JobStatus.ABANDONED]
+        status__in=[*WAITING, JobStatus.DONE, JobStatus.FAILED, JobStatus.ABANDONED]
     )
     for job in stale:
-        if job.status in (JobStatus.CHECKED, JobStatus.HELD) and job.created_at > cutoff:
+        if job.status in WAITING and job.created_at > cutoff:
             continue
         if job.file_path and job.file_path.exists():
             deleted += 1
         _delete_file(job)
-        if job.status in (JobStatus.CHECKED, JobStatus.HELD):
+        if job.status in WAITING:
             job.status = JobStatus.ABANDONED
         job.save(update_fields=["stored_name", "file_deleted_at", "status"])
     directory = Path(settings.IMPORTS_DIR)

@@ -2,17 +2,19 @@
 centre, editable) and the choice of a workbook's sheet."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from openpyxl import Workbook
 
 from imports import sheets
 from imports.columns import PEOPLE
 from imports.layout import FIELD_TWICE, REQUIRED_NOT_CHOSEN
 from imports.models import ColumnMapping, ImportJob, JobStatus
-from imports.services import dry_run_rows
+from imports.services import dry_run_rows, import_files_cleanup
 from lms.models import Person
 from lms.roles import CENTRE_MANAGER
 from tests.conftest import log_in_verified
@@ -181,3 +183,14 @@ def test_the_one_sheet_whose_headers_match_is_taken():
     )
     assert located.step == "" and located.table.sheet == "roster" and located.table.lines == [3]
     assert located.sheets == ["notes", "roster"]
+
+
+def test_a_file_left_waiting_for_its_columns_is_abandoned_and_deleted_in_time(manager):  # noqa: F811
+    job = upload(manager, csv_bytes(OWN_HEADERS, OWN_ROWS))
+    path = job.file_path
+    assert job.status == JobStatus.COLUMNS and path.exists()
+    assert import_files_cleanup() == 0  # waiting, not abandoned yet
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    assert import_files_cleanup() == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.ABANDONED and not path.exists()
