@@ -221,3 +221,49 @@ def test_a_session_closed_while_offline_comes_back_as_conflicts(
     assert AttendanceDay.objects.filter(participation__session=session).count() == 1
     assert str(Participation.objects.filter(session=session).exclude(pre_score=None).get().pre_score) == "70.00"
     assert page.locator("[data-resolved]").count() == 3
+
+
+def test_a_lesson_read_offline_is_completed_once_the_network_is_back(
+    live_server, page, browser_context, screenshot_path
+):
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from courses.models import Course
+    from lms import services as learning
+    from lms.models import LessonCompletion, QuizKind
+    from lms.outline import course_plan
+
+    call_command("load_courses", "--course", "MPS-01", verbosity=0)
+    cache.clear()
+    person = PersonFactory()
+    account("trainee.field", roles.TRAINEE, person=person)
+    enrolment, _created = learning.enrolment_create(person=person, course=Course.objects.get(code="MPS-01"))
+    pre_test = learning.quiz_attempt_open(enrolment=enrolment, kind=QuizKind.PRE_TEST)
+    answers = {question.id: choices[0].id for question, choices in learning.served_questions(pre_test)}
+    learning.quiz_attempt_submit(attempt_id=pre_test.pk, person=person, token=str(pre_test.token), answers=answers)
+    lesson = course_plan(enrolment.course).lessons[0]
+
+    learner_sign_in(page, live_server, "trainee.field")
+    page.goto(f"{live_server.url}{reverse('fieldkit:lessons')}")
+    page.evaluate(CONTROLLED)
+    page.click("[data-list]")
+    page.locator("[data-saved='1']").wait_for(timeout=SIGN_IN_TIMEOUT)
+
+    browser_context.set_offline(True)
+    page.goto(f"{live_server.url}{reverse('lms:lesson', args=['MPS-01', lesson.key])}")
+    page.locator("[data-lesson-end]").wait_for(state="attached")
+    page.screenshot(path=screenshot_path("field-kit-lesson-offline"), full_page=True)
+    page.locator("[data-lesson-complete] button[type=submit]").click()
+    page.locator("[data-queued]").wait_for()
+    assert not LessonCompletion.objects.exists()
+
+    browser_context.set_offline(False)
+    page.goto(f"{live_server.url}{reverse('fieldkit:lessons')}")
+    for _attempt in range(60):  # the service worker sends the queue on the first request it sees online
+        if LessonCompletion.objects.filter(enrolment=enrolment, lesson_key=lesson.key).exists():
+            break
+        page.wait_for_timeout(500)
+    assert LessonCompletion.objects.filter(enrolment=enrolment).count() == 1
+    # Reading to the end and the button both queued a completion: two changes, one completion.
+    assert set(SyncChange.objects.values_list("kind", "status")) == {("lesson_complete", "applied")}
