@@ -9,7 +9,7 @@ owner's too, while their role still may start batches (``selectors.batch_centre_
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -20,6 +20,7 @@ from cascade.models import SessionStatus, TrainingSession
 from certificates import services
 from certificates.models import BatchScope, BatchStatus, Certificate
 from certificates.selectors import batch_centre_limit, batches_owned_by, can_revoke, certificates_visible_to
+from config.storage import stored_file_response
 from courses.models import Course
 from lms.models import Governorate, TrainingCentre
 
@@ -154,10 +155,14 @@ def batch_resume(request, pk: int):
 def batch_archive(request, pk: int):
     batch = get_object_or_404(batches_owned_by(request.user).exclude(archive=""), pk=pk)
     try:
-        handle = batch.archive.open("rb")
+        return stored_file_response(
+            batch.archive.storage,
+            batch.archive.name,
+            filename=f"certificates-batch-{batch.pk}.zip",
+            content_type="application/zip",
+        )
     except FileNotFoundError as exc:
         raise Http404 from exc
-    return FileResponse(handle, as_attachment=True, filename=f"certificates-batch-{batch.pk}.zip")
 
 
 class RevokeForm(forms.Form):

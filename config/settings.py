@@ -16,6 +16,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.storage import file_storages, media_origin
 from ops.proxy import validate_trusted_proxies
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -185,9 +186,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE: dict = {
     "ops-orphaned-tasks": {"task": "ops.tasks.orphaned_tasks_requeue", "schedule": float(TASK_SWEEP_SECONDS)},
 }
-# Nightly database backups (ops.tasks.database_backup) into BACKUP_DIR/<date>/ when it is set.
+# Nightly database backups (ops.tasks.database_backup) into BACKUP_DIR/<date>/ when it is set, or
+# with BACKUP_TO_STORAGE=1 into the backups storage (object storage: any node can restore it).
 BACKUP_DIR = env_str("BACKUP_DIR")
-if BACKUP_DIR:
+BACKUP_TO_STORAGE = env_bool("BACKUP_TO_STORAGE", default=False)
+if BACKUP_DIR or BACKUP_TO_STORAGE:
     CELERY_BEAT_SCHEDULE["ops-nightly-backup"] = {
         "task": "ops.tasks.database_backup",
         "schedule": crontab(hour=2, minute=30),
@@ -303,8 +306,15 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Certificate PDFs and batch ZIPs: outside MEDIA_ROOT (never served by the web server); the
+# certificates views check permission and stream them.
+CERTIFICATE_ROOT = Path(env_str("CERTIFICATE_ROOT", str(VAR_DIR / "private")))
+# Where `manage.py backup --to-storage` writes when files are on local disk.
+BACKUP_STORAGE_DIR = Path(BACKUP_DIR or VAR_DIR / "backups")
+# Local folders by default; with S3_ENDPOINT_URL, buckets of an S3-compatible object store shared by
+# every web and worker node (config.storage lists the storages and the variables they read).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **file_storages(),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -312,13 +322,6 @@ STORAGES = {
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
-}
-
-# Certificate PDFs and batch ZIPs: outside MEDIA_ROOT (never served by the web server); the
-# certificates views check permission and stream them.
-STORAGES["certificates"] = {
-    "BACKEND": "django.core.files.storage.FileSystemStorage",
-    "OPTIONS": {"location": env_str("CERTIFICATE_ROOT", str(VAR_DIR / "private"))},
 }
 
 # --- Certificates ----------------------------------------------------------------------------
@@ -370,7 +373,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
-    "img-src": [CSP.SELF, "data:", "blob:"],
+    "img-src": [CSP.SELF, "data:", "blob:", *filter(None, [media_origin()])],
+    "media-src": [CSP.SELF, *filter(None, [media_origin()])],
     "font-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
     "frame-src": [CSP.SELF],

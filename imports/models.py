@@ -2,9 +2,10 @@
 
 Invariants: a job belongs to the account that uploaded it, and only that account reads it (its
 status, its report); a manager's job carries the training centre the manager was scoped to at
-upload, and every row is checked against it. The uploaded file lives under
-``settings.IMPORTS_DIR`` (outside the web root) under a random name, and is deleted when the job
-finishes or is abandoned; the reports (input rows with a status and a reason) stay on the record.
+upload, and every row is checked against it. The uploaded file lives in the private ``imports``
+storage (``imports.storage``: ``IMPORTS_DIR`` or object storage, never the web root) under a
+random name, and is deleted when the job finishes or is abandoned; the reports (input rows with a
+status and a reason) stay on the record.
 A people file that names units or stations nobody has recorded yet keeps its file: an
 administrator may accept to create them (``create_places``) and check it again; a centre
 manager's job is held (``JobStatus.HELD``) until an administrator has loaded them.
@@ -118,9 +119,13 @@ class ImportJob(models.Model):
 
     @property
     def file_path(self) -> Path | None:
+        """Where this node reads the upload from (``imports.storage.local_copy``); it does not
+        exist once the stored file is gone."""
         if not self.stored_name:
             return None
-        return Path(settings.IMPORTS_DIR) / self.stored_name
+        from imports.storage import local_copy
+
+        return local_copy(self.stored_name)
 
     @property
     def is_finished(self) -> bool:

@@ -6,7 +6,7 @@ stores nothing either (its writes are rolled back, so the rules across rows see 
 real import would). It returns an ``ImportOutcome``: per row, new / updated / unchanged / error
 with the column and the reason, and the counts.
 
-The admin flow around it: ``import_job_check`` keeps the upload under ``IMPORTS_DIR`` and
+The admin flow around it: ``import_job_check`` keeps the upload (``imports.storage``) and
 records the dry run on an ``ImportJob``; ``import_job_confirm`` queues the job (only when the dry
 run found no error) and ``import_job_run`` — called by the Celery task — imports the file for
 real, stores the report and deletes the file. ``import_files_cleanup`` deletes the files of jobs
@@ -32,6 +32,7 @@ from imports.columns import FORMATS, header_key, header_map
 from imports.models import ImportJob, JobStatus
 from imports.reference import REFERENCE_RESOURCES
 from imports.resources import RESOURCES
+from imports.storage import stored_file_delete, stored_file_save, stored_files_older_than
 from lms.models import TrainingCentre
 
 logger = logging.getLogger(__name__)
@@ -239,30 +240,19 @@ def _error_dict(error: ValidationError) -> dict:
 # --- files ----------------------------------------------------------------------------------
 
 
-def imports_dir() -> Path:
-    directory = Path(settings.IMPORTS_DIR)
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return directory
-
-
 def upload_store(uploaded) -> tuple[str, str]:
-    """Check an uploaded file and keep it under IMPORTS_DIR with a random name: (stored name, format)."""
+    """Check an uploaded file and keep it in the imports storage with a random name: (stored name,
+    format). A file refused is never stored."""
     head = uploaded.read(8)
     uploaded.seek(0)
     fmt = files.check_upload(
         name=uploaded.name, size=uploaded.size, content_type=getattr(uploaded, "content_type", ""), head=head
     )
-    stored_name = f"{uuid.uuid4().hex}.{fmt}"
-    path = imports_dir() / stored_name
-    with path.open("wb") as out:
-        for chunk in uploaded.chunks():
-            out.write(chunk)
     if fmt == files.XLSX:
-        try:
-            files.check_xlsx_directory(path, name=uploaded.name)
-        except ValidationError:
-            path.unlink(missing_ok=True)
-            raise
+        files.check_xlsx_directory(uploaded, name=uploaded.name)
+        uploaded.seek(0)
+    stored_name = f"{uuid.uuid4().hex}.{fmt}"
+    stored_file_save(stored_name, uploaded)
     return stored_name, fmt
 
 
@@ -274,11 +264,12 @@ def dataset_from_path(path: Path, *, name: str, kind: str | None = None) -> tabl
     return files.read_table(path, fmt=fmt, name=name, kind=kind)
 
 
-def _delete_file(job: ImportJob) -> None:
-    if job.file_path is not None:
-        job.file_path.unlink(missing_ok=True)
+def _delete_file(job: ImportJob) -> bool:
+    """Forget the job's upload and delete the stored file; whether there was one."""
+    existed = bool(job.stored_name) and stored_file_delete(job.stored_name)
     job.stored_name = ""
     job.file_deleted_at = timezone.now()
+    return existed
 
 
 # --- jobs -----------------------------------------------------------------------------------
@@ -553,7 +544,7 @@ WAITING = (JobStatus.CHECKED, JobStatus.HELD, JobStatus.SHEET, JobStatus.COLUMNS
 
 def import_files_cleanup(*, now=None) -> int:
     """Delete the files of finished jobs and of dry runs abandoned for IMPORT_ABANDONED_AFTER_HOURS,
-    and any stray file of that age in IMPORTS_DIR. Returns how many files were deleted."""
+    and any stray file of that age in the imports storage. Returns how many files were deleted."""
     now = now or timezone.now()
     cutoff = now - timedelta(hours=settings.IMPORT_ABANDONED_AFTER_HOURS)
     deleted = 0
@@ -563,17 +554,12 @@ def import_files_cleanup(*, now=None) -> int:
     for job in stale:
         if job.status in WAITING and job.created_at > cutoff:
             continue
-        if job.file_path and job.file_path.exists():
-            deleted += 1
-        _delete_file(job)
+        deleted += _delete_file(job)
         if job.status in WAITING:
             job.status = JobStatus.ABANDONED
         job.save(update_fields=["stored_name", "file_deleted_at", "status"])
-    directory = Path(settings.IMPORTS_DIR)
-    if directory.is_dir():
-        kept = set(ImportJob.objects.exclude(stored_name="").values_list("stored_name", flat=True))
-        for path in directory.iterdir():
-            if path.is_file() and path.name not in kept and path.stat().st_mtime < cutoff.timestamp():
-                path.unlink(missing_ok=True)
-                deleted += 1
+    stray = set(stored_files_older_than(cutoff))
+    stray -= set(ImportJob.objects.filter(stored_name__in=stray).values_list("stored_name", flat=True))
+    for name in stray:
+        deleted += stored_file_delete(name)
     return deleted

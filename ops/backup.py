@@ -9,11 +9,15 @@ A backup is a directory holding the database copy and ``manifest.json``:
   copy, which nothing else writes.
 
 The files that belong to the records are part of the backup too: the stored certificate PDFs
-(the ``certificates`` storage, ``CERTIFICATE_ROOT``) and uploaded media (``MEDIA_ROOT``) are copied
-under ``files/<certificates|media>/`` with each file's size and SHA-256 in the manifest. They are
+(the ``certificates`` storage) and uploaded media (the ``default`` storage), read through the
+storage API from local folders or object storage alike (``config.storage``), are copied under
+``files/<certificates|media>/`` with each file's size and SHA-256 in the manifest. They are
 copied *after* the database snapshot: a PDF is stored before its row names it and is never
-replaced, so every file the snapshot refers to is already on disk (files written meanwhile come
+replaced, so every file the snapshot refers to is already stored (files written meanwhile come
 along unreferenced, which is harmless).
+
+A backup is written into a local directory, or (``backup_to_storage``) into the ``backups``
+storage under a name of its own, its manifest last; ``restore_from_storage`` reads one back.
 
 ``restore`` loads a backup into an *empty* database (it refuses one that has tables), then counts
 every table again and fails, naming the tables, if any count differs from the manifest. It puts
@@ -24,15 +28,18 @@ different file of the same name, and checks every restored file's SHA-256.
 import hashlib
 import json
 import os
+import posixpath
 import shutil
 import sqlite3
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from django.conf import settings
-from django.core.files.storage import storages
+from django.core.files import File
+from django.core.files.storage import Storage, storages
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from cascade.signals import sessions_note
@@ -54,12 +61,9 @@ class RestoreReport:
     files: int = 0
 
 
-def file_roots() -> dict[str, Path]:
-    """The directories whose files are part of the records, by the name used in the backup."""
-    return {
-        "certificates": Path(storages["certificates"].location),
-        "media": Path(settings.MEDIA_ROOT),
-    }
+def file_roots() -> dict[str, Storage]:
+    """The storages whose files are part of the records, by the name used in the backup."""
+    return {"certificates": storages["certificates"], "media": storages["default"]}
 
 
 def _sha256(path: Path) -> str:
@@ -70,32 +74,61 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _copy_hashing(source: Path, target: Path) -> str:
-    """Copy ``source`` to ``target`` (creating its directory) and return the SHA-256 of the bytes copied."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _stored_sha256(storage: Storage, name: str) -> str:
     digest = hashlib.sha256()
-    with source.open("rb") as reader, target.open("wb") as writer:
-        for block in iter(lambda: reader.read(1 << 20), b""):
+    with storage.open(name, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-            writer.write(block)
-    shutil.copystat(source, target)
     return digest.hexdigest()
 
 
+def _where(storage: Storage, name: str) -> str:
+    """A stored file's place, for messages: its path on local disk, else bucket and key."""
+    try:
+        return storage.path(name)
+    except NotImplementedError:
+        return f"{storage.bucket_name}/{storage._normalize_name(name)}"
+
+
+def stored_names(storage: Storage, folder: str = "") -> Iterator[str]:
+    """Every file under ``folder`` of ``storage``, as names relative to its root (symbolic links
+    of a local folder are not followed)."""
+    try:
+        directories, names = storage.listdir(folder)
+    except FileNotFoundError:  # a local folder never made: nothing stored yet
+        return
+    for name in sorted(names):
+        relative = posixpath.join(folder, name) if folder else name
+        try:
+            if os.path.islink(storage.path(relative)):
+                continue
+        except NotImplementedError:
+            pass
+        yield relative
+    for directory in sorted(directories):
+        yield from stored_names(storage, posixpath.join(folder, directory) if folder else directory)
+
+
+def _copy_hashing(storage: Storage, name: str, target: Path) -> tuple[int, str]:
+    """Copy a stored file to ``target`` (creating its directory): (bytes copied, their SHA-256)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    with storage.open(name, "rb") as reader, target.open("wb") as writer:
+        for block in iter(lambda: reader.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+            writer.write(block)
+    return size, digest.hexdigest()
+
+
 def _files_backup(out_dir: Path) -> dict[str, dict[str, dict]]:
-    """Copy every regular file under each of ``file_roots()`` into ``out_dir/files/<root>/``."""
+    """Copy every file of each of ``file_roots()`` into ``out_dir/files/<root>/``."""
     listed: dict[str, dict[str, dict]] = {}
-    for root_name, root in file_roots().items():
+    for root_name, storage in file_roots().items():
         entries: dict[str, dict] = {}
-        if root.is_dir():
-            for directory, _dirs, names in os.walk(root):  # symbolic links are not followed
-                for name in sorted(names):
-                    source = Path(directory) / name
-                    if source.is_symlink() or not source.is_file():
-                        continue
-                    relative = source.relative_to(root).as_posix()
-                    target = out_dir / FILES_DIR / root_name / relative
-                    entries[relative] = {"size": source.stat().st_size, "sha256": _copy_hashing(source, target)}
+        for relative in stored_names(storage):
+            size, digest = _copy_hashing(storage, relative, out_dir / FILES_DIR / root_name / relative)
+            entries[relative] = {"size": size, "sha256": digest}
         listed[root_name] = dict(sorted(entries.items()))
     return listed
 
@@ -269,30 +302,32 @@ def read_manifest(backup_dir: Path) -> dict:
 
 
 def _files_conflicts(manifest: dict) -> list[str]:
-    """Files of the backup whose place under the configured roots holds different bytes."""
+    """Files of the backup whose place in the configured storages holds different bytes."""
     roots = file_roots()
     conflicts = []
     for root_name, entries in manifest.get("files", {}).items():
         if root_name not in roots:
             raise BackupError(f"The backup holds files of an unknown kind ({root_name}).")
+        storage = roots[root_name]
         for relative, entry in entries.items():
-            existing = roots[root_name] / relative
-            if existing.exists() and (not existing.is_file() or _sha256(existing) != entry["sha256"]):
-                conflicts.append(str(existing))
+            if storage.exists(relative) and _stored_sha256(storage, relative) != entry["sha256"]:
+                conflicts.append(_where(storage, relative))
     return conflicts
 
 
 def _files_restore(backup_dir: Path, manifest: dict) -> int:
-    """Copy the backup's files under the configured roots; return how many the roots now hold."""
+    """Store the backup's files in the configured storages under their own names, each read back
+    and checked against its SHA-256; return how many the storages now hold."""
     roots = file_roots()
     restored = 0
     for root_name, entries in manifest.get("files", {}).items():
+        storage = roots[root_name]
         for relative, entry in entries.items():
-            target = roots[root_name] / relative
-            if not target.exists():
-                digest = _copy_hashing(Path(backup_dir) / FILES_DIR / root_name / relative, target)
-                if digest != entry["sha256"]:
-                    raise BackupError(f"{target} was restored with the wrong SHA-256.")
+            if not storage.exists(relative):
+                with (Path(backup_dir) / FILES_DIR / root_name / relative).open("rb") as handle:
+                    saved = storage.save(relative, File(handle, name=relative))
+                if saved != relative or _stored_sha256(storage, relative) != entry["sha256"]:
+                    raise BackupError(f"{_where(storage, relative)} was restored with the wrong name or SHA-256.")
             restored += 1
     return restored
 
@@ -364,3 +399,42 @@ def restore(backup_dir: Path, alias: str = "default") -> RestoreReport:
         # refresh may still have been queued then): count them afresh from the restored records.
         sessions_note((), everything=True)
     return RestoreReport(tables=len(restored), rows=sum(restored.values()), files=files)
+
+
+# --- Backups in the backups storage (object storage or BACKUP_STORAGE_DIR) -------------------
+
+
+def backup_exists_in_storage(name: str) -> bool:
+    return storages["backups"].exists(f"{name}/{MANIFEST}")
+
+
+def backup_to_storage(name: str, alias: str = "default") -> dict:
+    """Write a backup as ``backup`` does, into the ``backups`` storage under ``name/``: built in a
+    temporary local directory, then stored file by file, the manifest last (a name without one is
+    an attempt that did not finish, and is cleared first)."""
+    storage = storages["backups"]
+    if backup_exists_in_storage(name):
+        raise BackupError(f"The backups storage already holds a backup named {name}; choose another name.")
+    for leftover in list(stored_names(storage, name)):
+        storage.delete(leftover)
+    with tempfile.TemporaryDirectory(prefix="mps-backup-") as work:
+        manifest = backup(Path(work), alias=alias)
+        written = sorted(path for path in Path(work).rglob("*") if path.is_file() and path.name != MANIFEST)
+        for path in [*written, Path(work) / MANIFEST]:
+            key = f"{name}/{path.relative_to(work).as_posix()}"
+            with path.open("rb") as handle:
+                if storage.save(key, File(handle, name=key)) != key:
+                    raise BackupError(f"The backups storage already holds {key}.")
+    return manifest
+
+
+def restore_from_storage(name: str, alias: str = "default") -> RestoreReport:
+    """``restore`` a backup kept in the ``backups`` storage under ``name/`` (copied to a temporary
+    local directory first, where every file is checked against the manifest)."""
+    storage = storages["backups"]
+    if not backup_exists_in_storage(name):
+        raise BackupError(f"The backups storage holds no finished backup named {name} (no {MANIFEST}).")
+    with tempfile.TemporaryDirectory(prefix="mps-restore-") as work:
+        for key in stored_names(storage, name):
+            _copy_hashing(storage, key, Path(work) / posixpath.relpath(key, name))
+        return restore(Path(work), alias=alias)

@@ -3,8 +3,9 @@
 ``/health/live`` answers 200 while the process can answer at all (it touches nothing else).
 ``/health/ready`` answers 200 only when every part a request or task needs is there: the
 database reachable and every migration applied, the cache answering, the Celery broker reachable
-(unless tasks run in-process, the embedded default), and the local file folders (media,
-certificates, import uploads) writable. Otherwise 503, naming each failing part and why, so the
+(unless tasks run in-process, the embedded default), and the file storages (media, certificates,
+import uploads) reachable: local folders writable, or the object store's buckets answering with the
+configured keys. Otherwise 503, naming each failing part and why, so the
 operator reads what is missing; the details of an error go to the log, not to the caller.
 ``manage.py health_ready`` runs the same checks from a shell.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.storage import storages
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse, JsonResponse
@@ -68,23 +70,41 @@ def check_broker() -> str:
     return OK
 
 
-def storage_dirs() -> dict[str, Path]:
-    return {
-        "media": Path(settings.MEDIA_ROOT),
-        "certificates": Path(settings.STORAGES["certificates"]["OPTIONS"]["location"]),
-        "imports": Path(settings.IMPORTS_DIR),
-    }
+# What each storage holds, by its STORAGES name (config.storage).
+STORAGE_PARTS = {"media": "default", "certificates": "certificates", "imports": "imports"}
+
+
+def _storage_state(part: str, storage) -> str | None:
+    """Why ``storage`` cannot be used, or None. A bucket is asked for its head (no object is written
+    on every probe); a folder must take a new file."""
+    bucket = getattr(storage, "bucket_name", None)
+    if bucket is not None:
+        try:
+            storage.connection.meta.client.head_bucket(Bucket=bucket)
+        except Exception as exc:  # noqa: BLE001 - unreachable, refused or missing: named below
+            logger.warning("readiness: %s bucket %s: %r", part, bucket, exc)
+            return f"{part} bucket {bucket} unreachable ({type(exc).__name__})"
+        return None
+    directory = Path(storage.location)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".health-"):
+            pass
+    except OSError as exc:
+        return f"{part} folder {directory} is not writable ({exc.strerror or exc})"
+    return None
 
 
 def check_storage() -> str:
+    checked: dict[tuple, str | None] = {}
     missing = []
-    for name, directory in storage_dirs().items():
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=directory, prefix=".health-"):
-                pass
-        except OSError as exc:
-            missing.append(f"{name} folder {directory} is not writable ({exc.strerror or exc})")
+    for part, name in STORAGE_PARTS.items():
+        storage = storages[name]
+        where = (getattr(storage, "endpoint_url", None), getattr(storage, "bucket_name", None) or storage.location)
+        if where not in checked:  # the private storages share one bucket: ask it once
+            checked[where] = _storage_state(part, storage)
+            if checked[where]:
+                missing.append(checked[where])
     return "; ".join(missing) or OK
 
 

@@ -1,9 +1,11 @@
 """Background work of the ops app: the scheduled database backup, and the sweep of orphaned tasks.
 
-The task is idempotent: a backup directory that already holds a manifest is a finished backup and
-is left alone, and a directory left half-written by a worker that died mid-task is cleared and
-written again. With ``acks_late`` the message stays on the broker until the task returns, so a
-killed worker's backup is redelivered (after the visibility timeout) and finishes exactly once.
+The nightly backup goes to ``BACKUP_DIR/<date>/`` when that is set, else (``BACKUP_TO_STORAGE``)
+into the backups storage as ``<date>/``, where any node can read it back. The task is idempotent: a
+backup that already holds a manifest is finished and left alone, and one left half-written by a
+worker that died mid-task is cleared and written again. With ``acks_late`` the message stays on
+the broker until the task returns, so a killed worker's backup is redelivered (after the
+visibility timeout) and finishes exactly once.
 """
 
 import shutil
@@ -14,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ops import workers
-from ops.backup import FILES_DIR, MANIFEST, backup
+from ops.backup import FILES_DIR, MANIFEST, backup, backup_exists_in_storage, backup_to_storage
 
 
 def dated_backup_dir() -> Path:
@@ -23,6 +25,12 @@ def dated_backup_dir() -> Path:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def database_backup(out_dir: str | None = None) -> dict:
+    if out_dir is None and not settings.BACKUP_DIR:
+        name = timezone.localdate().isoformat()
+        if backup_exists_in_storage(name):
+            return {"storage": name, "written": False}
+        manifest = backup_to_storage(name)
+        return {"storage": name, "written": True, "rows": manifest["total_rows"]}
     target = Path(out_dir) if out_dir else dated_backup_dir()
     if (target / MANIFEST).exists():
         return {"dir": str(target), "written": False}

@@ -1,0 +1,89 @@
+"""Where uploads wait between their dry run and the import: the private ``imports`` storage.
+
+On local disk (the embedded default) that is ``IMPORTS_DIR``; in object storage (several web and
+worker nodes) a bucket every node reads, so a file uploaded to one web node is dry-run there and
+imported by whichever worker takes the job. The readers of a spreadsheet want a path, so a node
+reads an object through a copy of its own (``local_copy``): a cache of an object that never
+changes (each upload has a new random name), fetched again whenever it is missing and pruned
+after ``IMPORT_ABANDONED_AFTER_HOURS``. What exists, and what is deleted, is the stored file.
+"""
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import Storage, storages
+
+COPIES_DIR = Path(tempfile.gettempdir()) / "mps-import-copies"
+
+
+def import_storage() -> Storage:
+    return storages["imports"]
+
+
+def _is_local(storage: Storage, name: str) -> Path | None:
+    try:
+        return Path(storage.path(name))
+    except NotImplementedError:
+        return None
+
+
+def _prune_copies() -> None:
+    cutoff = time.time() - settings.IMPORT_ABANDONED_AFTER_HOURS * 3600
+    for copy in COPIES_DIR.glob("*"):
+        try:
+            if copy.stat().st_mtime < cutoff:
+                copy.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def local_copy(name: str) -> Path:
+    """A path holding the stored upload ``name`` on this node (one that does not exist when the
+    stored file is gone): the file itself on local disk, else this node's copy of the object."""
+    storage = import_storage()
+    path = _is_local(storage, name)
+    if path is not None:
+        return path
+    copy = COPIES_DIR / Path(name).name
+    if copy.exists() or not storage.exists(name):
+        return copy
+    COPIES_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _prune_copies()
+    with (
+        tempfile.NamedTemporaryFile(dir=COPIES_DIR, prefix=".part-", delete=False) as part,
+        storage.open(name) as source,
+    ):
+        shutil.copyfileobj(source, part, 1 << 20)
+    os.replace(part.name, copy)  # whole or not at all, for another process of this node
+    return copy
+
+
+def stored_file_save(name: str, content) -> None:
+    """Store an upload under ``name`` (a new random name: nothing is ever replaced)."""
+    saved = import_storage().save(name, content)
+    if saved != name:
+        raise FileExistsError(f"an upload named {name} is already stored")
+
+
+def stored_file_delete(name: str) -> bool:
+    """Delete the stored upload (and this node's copy); whether it was there."""
+    storage = import_storage()
+    existed = storage.exists(name)
+    storage.delete(name)
+    if _is_local(storage, name) is None:
+        (COPIES_DIR / Path(name).name).unlink(missing_ok=True)
+    return existed
+
+
+def stored_files_older_than(cutoff) -> list[str]:
+    """Names of stored uploads last written before ``cutoff`` (an aware datetime)."""
+    storage = import_storage()
+    try:
+        _dirs, names = storage.listdir("")
+    except FileNotFoundError:  # the folder was never made: nothing uploaded yet
+        return []
+    return [name for name in names if not name.startswith(".") and storage.get_modified_time(name) < cutoff]
