@@ -8,6 +8,7 @@ its wording lives in the templates (``certificates/pdf/*.html``, overridable fro
 
 import functools
 import hashlib
+import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -16,6 +17,8 @@ from django.conf import settings
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 from certificates.codes import code_display
 from certificates.models import Certificate, CertificateDesign, CertificateKind
@@ -83,48 +86,47 @@ def verification_url(code: str) -> str:
 # Any of the eight QR masks decodes the same; letting segno score all eight for the "best" one
 # was about a twentieth of a certificate's rendering time.
 QR_MASK = 0
+QR_COLOUR = (0x14 / 255, 0x21 / 255, 0x3D / 255)  # the certificate's navy, #14213d
 
 
-QR_COLOUR = "#14213d"
+def qr_modules(url: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code of ``url`` (error correction M) as rows of modules, dark = True, without its
+    quiet zone: ``certificates.pdf`` fills them into the sheet's ``.qr`` box, whose white
+    surroundings on the page are the quiet zone."""
+    return tuple(tuple(bool(module) for module in row) for row in segno.make(url, error="m", mask=QR_MASK).matrix)
 
 
-def qr_svg(url: str) -> str:
-    """The QR code as inline SVG without a fixed size (the style sheet sizes it in millimetres).
+# Words that belong to the next one: a family or compound name never breaks after them
+# ("Al Hamdani", "Abdul Kareem", "عبد الكريم", "أبو بكر").
+NAME_PARTICLES = frozenset(
+    {"al", "el", "ul", "bin", "ben", "ibn", "bint", "abu", "abo", "abd", "abdul", "abdel", "abdal", "um", "umm"}
+    | {"آل", "ال", "بن", "ابن", "بنت", "أبو", "ابو", "أم", "ام", "عبد"}
+)
 
-    The modules are drawn as one stroke, one module wide, that runs along every row in turn
-    (left to right, then back) and whose dash pattern is the rows' dark and light runs. WeasyPrint
-    parses an SVG path command by command in Python: segno's path (a move and a line per dark run,
-    about 600 commands) cost about 17 ms of each certificate's PDF; this path has two commands per
-    row and draws the same modules (the same pixels at 60 and 200 dpi) in about half that time.
-    The turns between rows lie outside the symbol, on gaps of the pattern, so no join is drawn.
-    """
-    qr = segno.make(url, error="m", mask=QR_MASK)
-    size = qr.symbol_size(border=0)[0]
-    dashes: list[int] = [0]  # on, off, on, off… lengths in modules, from an empty first "on"
-    dark = True
 
-    def run(is_dark: bool, length: int = 1) -> None:
-        nonlocal dark
-        if is_dark == dark:
-            dashes[-1] += length
+def name_units(name: str) -> list[str]:
+    """A name split where a line may break: between words, never inside a hyphenated name
+    ("Al-Hamdani") nor after a particle ("Al Hamdani", "Abdul Kareem", "عبد الكريم")."""
+    units: list[str] = []
+    glue = False
+    for word in name.split():
+        if glue and units:
+            units[-1] = f"{units[-1]} {word}"
         else:
-            dashes.append(length)
-            dark = is_dark
+            units.append(word)
+        glue = word.casefold().rstrip("-‐") in NAME_PARTICLES
+    return units
 
-    commands = [f"M-1 0.5H{size + 1}"]
-    for y, row in enumerate(qr.matrix):
-        if y:
-            commands.append(f"V{y + 0.5}H{size + 1 if y % 2 == 0 else -1}")
-            run(False)  # the turn to the next row
-        run(False)  # from outside the symbol to its edge
-        for module in row if y % 2 == 0 else reversed(row):
-            run(bool(module))
-        run(False)
-    if len(dashes) % 2:
-        dashes.append(0)
-    return (
-        f'<svg viewBox="0 0 {size} {size}" class="qr-code"><path fill="none" stroke="{QR_COLOUR}" '
-        f'stroke-dasharray="{" ".join(map(str, dashes))}" d="{"".join(commands)}"/></svg>'
+
+def name_html(name: str):
+    """The name as HTML in which no family name breaks: each unit of several parts (a hyphen or
+    a particle) in a ``.nobreak`` span (``white-space: nowrap``; a non-breaking hyphen would need a
+    glyph every font may lack, and would not read back as the hyphen that was typed)."""
+    return mark_safe(  # noqa: S308 - every part is escaped
+        " ".join(
+            format_html('<span class="nobreak">{}</span>', unit) if (" " in unit or "-" in unit) else escape(unit)
+            for unit in name_units(name)
+        )
     )
 
 
@@ -155,6 +157,8 @@ def certificate_context(certificate: Certificate, design: CertificateDesign) -> 
         "female": certificate.person.gender == "F",
         "name_ar": certificate.name_ar,
         "name_latin": certificate.name_latin,
+        "name_ar_html": name_html(certificate.name_ar),
+        "name_latin_html": name_html(certificate.name_latin or certificate.name_ar),
         "rank_ar": rank_ar,
         "rank_en": rank_en,
         # What the name's line holds, in characters, so the template can set a long one smaller.
@@ -172,7 +176,6 @@ def certificate_context(certificate: Certificate, design: CertificateDesign) -> 
         "serial": certificate.serial,
         "code": code_display(certificate.code),
         "verification_url": url,
-        "qr_svg": qr_svg(url),
         "replaces_serial": certificate.replaces.serial if certificate.replaces_id else "",
     }
     if session is not None:
@@ -233,17 +236,29 @@ def design_key(design: CertificateDesign) -> str:
     return digest.hexdigest()[:16]
 
 
+# Whitespace that holds a line break, between two tags: the template's indentation. Each such run
+# becomes an anonymous box for WeasyPrint to style and lay out (about a third of a person layer's
+# layout); a space within a line (between a label and its value) has no line break and stays.
+_INDENTATION = re.compile(r">\s*\n\s*<")
+
+
+def _render_layer(template: str, context: dict) -> str:
+    return _INDENTATION.sub("><", render_to_string(template, context))
+
+
 def certificate_sheet(certificate: Certificate, design: CertificateDesign) -> Sheet:
     """The certificate's two layers (see ``certificates.pdf``), from one template: the background
     for what the session's certificates share, the person layer for this person's fields."""
     context = certificate_context(certificate, design)
     template = TEMPLATES[certificate.kind]
     return Sheet(
-        html=render_to_string(template, context | {"layer": "person"}),
-        background=render_to_string(template, context | {"layer": "background"}),
+        html=_render_layer(template, context | {"layer": "person"}),
+        background=_render_layer(template, context | {"layer": "background"}),
         title=f"{certificate.serial} — {certificate.name_latin or certificate.name_ar}",
         author=design.directorate_en,
         subject=f"{context['course_code']} {context['course_title_en']}",
+        qr=qr_modules(context["verification_url"]),
+        qr_colour=QR_COLOUR,
     )
 
 

@@ -16,6 +16,7 @@ import hashlib
 import secrets
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from django.core.cache import cache
@@ -83,52 +84,141 @@ def _latest(certificate: Certificate) -> Certificate:
             return certificate
 
 
+def _serial(certificate: Certificate, course_code: str) -> str:
+    return f"{course_code}-{timezone.localtime(certificate.issued_at):%Y}-{certificate.pk:06d}"
+
+
 def _create(**fields) -> Certificate:
     """Insert a certificate and give it its serial, in a savepoint the caller can recover from."""
     with transaction.atomic():
         certificate = Certificate.objects.create(code=code_generate(), **fields)
-        issued = timezone.localtime(certificate.issued_at)
-        certificate.serial = f"{certificate.course.code}-{issued:%Y}-{certificate.pk:06d}"
+        certificate.serial = _serial(certificate, certificate.course.code)
         certificate.save(update_fields=["serial"])
     return certificate
 
 
-def _trainer_valid_until(participation: Participation) -> date:
-    """The end of the qualification ``session_close`` granted for this ToT, else the default term."""
-    qualification = TrainerQualification.objects.filter(
-        person_id=participation.person_id, source_session_id=participation.session_id
-    ).first()
-    if qualification and qualification.valid_until:
-        return qualification.valid_until
-    return _years_after(participation.session.end_date, qualification_validity_years())
+# What a certificate's PDF prints besides its own fields, loaded with it (see rendering).
+_PRINTED_WITH = ("person", "course", "session__training_centre", "replaces")
+# Inserting a chunk's certificates skips rows that conflict; a row skipped for a reason other than
+# an existing original (a verification code drawn twice, about 2**-95) is inserted again.
+_INSERT_ATTEMPTS = 3
+
+
+def _source(participation: Participation) -> tuple[int, int, int]:
+    return participation.person_id, participation.session.course_id, participation.session_id
+
+
+def _originals(participations: Sequence[Participation]) -> dict[tuple[int, int, int], Certificate]:
+    """The original certificate of each participation that has one, with what it prints: one query."""
+    wanted = {_source(participation) for participation in participations}
+    found = Certificate.objects.filter(
+        replaces__isnull=True,
+        session_id__in={session_id for _p, _c, session_id in wanted},
+        person_id__in={person_id for person_id, _c, _s in wanted},
+    ).select_related(*_PRINTED_WITH)
+    return {
+        key: certificate
+        for certificate in found
+        if (key := (certificate.person_id, certificate.course_id, certificate.session_id)) in wanted
+    }
+
+
+def _latest_of(certificates: list[Certificate]) -> list[Certificate]:
+    """``_latest`` of each, one query per step of the longest re-issue chain (usually one)."""
+    latest = list(certificates)
+    positions = {certificate.pk: [i] for i, certificate in enumerate(latest)}
+    while positions:
+        replacements = Certificate.objects.filter(replaces_id__in=positions).select_related(*_PRINTED_WITH)
+        following: dict[int, list[int]] = {}
+        for replacement in replacements:
+            for i in positions[replacement.replaces_id]:
+                latest[i] = replacement
+            following.setdefault(replacement.pk, []).extend(positions[replacement.replaces_id])
+        positions = following
+    return latest
+
+
+def _trainer_terms(participations: Sequence[Participation]) -> dict[tuple[int, int], date]:
+    """The end of the qualification ``session_close`` granted for each of these ToT completions."""
+    tot = [participation for participation in participations if participation.session.kind == SessionKind.TOT]
+    if not tot:
+        return {}
+    qualifications = TrainerQualification.objects.filter(
+        person_id__in={participation.person_id for participation in tot},
+        source_session_id__in={participation.session_id for participation in tot},
+        valid_until__isnull=False,
+    ).order_by("pk")
+    terms: dict[tuple[int, int], date] = {}
+    for qualification in qualifications:
+        terms.setdefault((qualification.person_id, qualification.source_session_id), qualification.valid_until)
+    return terms
+
+
+def _trainer_valid_until(participation: Participation, terms: dict[tuple[int, int], date]) -> date:
+    """The end of the qualification granted for this ToT, else the default term from the session's end."""
+    term = terms.get((participation.person_id, participation.session_id))
+    return term or _years_after(participation.session.end_date, qualification_validity_years())
 
 
 def certificate_issue(*, participation: Participation) -> Certificate:
     """The certificate for a completed participation in a closed session: created once, then returned."""
-    session = participation.session
-    if participation.outcome != Outcome.COMPLETED or not session.is_closed:
-        raise ValidationError(NOT_COMPLETED)
-    source = {"person_id": participation.person_id, "course_id": session.course_id, "session_id": session.pk}
-    existing = Certificate.objects.filter(replaces__isnull=True, **source).first()
-    if existing is not None:
-        return _latest(existing)
-    person = participation.person
-    kind = _KIND_FOR_SESSION[session.kind]
-    try:
-        return _create(
-            kind=kind,
-            name_ar=person.name_ar,
-            name_latin=person.name_latin,
-            completed_on=session.end_date,
-            valid_until=_trainer_valid_until(participation) if kind == CertificateKind.TRAINER else None,
-            **source,
-        )
-    except IntegrityError:
-        # Another call issued it between our read and our insert: the constraint kept it single.
-        existing = Certificate.objects.filter(replaces__isnull=True, **source).first()
-        if existing is None:
-            raise
-        return _latest(existing)
+    return certificates_issue(participations=[participation])[0]
+
+
+def certificates_issue(*, participations: Sequence[Participation]) -> list[Certificate]:
+    """``certificate_issue`` for each participation, in order, in a few queries whatever their number.
+
+    Each certificate comes with what its PDF prints (person, course, session and centre, the
+    certificate it replaces). The existing originals are read in one query; the missing ones are
+    inserted in one statement that skips any row the unique constraint refuses (a concurrent call,
+    or a chunk run twice, inserted it first: that one is kept) and read back, and their serials
+    (which need the row's id) are set in one more, in the same transaction, so no reader ever sees
+    a certificate without its serial. A re-issued certificate is returned as its latest re-issue.
+    Participations need ``person`` and ``session`` (with ``course``) loaded, or cost a query each.
+    """
+    for participation in participations:
+        if participation.outcome != Outcome.COMPLETED or not participation.session.is_closed:
+            raise ValidationError(NOT_COMPLETED)
+    if not participations:
+        return []
+    originals = _originals(participations)
+    missing = [participation for participation in participations if _source(participation) not in originals]
+    if missing:
+        terms = _trainer_terms(missing)
+        with transaction.atomic():
+            for _attempt in range(_INSERT_ATTEMPTS):
+                rows = []
+                for participation in missing:
+                    session, person = participation.session, participation.person
+                    kind = _KIND_FOR_SESSION[session.kind]
+                    person_id, course_id, session_id = _source(participation)
+                    rows.append(
+                        Certificate(
+                            code=code_generate(),
+                            kind=kind,
+                            person_id=person_id,
+                            course_id=course_id,
+                            session_id=session_id,
+                            name_ar=person.name_ar,
+                            name_latin=person.name_latin,
+                            completed_on=session.end_date,
+                            valid_until=(
+                                _trainer_valid_until(participation, terms) if kind == CertificateKind.TRAINER else None
+                            ),
+                        )
+                    )
+                Certificate.objects.bulk_create(rows, ignore_conflicts=True)
+                originals |= _originals(missing)
+                missing = [participation for participation in missing if _source(participation) not in originals]
+                if not missing:
+                    break
+            else:
+                raise IntegrityError(f"could not insert the certificates of participations {[p.pk for p in missing]}")
+            without_serial = [certificate for certificate in originals.values() if not certificate.serial]
+            for certificate in without_serial:
+                certificate.serial = _serial(certificate, certificate.course.code)
+            Certificate.objects.bulk_update(without_serial, ["serial"])
+    return _latest_of([originals[_source(participation)] for participation in participations])
 
 
 def certificate_issue_for_elearning(
@@ -180,36 +270,66 @@ def certificate_pdfs_ensure(
         if not certificate.pdf or (redraw and certificate.revoked_at is None and certificate.pdf_design != key)
     ]
     if pending:
-        for certificate, pdf in zip(pending, certificate_pdfs(pending, design), strict=True):
-            _pdf_store(certificate, pdf, key)
+        _pdfs_store(list(zip(pending, certificate_pdfs(pending, design), strict=True)), key)
     return certificates
 
 
-def _pdf_store(certificate: Certificate, pdf: bytes, design: str) -> None:
-    """Store ``pdf`` (drawn with ``design``) as the certificate's PDF.
+def _pdf_file_save(certificate: Certificate, pdf: bytes) -> str:
+    """Write one PDF to the private storage under a new name; returns the name."""
+    issued = timezone.localtime(certificate.issued_at)
+    # A random part keeps a concurrent render of the same certificate from overwriting this file.
+    return private_storage().save(
+        f"certificates/{issued:%Y/%m}/{certificate.serial}-{secrets.token_hex(6)}.pdf", ContentFile(pdf)
+    )
+
+
+def _pdfs_store(drawn: list[tuple[Certificate, bytes]], design: str) -> None:
+    """Store each ``pdf`` (drawn with ``design``) as its certificate's PDF: the files first, then
+    every row in one update.
 
     A first PDF is kept unless another render stored one first (that one stays). A PDF drawn
     again replaces the one this process read, only if it is still the stored one, and the old
-    file is removed once the change is committed.
+    file is removed once the change is committed. The rows are locked (in id order) while they are
+    compared and written, so two renders of one certificate cannot both win.
     """
-    digest = hashlib.sha256(pdf).hexdigest()
     storage = private_storage()
-    issued = timezone.localtime(certificate.issued_at)
-    # A random part keeps a concurrent render of the same certificate from overwriting this file.
-    name = storage.save(
-        f"certificates/{issued:%Y/%m}/{certificate.serial}-{secrets.token_hex(6)}.pdf", ContentFile(pdf)
-    )
-    previous = certificate.pdf.name or ""
-    stored = Certificate.objects.filter(pk=certificate.pk, pdf=previous).update(
-        pdf=name, pdf_sha256=digest, pdf_design=design
-    )
-    if stored:
-        certificate.pdf.name, certificate.pdf_sha256, certificate.pdf_design = name, digest, design
-        if previous:
-            transaction.on_commit(lambda: storage.delete(previous))
-    else:
+    files = [
+        (certificate, _pdf_file_save(certificate, pdf), hashlib.sha256(pdf).hexdigest()) for certificate, pdf in drawn
+    ]
+    with transaction.atomic():
+        stored_now = dict(
+            Certificate.objects.select_for_update()
+            .filter(pk__in=[certificate.pk for certificate, _name, _digest in files])
+            .order_by("pk")
+            .values_list("pk", "pdf")
+        )
+        won, lost = [], []
+        for certificate, name, digest in files:
+            previous = certificate.pdf.name or ""
+            if stored_now.get(certificate.pk) == previous:
+                certificate.pdf.name, certificate.pdf_sha256, certificate.pdf_design = name, digest, design
+                won.append(certificate)
+                if previous:
+                    transaction.on_commit(lambda previous=previous: storage.delete(previous))
+            else:
+                lost.append((certificate, name))
+        Certificate.objects.bulk_update(won, ["pdf", "pdf_sha256", "pdf_design"])
+    for _certificate, name in lost:
         storage.delete(name)
-        certificate.refresh_from_db(fields=["pdf", "pdf_sha256", "pdf_design"])
+    if lost:
+        kept = {
+            row["pk"]: row
+            for row in Certificate.objects.filter(pk__in=[c.pk for c, _n in lost]).values(
+                "pk", "pdf", "pdf_sha256", "pdf_design"
+            )
+        }
+        for certificate, _name in lost:
+            row = kept[certificate.pk]
+            certificate.pdf.name, certificate.pdf_sha256, certificate.pdf_design = (
+                row["pdf"],
+                row["pdf_sha256"],
+                row["pdf_design"],
+            )
 
 
 def certificate_pdf_read(*, certificate: Certificate) -> bytes:
@@ -356,19 +476,49 @@ def _ready(batch: CertificateBatch) -> Exists:
 
 def batch_pending_ids(batch: CertificateBatch) -> list[int]:
     """Participations in the batch whose certificate is not issued, not stored or not yet redrawn."""
-    return list(batch_participations(batch).exclude(_ready(batch)).order_by("pk").values_list("pk", flat=True))
+    return [pk for pk, _session_id in _pending(batch)]
+
+
+def _pending(batch: CertificateBatch) -> list[tuple[int, int]]:
+    """(participation, session) of what is pending, a session's participations together."""
+    return list(
+        batch_participations(batch).exclude(_ready(batch)).order_by("session_id", "pk").values_list("pk", "session_id")
+    )
+
+
+def batch_chunks(pending: list[tuple[int, int]], chunk_size: int) -> list[list[int]]:
+    """Split (participation, session) pairs, grouped by session, into chunks of at most
+    ``chunk_size``, keeping each session in one chunk when it fits: a session's certificates share
+    one background, laid out once by the worker that draws the chunk (see ``certificates.pdf``),
+    so a session split between two chunks (and two workers) would have it laid out twice."""
+    sessions: dict[int, list[int]] = {}
+    for pk, session_id in pending:
+        sessions.setdefault(session_id, []).append(pk)
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    for ids in sessions.values():
+        if current and len(current) + len(ids) > chunk_size:
+            chunks.append(current)
+            current = []
+        while len(ids) > chunk_size:  # a session larger than a chunk fills chunks of its own
+            chunks.append(ids[:chunk_size])
+            ids = ids[chunk_size:]
+        current.extend(ids)
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 def batch_dispatch(*, batch: CertificateBatch, chunk_size: int = BATCH_CHUNK_SIZE) -> list[list[int]]:
-    """Split what is still pending into chunks (one task each, so workers share the batch).
+    """Split what is still pending into chunks (one task each, so workers share the batch), each
+    session's participations in one chunk when they fit (``batch_chunks``).
 
     A paused batch (or one already done) gets no chunks.
     """
     if batch.status not in (BatchStatus.QUEUED, BatchStatus.RUNNING):
         return []
-    pending = batch_pending_ids(batch)
+    chunks = batch_chunks(_pending(batch), chunk_size)
     CertificateBatch.objects.filter(pk=batch.pk, status=BatchStatus.QUEUED).update(status=BatchStatus.RUNNING)
-    chunks = [pending[i : i + chunk_size] for i in range(0, len(pending), chunk_size)]
     cache.set(_cache_key(batch, "chunks"), len(chunks), timeout=7 * 24 * 3600)
     return chunks
 
@@ -399,17 +549,12 @@ def batch_chunk_run(*, batch: CertificateBatch, participation_ids: list[int]) ->
     participations = (
         batch_participations(batch)
         .filter(pk__in=participation_ids)
-        .select_related("person", "session__course", "session__training_centre")
+        .select_related("person", "session__course")
         .order_by("pk")
     )
-    issued = [certificate_issue(participation=participation) for participation in participations]
-    # One query for what every certificate prints (person, course, session, centre), then one
-    # document for the whole chunk.
-    certificates = list(
-        Certificate.objects.filter(pk__in=[certificate.pk for certificate in issued])
-        .select_related("person", "course", "session__training_centre", "replaces")
-        .order_by("pk")
-    )
+    # Issued (or found) with what every certificate prints in a few queries, then one document
+    # for the whole chunk.
+    certificates = certificates_issue(participations=list(participations))
     certificate_pdfs_ensure(certificates=certificates, design=design, redraw=batch.redraw)
     try:
         remaining = cache.decr(_cache_key(batch, "chunks"))
@@ -480,7 +625,7 @@ def batch_archive_name(batch: CertificateBatch, serial: str, centre_code: str | 
 
 def batch_finish(*, batch: CertificateBatch) -> CertificateBatch:
     """Zip the batch's PDFs once everything is ready; a second call finds it done and returns."""
-    if batch_pending_ids(batch):
+    if batch_participations(batch).exclude(_ready(batch)).exists():
         return batch
     with transaction.atomic():
         batch = CertificateBatch.objects.select_for_update().get(pk=batch.pk)

@@ -66,24 +66,25 @@ def test_a_batch_interrupted_by_a_crash_and_run_again_ends_with_one_certificate_
     closed = closed_session(cascade, kind=SessionKind.DIRECT, extra_completers=6)
     batch = services.batch_start(user=staff["administrator"], scope=BatchScope.SESSION, session=closed.session)
     assert batch.total == 7
-    real_store = services._pdf_store
-    stored = {"n": 0}
+    real_save = services._pdf_file_save
+    written = {"n": 0}
 
-    def crash_after_three(certificate, pdf, design):
-        if stored["n"] == 3:
+    def crash_after_three(certificate, pdf):
+        if written["n"] == 3:
             raise SystemExit("worker killed")
-        stored["n"] += 1
-        return real_store(certificate, pdf, design)
+        written["n"] += 1
+        return real_save(certificate, pdf)
 
     with (
-        mock.patch.object(services, "_pdf_store", side_effect=crash_after_three),
+        mock.patch.object(services, "_pdf_file_save", side_effect=crash_after_three),
         pytest.raises(SystemExit),
         django_capture_on_commit_callbacks(execute=True),  # the chunk task runs when the dispatch commits
     ):
         tasks.certificate_batch_run(batch.pk)
-    # The chunk issued all seven, rendered them as one document and stored three PDFs.
+    # The chunk issued all seven and rendered them as one document; it was killed while writing
+    # their files, before any certificate recorded its PDF.
     assert Certificate.objects.count() == 7
-    assert Certificate.objects.with_pdf().count() == 3
+    assert written["n"] == 3 and not Certificate.objects.with_pdf().exists()
     batch.refresh_from_db()
     assert batch.status == BatchStatus.RUNNING and batch.done < batch.total
 
@@ -138,3 +139,22 @@ def test_the_batch_page_refuses_roles_that_may_not_issue(client, staff, verified
     assert list(page.context["form"].fields["training_centre"].queryset) == [
         staff["manager"].staff_scope.training_centre
     ]
+
+
+def test_a_chunk_issues_and_stores_its_certificates_in_the_same_few_queries_whatever_its_size(
+    cascade, staff, django_assert_max_num_queries
+):
+    """Everything a chunk prints (people, sessions, courses, centres, existing certificates) is
+    loaded in a few queries and the rows are written in bulk: three certificates or nine, the same
+    count."""
+    counts = []
+    for completers in (2, 8):
+        closed = closed_session(cascade, kind=SessionKind.DIRECT, extra_completers=completers)
+        batch = services.batch_start(user=staff["administrator"], scope=BatchScope.SESSION, session=closed.session)
+        ids = services.batch_pending_ids(batch)
+        assert len(ids) == completers + 1
+        with django_assert_max_num_queries(20) as captured:
+            services.batch_chunk_run(batch=batch, participation_ids=ids)
+        counts.append(len(captured))
+        assert Certificate.objects.filter(session=closed.session).with_pdf().count() == completers + 1
+    assert counts[0] == counts[1], counts

@@ -136,32 +136,49 @@ def test_a_certificate_template_that_makes_two_pages_is_refused_rather_than_misf
 
 
 @pytest.mark.parametrize("url", ["https://mps.example.iq/verify/ABCD-EFGH-JKMN-PQRS-TVWX/", "x" * 150])
-def test_the_qr_svg_dash_pattern_draws_exactly_the_symbols_dark_modules(url):
-    """Replays the stroke and its dash pattern module by module and compares with segno's matrix."""
+def test_the_qr_operators_fill_exactly_the_symbols_dark_modules(url):
+    """Replays the rectangles the page's operators fill and compares them with segno's matrix."""
     import segno
 
-    from certificates.rendering import QR_MASK, qr_svg
+    from certificates.pdf import qr_operators
+    from certificates.rendering import QR_MASK, qr_modules
 
-    svg = qr_svg(url)
-    matrix = [[bool(module) for module in row] for row in segno.make(url, error="m", mask=QR_MASK).matrix]
-    size = len(matrix)
-    assert f'viewBox="0 0 {size} {size}"' in svg
-    dashes = [int(value) for value in re.search(r'stroke-dasharray="([^"]*)"', svg).group(1).split()]
-    pattern = [index % 2 == 0 for index, length in enumerate(dashes) for _ in range(length)]  # True: drawn
-    drawn, position = [], 0
-    for y in range(size):
-        if y:
-            assert not pattern[position], "the turn between rows must fall on a gap"
-            position += 1
-        cells = pattern[position : position + size + 2]
-        assert not cells[0] and not cells[-1], "the stroke outside the symbol must fall on gaps"
-        row = cells[1:-1] if y % 2 == 0 else cells[1:-1][::-1]
-        drawn.append(row)
-        position += size + 2
-    assert drawn == matrix
-    assert not any(pattern[position:]), "nothing may be drawn after the last row"
-    d = re.search(r' d="([^"]*)"', svg).group(1)
-    assert d.count("V") == size - 1 and d.startswith(f"M-1 0.5H{size + 1}")
+    modules = qr_modules(url)
+    assert [list(row) for row in modules] == [
+        [bool(module) for module in row] for row in segno.make(url, error="m", mask=QR_MASK).matrix
+    ]
+    size = len(modules)
+    operators = qr_operators(modules, x=100, y=500, size=80, colour=(0, 0, 0)).decode()
+    assert operators.startswith("q ") and operators.endswith(" f Q")
+    unit = float(re.search(r" rg (\S+) 0 0 ", operators).group(1))
+    assert unit * size == pytest.approx(80, abs=0.01)
+    filled = [[False] * size for _ in range(size)]
+    for x, y, width, height in re.findall(r"(\d+) (\d+) (\d+) (\d+) re", operators):
+        assert height == "1"
+        for column in range(int(x), int(x) + int(width)):
+            assert not filled[int(y)][column], "no module is filled twice"
+            filled[int(y)][column] = True
+    assert filled == [list(row) for row in modules]
+
+
+@pytest.mark.parametrize(
+    ("name", "units"),
+    [
+        ("Mohammed Abdul-Kareem Al-Hamdani", ["Mohammed", "Abdul-Kareem", "Al-Hamdani"]),
+        ("Abdul Rahman Khalil Al Hamdani", ["Abdul Rahman", "Khalil", "Al Hamdani"]),
+        ("Ali Abd Al-Ameer", ["Ali", "Abd Al-Ameer"]),
+        ("عبد الرحمن خليل آل حمداني", ["عبد الرحمن", "خليل", "آل حمداني"]),
+        ("Zainab Hussein Ali", ["Zainab", "Hussein", "Ali"]),
+    ],
+)
+def test_a_name_breaks_only_between_its_units(name, units):
+    from certificates.rendering import name_html, name_units
+
+    assert name_units(name) == units
+    html = name_html(name)
+    for unit in units:
+        assert (f'<span class="nobreak">{unit}</span>' in html) == (" " in unit or "-" in unit)
+    assert "<" not in name_html("Ali <b>").replace('<span class="nobreak">', "").replace("</span>", "")
 
 
 def test_a_sessions_certificates_share_a_background_that_holds_none_of_a_persons_fields(cascade):
@@ -182,7 +199,7 @@ def test_a_sessions_certificates_share_a_background_that_holds_none_of_a_persons
         for field in (certificate.serial, code_display(certificate.code), certificate.name_ar, certificate.name_latin):
             assert field in sheet.html
             assert all(field not in other.background for other in sheets)
-        assert "<svg" in sheet.html and certificate.course.title_en not in sheet.html
+        assert 'class="qr"' in sheet.html and sheet.qr and certificate.course.title_en not in sheet.html
         assert certificate.course.title_en in sheet.background
     # One background per wording (the Arabic verb agrees with the person's gender), not per person.
     genders = {certificate.person.gender == "F" for certificate in certificates}
