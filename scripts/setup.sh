@@ -189,6 +189,9 @@ prepare() {  # everything both run and test need; $1 = base or test
 
 cmd_run() {
     prepare base
+    # The site's address is the one this server answers on (links in e-mails, the certificates'
+    # QR codes), unless the environment names another.
+    export SITE_URL="${SITE_URL:-http://127.0.0.1:$PORT}"
     local commands=("migrate --noinput -v0") collect=""
     if static_changed; then
         commands+=("collectstatic --noinput -v0")
