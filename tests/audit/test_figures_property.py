@@ -1,8 +1,9 @@
 """The dashboard's figures equal the records after every write, whatever path wrote it.
 
 Hypothesis draws sequences of writes through every writer — the workspace's services, the admin
-session form (create and delete), imports of sessions and of participations, person merge,
-anonymisation, closing a session — and after each step the dashboard's tables (totals, programme
+session form (create and delete: the writer's ``sessions_delete``), imports of sessions and of
+participations, person merge, anonymisation, closing a session, a restore's wholesale recount — and
+after each step the dashboard's tables (totals, programme
 summary, by governorate, by course, generations, trainers) are compared with a brute-force recount
 from the raw rows: each participation's fact worked out in Python, generations by walking the
 sessions from the master trainers. The after-commit work (``sessions_changed`` and the audit's
@@ -33,6 +34,7 @@ from cascade.models import (
     TrainerRole,
     TrainingSession,
 )
+from cascade.signals import sessions_note
 from imports.columns import PARTICIPATIONS, SESSIONS
 from imports.merge import person_merge
 from imports.services import records_import
@@ -372,6 +374,13 @@ def _anonymise(world: World, a: int, b: int, c: int) -> None:
     person_anonymise(world.person(a), by=world.admin)
 
 
+def _restore(world: World, a: int, b: int, c: int) -> None:
+    """A restored backup brings the records back with the figures as they were when it was taken (here:
+    none counted yet); the restore then asks for every figure afresh (``ops.backup.restore``)."""
+    ParticipationFact.objects.all().delete()
+    sessions_note((), everything=True)
+
+
 WRITES = {
     "workspace: new session": _create,
     "workspace: record a participant": _record,
@@ -383,6 +392,7 @@ WRITES = {
     "import: participations": _import_participations,
     "person merge": _merge,
     "anonymisation": _anonymise,
+    "restore": _restore,
 }
 
 steps = st.lists(
