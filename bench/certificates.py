@@ -43,6 +43,7 @@ import io
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -69,6 +70,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", default="", help="an existing database (not built, not dropped)")
     parser.add_argument("--keep-db", action="store_true", help="keep the scratch database")
     parser.add_argument("--keep-files", action="store_true", help="keep the PDFs, the ZIP and the worker's log")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=0,
+        help="pause the batch after this many seconds and report what was measured until then (a loaded machine)",
+    )
     return parser.parse_args()
 
 
@@ -269,9 +276,18 @@ class Bench:
                 sys.exit(f"the worker exited:\n{self.log.read_text()[-5000:]}")
             if batch.done != last_done:
                 last_done, last_change = batch.done, time.monotonic()
-                self.say(f"  {time.perf_counter() - started:7.1f} s  {batch.done:,} of {batch.total:,} ready")
+                so_far = proc_cpu_seconds(self.worker_pids()) - cpu_before
+                per = f"{so_far / batch.done * 1000:.0f} ms of worker CPU each" if batch.done else ""
+                self.say(
+                    f"  {time.perf_counter() - started:7.1f} s  {batch.done:,} of {batch.total:,} ready  {per}"
+                    f"  load {os.getloadavg()[0]:.1f}"
+                )
             elif time.monotonic() - last_change > STALL_SECONDS:
                 sys.exit(f"no progress for {STALL_SECONDS} s:\n{self.log.read_text()[-5000:]}")
+            if self.args.time_limit and time.perf_counter() - started > self.args.time_limit:
+                services.batch_pause(batch=batch, user=user)
+                self.say(f"  --time-limit {self.args.time_limit:.0f} s reached: batch paused")
+                break
             now = self.worker_rss()
             peak = [max(a, b) for a, b in zip(peak, now, strict=False)] or now
             if not rss["half"] and batch.done >= batch.total // 2:
@@ -286,23 +302,33 @@ class Bench:
             backends[pid] = proc_cpu_seconds([pid]) or backends.get(pid, 0.0)
         postgres_cpu = sum(backends.values()) - sum(backends_before.values())
 
-        with batch.archive.open("rb") as handle, zipfile.ZipFile(handle) as archive:
-            names = archive.namelist()
-            archive_bytes = handle.seek(0, io.SEEK_END)
-        certificates = Certificate.objects.count()
-        if not (len(names) == certificates == batch.total == self.total):
-            sys.exit(
-                f"the ZIP holds {len(names):,} PDFs for {certificates:,} certificates and {self.total:,} completions"
-            )
+        interrupted = batch.status != BatchStatus.DONE
+        if interrupted:
+            # Stopped by --time-limit: what is measured is the certificates stored until then.
+            count = services.batch_progress_refresh(batch=batch)
+            names, archive_bytes = [], 0
+        else:
+            count = batch.total
+            with batch.archive.open("rb") as handle, zipfile.ZipFile(handle) as archive:
+                names = archive.namelist()
+                archive_bytes = handle.seek(0, io.SEEK_END)
+            certificates = Certificate.objects.count()
+            if not (len(names) == certificates == batch.total == self.total):
+                sys.exit(
+                    f"the ZIP holds {len(names):,} PDFs for {certificates:,} certificates "
+                    f"and {self.total:,} completions"
+                )
         return {
-            "count": batch.total,
+            "count": count,
+            "total": batch.total,
+            "interrupted": interrupted,
             "wall": wall,
             "cpu": worker_cpu,
             "postgres_cpu": postgres_cpu,
             "rss": rss,
             "peak": peak,
             "zip_mib": archive_bytes / 2**20,
-            "folders": len({name.split("/")[0] for name in names}),
+            "folders": len({name.split("/")[0] for name in names}) if names else 0,
             "load_before": load_before,
             "load_after": os.getloadavg()[0],
         }
@@ -389,13 +415,21 @@ class Bench:
         for label, a, b in rows:
             self.say(f"{label:<{width}}  {a:<{second}}  {b}")
         self.say()
-        self.say(
-            f"ZIP: {batch['zip_mib']:.0f} MiB, {n:,} PDFs in {batch['folders']} folders (one per centre); "
-            f"baseline PDFs average {base['average_kib']:.0f} KiB"
-        )
+        if batch["interrupted"]:
+            self.say(
+                f"INTERRUPTED by --time-limit: {n:,} of {batch['total']:,} certificates stored in "
+                f"{batch['wall']:.0f} s; no ZIP; the figures above are for those {n:,} only"
+            )
+        else:
+            self.say(
+                f"ZIP: {batch['zip_mib']:.0f} MiB, {n:,} PDFs in {batch['folders']} folders (one per centre); "
+                f"baseline PDFs average {base['average_kib']:.0f} KiB"
+            )
         if base_rate:
             self.say(f"ratio: the batch path issues {rate / base_rate:.1f}× the baseline's certificates per second")
-        if self.args.all:
+        if self.args.all and batch["interrupted"]:
+            self.say("target (whole programme under 15 min): NOT met on this run (stopped before the end)")
+        elif self.args.all:
             verdict = "met" if batch["wall"] < TARGET_SECONDS else "NOT met"
             self.say(f"target (whole programme under 15 min): {verdict}, {batch['wall'] / 60:.1f} min")
         else:
@@ -429,6 +463,8 @@ class Bench:
 
 
 def main() -> None:
+    # A TERM (a stopped run) cleans up too: the worker, the queue and the scratch files.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit("terminated"))
     args = parse_args()
     bench = Bench(args)
     try:
