@@ -431,10 +431,15 @@ def backup_to_storage(name: str, alias: str = "default") -> dict:
 def restore_from_storage(name: str, alias: str = "default") -> RestoreReport:
     """``restore`` a backup kept in the ``backups`` storage under ``name/`` (copied to a temporary
     local directory first, where every file is checked against the manifest)."""
-    storage = storages["backups"]
     if not backup_exists_in_storage(name):
         raise BackupError(f"The backups storage holds no finished backup named {name} (no {MANIFEST}).")
     with tempfile.TemporaryDirectory(prefix="mps-restore-") as work:
-        for key in stored_names(storage, name):
-            _copy_hashing(storage, key, Path(work) / posixpath.relpath(key, name))
+        backup_fetch(name, Path(work))
         return restore(Path(work), alias=alias)
+
+
+def backup_fetch(name: str, into: Path) -> None:
+    """Copy the backup kept in the ``backups`` storage under ``name/`` into the local ``into``."""
+    storage = storages["backups"]
+    for key in stored_names(storage, name):
+        _copy_hashing(storage, key, Path(into) / posixpath.relpath(key, name))
