@@ -8,17 +8,17 @@ not yet counted (``audit.services.sessions_pending_note``). A wholesale load or 
 (``everything``) rebuilds every fact and the national pages. No receiver here follows model saves:
 the writers say what changed, whatever path wrote it (bulk writes included).
 
-A changed target of the national plan retires the stored dashboards; an anonymised person drops
+Changed targets of the national plan (``plans.signals.targets_changed``, sent by the admin's plan
+form and the targets import) retire the stored dashboards; an anonymised person drops
 every rendered page.
 """
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from cascade.signals import sessions_changed
 from ops.signals import person_anonymised
-from plans.models import Target
+from plans.signals import targets_changed
 
 
 @receiver(sessions_changed, dispatch_uid="audit_sessions_changed")
@@ -34,10 +34,10 @@ def sessions_changed_received(sender, session_ids: frozenset[int], everything: b
         sessions_facts_refresh.delay(sorted(session_ids))
 
 
-@receiver([post_save, post_delete], sender=Target, dispatch_uid="audit_target_changed")
-def target_changed(sender, instance: Target, **kwargs) -> None:
-    """A changed plan line changes targets shown with the stored figures: retire them (no figure is
-    derived from it: the targets are read as they are)."""
+@receiver(targets_changed, dispatch_uid="audit_targets_changed")
+def targets_changed_received(sender, **kwargs) -> None:
+    """Changed plan lines change targets shown with the stored figures: retire them after the commit
+    (no figure is derived from them: the targets are read as they are)."""
     from audit.services import facts_version_bump
 
     transaction.on_commit(facts_version_bump)

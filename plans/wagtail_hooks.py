@@ -1,12 +1,23 @@
 """Admin screen for the national training plan. Staff roles view it; administrators edit it
 (bulk loads go through the targets import)."""
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.panels import FieldPanel, FieldRowPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
+from wagtail.admin.views.generic import DeleteView
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from plans.forms import TargetForm
 from plans.models import Target
+from plans.signals import targets_changed
+
+
+class TargetDeleteView(DeleteView):
+    def delete_action(self):
+        with transaction.atomic():
+            super().delete_action()
+            targets_changed.send(sender=Target)
 
 
 class TargetViewSet(ModelViewSet):
@@ -26,6 +37,8 @@ class TargetViewSet(ModelViewSet):
         FieldRowPanel([FieldPanel("governorate"), FieldPanel("training_centre")]),
         FieldRowPanel([FieldPanel("target_participants"), FieldPanel("target_women")]),
     ]
+    edit_handler = ObjectList(panels, base_form_class=TargetForm)
+    delete_view_class = TargetDeleteView
 
 
 @hooks.register("register_admin_viewset")

@@ -15,6 +15,7 @@ from imports.widgets import (
     GovernorateWidget,
 )
 from plans.models import Target
+from plans.signals import targets_changed
 
 YEAR_OUT_OF_RANGE = _("{year} is not a plan year (2000–2100).")
 
@@ -73,4 +74,6 @@ class TargetResource(RecordResource):
 
     def apply(self, pending):
         self.save_pending(pending, ["target_participants", "target_women"])
+        if pending:
+            targets_changed.send(sender=Target)
         self.progress_step(self.total)

@@ -76,14 +76,21 @@ def test_a_trainer_whose_participants_gain_like_their_cohort_is_not_flagged(casc
     assert (row["ratio"], row["flagged"]) == (0.75, False)
 
 
-def test_a_changed_plan_target_retires_the_stored_dashboards(django_capture_on_commit_callbacks):
-    from plans.models import Target
-    from tests.factories import course, governorate
+def test_imported_plan_targets_retire_the_stored_dashboards(django_capture_on_commit_callbacks):
+    from imports.columns import TARGETS
+    from imports.services import records_import
+    from tests.factories import course
+    from tests.imports.helpers import dataset
 
     facts_rebuild()
     version = FactsState.objects.get().version
+    headers = [c.name for c in TARGETS]
+    values = {"year": 2024, "governorate": "BA", "course_code": course().code, "target_participants": 50}
     with django_capture_on_commit_callbacks(execute=True):
-        Target.objects.create(year=2024, governorate=governorate("BA"), course=course(), target_participants=50)
+        outcome = records_import(
+            kind="targets", dataset=dataset(headers, [[values.get(h, "") for h in headers]]), dry_run=False
+        )
+    assert outcome.counts["new"] == 1, outcome.counts
     assert FactsState.objects.get().version == version + 1
 
 
@@ -95,3 +102,30 @@ def test_the_year_filter_keys_stored_dashboards_as_a_whole_number(db):
     assert filterset.is_valid()
     # Stored-dashboard keys and the export log are JSON: a Decimal would not serialise.
     assert json.dumps(filters_key(filterset.cleaned)) == '{"year": 2023}'
+
+
+def test_a_plan_target_saved_or_deleted_in_the_admin_retires_the_stored_dashboards(
+    client, django_user_model, django_capture_on_commit_callbacks
+):
+    from plans.models import Target
+    from tests.conftest import log_in_verified
+    from tests.factories import course, governorate
+
+    log_in_verified(client, django_user_model.objects.create_superuser(username="admin", password=None))
+    facts_rebuild()
+    version = FactsState.objects.get().version
+    data = {
+        "year": 2024,
+        "course": course().pk,
+        "governorate": governorate("BA").pk,
+        "training_centre": "",
+        "target_participants": 50,
+        "target_women": 5,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/admin/targets/new/", data).status_code == 302
+    assert FactsState.objects.get().version == version + 1
+    target = Target.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/admin/targets/delete/{target.pk}/").status_code == 302
+    assert FactsState.objects.get().version == version + 2
