@@ -83,6 +83,6 @@ def offline_bundle(trainer_id: int) -> dict:
         "roster_people": list(roster_people.values()),
         "people": people,
         "governorates": {str(g.pk): g.name for g in Governorate.objects.filter(pk__in=governorate_ids)},
-        "outcomes": list(Outcome.choices),
-        "genders": list(Gender.choices),
+        "outcomes": [(value, str(label)) for value, label in Outcome.choices],
+        "genders": [(value, str(label)) for value, label in Gender.choices],
     }
