@@ -75,6 +75,7 @@ def world():
     """A centre, a trainer qualified for a course, 40 people of the centre's governorate."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
+    from django.utils import timezone
 
     from cascade.models import SessionKind, TrainerQualification, TrainingSession
     from lms import roles
@@ -82,8 +83,9 @@ def world():
 
     session = TrainingSession.objects.filter(kind=SessionKind.CASCADE).order_by("-start_date").first()
     centre, course = session.training_centre, session.course
-    trainer = Person.objects.filter(governorate_id=centre.governorate_id, is_master_trainer=False).order_by("pk").first()
-    today = __import__("django.utils.timezone", fromlist=["x"]).localdate()
+    local = Person.objects.filter(governorate_id=centre.governorate_id, is_master_trainer=False)
+    trainer = local.order_by("pk").first()
+    today = timezone.localdate()
     TrainerQualification.objects.get_or_create(
         person=trainer,
         course=course,
@@ -125,8 +127,10 @@ def open_session(centre, course, trainer, people, tag: str):
 
 
 def changes_for(session, people) -> list[dict]:
+    from django.utils import timezone
+
     batch = []
-    seen = __import__("django.utils.timezone", fromlist=["x"]).now().isoformat()
+    seen = timezone.now().isoformat()
     for person in people:
         for day in session.days:
             batch.append(
@@ -276,6 +280,7 @@ def main() -> None:
     centre, course, trainer, user, people = world()
     client = Client()
     client.force_login(user)
+    client.get("/field/")  # the first request of the process imports the URLconf: not part of either path
     made = []
     syncs, replays, online_totals, online_each = [], [], [], []
     try:
