@@ -275,7 +275,11 @@ def compare(args) -> None:
         path = Path(work) / "participations.csv"
         write_file(path, args.rows)
         size = path.stat().st_size / 1e6
-        print(f"PostgreSQL {connection.pg_version}; {PEOPLE:,} people; {args.rows:,} rows in {size:.1f} MB")
+        from cascade.models import Participation
+        from lms.models import Person
+
+        stored = f"{Person.objects.count():,} people and {Participation.objects.count():,} participations stored"
+        print(f"PostgreSQL {connection.pg_version}; {stored}; {args.rows:,} rows in {size:.1f} MB")
         print(f"load average before: {load()}")
 
         outcomes = {}
