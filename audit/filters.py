@@ -26,7 +26,7 @@ from audit.models import ParticipationFact
 from audit.selectors import AuditScope, facts_visible_to
 from audit.tables import quarter_label
 from cascade.models import SessionKind
-from config.formats import date_text
+from config.formats import date_input_hint_lazy, date_text
 from courses.models import Course
 from lms.models import Gender, Governorate, Person, PoliceUnit, Station, TrainingCentre
 
@@ -63,6 +63,7 @@ class FactFilter(django_filters.FilterSet):
     gender = django_filters.ChoiceFilter(label=_("Gender"), choices=Gender.choices)
     period = django_filters.DateFromToRangeFilter(
         label=_("Period"),
+        help_text=date_input_hint_lazy(),
         field_name="start_date",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )

@@ -29,8 +29,10 @@ from courses.models import Course, CourseAuthor, CoursePage
 # The role group of the Directorate's content reviewers. The name is lms.roles.CONTENT_REVIEWER;
 # it is spelled out here because courses sits below lms and may not import it.
 REVIEWER_GROUP = "content_reviewer"
-WORKFLOW_NAME = "Curriculum review"
-TASK_NAME = "Directorate curriculum review"
+# Wagtail stores and shows these names as they are, untranslated: each carries both languages,
+# Arabic first (the programme's language), so that no reader meets a name they cannot read.
+WORKFLOW_NAME = "مراجعة المناهج / Curriculum review"
+TASK_NAME = "مراجعة المديرية للمناهج / Directorate curriculum review"
 AUTHOR_GROUP_PREFIX = "Course authors "
 
 AUTHOR_PAGE_PERMISSIONS = ("add_page", "change_page")

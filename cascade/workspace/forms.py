@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cascade.models import Outcome, Participation, SessionKind, SessionTrainer, TrainerQualification, TrainingSession
+from config.formats import date_input_hint_lazy
 from courses.models import Course
 from courses.numbers import western_digits
 from lms.input_policy import check_free_text
@@ -89,8 +90,8 @@ def trainer_centres(person: Person) -> "forms.models.QuerySet[TrainingCentre]":
 
 
 class SessionFieldsForm(forms.Form):
-    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
-    end_date = forms.DateField(label=_("End date"), widget=DateInput())
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput(), help_text=date_input_hint_lazy())
+    end_date = forms.DateField(label=_("End date"), widget=DateInput(), help_text=date_input_hint_lazy())
     headcount_male = forms.IntegerField(
         label=_("Men reported"),
         min_value=0,

@@ -31,6 +31,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import formats, timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -85,3 +86,19 @@ def datetime_text(value: datetime | None, *, empty: str = "—") -> str:
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     return formats.date_format(value, "DATETIME_FORMAT")
+
+
+# The example under every date input: a day past the 12th, so it cannot be read month first.
+DATE_INPUT_EXAMPLE = date(2025, 3, 21)
+DATE_INPUT_HINT = _("Day, then month, then year: for example {example} ({typed}).")
+
+
+def date_input_hint() -> str:
+    """The hint shown with every date input. The browser draws a date box in the device's own
+    format (month first on some phones), so the hint states the site's: day, month, year."""
+    return str(DATE_INPUT_HINT).format(
+        example=date_text(DATE_INPUT_EXAMPLE), typed=DATE_INPUT_EXAMPLE.strftime("%d/%m/%Y")
+    )
+
+
+date_input_hint_lazy = lazy(date_input_hint, str)
