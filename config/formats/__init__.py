@@ -90,15 +90,16 @@ def datetime_text(value: datetime | None, *, empty: str = "—") -> str:
 
 # The example under every date input: a day past the 12th, so it cannot be read month first.
 DATE_INPUT_EXAMPLE = date(2025, 3, 21)
-DATE_INPUT_HINT = _("Day, then month, then year: for example {example} ({typed}).")
+DATE_INPUT_HINT = _(
+    "Pick the day in the calendar; the box shows it in your device's format. "
+    "The site writes dates as day, month, year: {example}."
+)
 
 
 def date_input_hint() -> str:
     """The hint shown with every date input. The browser draws a date box in the device's own
-    format (month first on some phones), so the hint states the site's: day, month, year."""
-    return str(DATE_INPUT_HINT).format(
-        example=date_text(DATE_INPUT_EXAMPLE), typed=DATE_INPUT_EXAMPLE.strftime("%d/%m/%Y")
-    )
+    format (month first on some), so the hint says so and gives the site's: day, month, year."""
+    return str(DATE_INPUT_HINT).format(example=date_text(DATE_INPUT_EXAMPLE))
 
 
 date_input_hint_lazy = lazy(date_input_hint, str)
