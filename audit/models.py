@@ -16,6 +16,10 @@ Nouns:
   version (a summary of the summary, so that a page answers from one row).
 - ``DashboardPage``: the dashboard's rendered body for one scope, query, language and facts
   version (``audit.pages``): a request for a stored dashboard renders only the site's layout.
+- ``FigureCell``, ``TrainerCell``, ``TrainerCohort``, ``PlacePeople``: the facts summed up by
+  every dimension the dashboard filters on (``audit.cells``), so that any filter combination reads
+  a few indexed rows instead of the facts. Derived from the facts in the same transaction that
+  writes them.
 - ``ExportLog``: who exported what, when, with which filters; the directorate reads it.
 """
 
@@ -66,15 +70,15 @@ class ParticipationFact(models.Model):
     class Meta:
         verbose_name = _("participation fact")
         verbose_name_plural = _("participation facts")
-        # (filter column, person): a single-filter count of distinct people reads only the index.
+        # The dashboard reads the summary cells; the facts serve the drill-down lists (by a
+        # selective column), the cells' refresh (a centre's course in a month) and a period's
+        # partial months.
         indexes = [
             models.Index(fields=["governorate", "person"], name="audit_fact_gov_person"),
-            models.Index(fields=["training_centre", "person"], name="audit_fact_centre_person"),
+            models.Index(fields=["training_centre", "course", "start_date"], name="audit_fact_slice"),
             models.Index(fields=["course", "person"], name="audit_fact_course_person"),
-            models.Index(fields=["kind", "person"], name="audit_fact_kind_person"),
-            models.Index(fields=["generation", "person"], name="audit_fact_gen_person"),
             models.Index(fields=["start_date", "person"], name="audit_fact_date_person"),
-            models.Index(fields=["gender", "person"], name="audit_fact_gender_person"),
+            models.Index(fields=["unit"], name="audit_fact_unit"),
             models.Index(fields=["station", "course"], name="audit_fact_station_course"),
             models.Index(fields=["session"], name="audit_fact_session"),
             models.Index(fields=["lead_trainer"], name="audit_fact_lead"),
@@ -82,6 +86,104 @@ class ParticipationFact(models.Model):
 
     def __str__(self) -> str:
         return f"fact of participation {self.participation_id}"
+
+
+class FigureCell(models.Model):
+    """The facts of one combination of the dashboard's dimensions: the session's governorate,
+    centre, course, kind and generation, the month it started in, the person's gender and the
+    governorate they serve in. Counts add up across cells; the people (and the trainers of the
+    cell's sessions, and the people a master-led ToT qualified) are stored as sorted sets of ids
+    (``audit.cells.ids_pack``), so that distinct counts over any set of cells are exact."""
+
+    governorate = _ref(Governorate)
+    training_centre = _ref(TrainingCentre)
+    course = _ref(Course)
+    kind = models.CharField(max_length=16, choices=SessionKind.choices)
+    generation = models.PositiveSmallIntegerField(null=True)
+    month = models.DateField(help_text="First day of the month the sessions started in.")
+    gender = models.CharField(max_length=1, choices=Gender.choices)
+    serves_in = _ref(Governorate, null=True)
+    participations = models.PositiveIntegerField()
+    completions = models.PositiveIntegerField()
+    scored = models.PositiveIntegerField(help_text="Completed participations with a pre and a post score.")
+    gain_sum = models.DecimalField(max_digits=14, decimal_places=2, help_text="Sum of the scored gains.")
+    people = models.BinaryField()
+    trainers = models.BinaryField(help_text="Trainers (lead or co) of the cell's sessions.")
+    tot_trainers = models.BinaryField(help_text="People qualified by a ToT session led by a master trainer.")
+
+    class Meta:
+        verbose_name = _("dashboard figure cell")
+        verbose_name_plural = _("dashboard figure cells")
+        indexes = [
+            # A scope (governorate or centre) and a course or period are leading keys of every read.
+            models.Index(fields=["governorate", "course", "month"], name="audit_cell_gov"),
+            models.Index(fields=["training_centre", "course", "month"], name="audit_cell_centre"),
+        ]
+
+    def __str__(self) -> str:
+        return f"cell {self.training_centre_id}/{self.course_id}/{self.kind}/{self.month:%Y-%m}"
+
+
+class TrainerCell(models.Model):
+    """Scored cascade participations of one lead trainer, per dimension combination (as
+    ``FigureCell``): their number and summed gain, for the learning gain by trainer."""
+
+    lead_trainer = _ref(Person)
+    governorate = _ref(Governorate)
+    training_centre = _ref(TrainingCentre)
+    course = _ref(Course)
+    generation = models.PositiveSmallIntegerField(null=True)
+    month = models.DateField()
+    gender = models.CharField(max_length=1, choices=Gender.choices)
+    serves_in = _ref(Governorate, null=True)
+    scored = models.PositiveIntegerField()
+    gain_sum = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("trainer figure cell")
+        verbose_name_plural = _("trainer figure cells")
+        indexes = [
+            models.Index(fields=["governorate", "course", "month"], name="audit_tcell_gov"),
+            models.Index(fields=["training_centre", "course", "month"], name="audit_tcell_centre"),
+        ]
+
+    def __str__(self) -> str:
+        return f"trainer {self.lead_trainer_id} cell {self.training_centre_id}/{self.course_id}/{self.month:%Y-%m}"
+
+
+class TrainerCohort(models.Model):
+    """The scored gains of the ToT sessions that qualified one trainer for one course (whatever
+    the dashboard's filters: it describes the trainer's own cohort)."""
+
+    trainer = _ref(Person)
+    course = _ref(Course)
+    scored = models.PositiveIntegerField()
+    gain_sum = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("trainer cohort gain")
+        verbose_name_plural = _("trainer cohort gains")
+        constraints = [models.UniqueConstraint(fields=["trainer", "course"], name="audit_cohort_unique")]
+
+    def __str__(self) -> str:
+        return f"cohort of trainer {self.trainer_id} in course {self.course_id}"
+
+
+class PlacePeople(models.Model):
+    """The people with a fact at one police station or unit (sorted ids, as ``FigureCell``)."""
+
+    STATION, UNIT = "station", "unit"
+    place_kind = models.CharField(max_length=8, choices=[(STATION, STATION), (UNIT, UNIT)])
+    place_id = models.BigIntegerField()
+    people = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("people of a place")
+        verbose_name_plural = _("people of places")
+        constraints = [models.UniqueConstraint(fields=["place_kind", "place_id"], name="audit_place_unique")]
+
+    def __str__(self) -> str:
+        return f"people of {self.place_kind} {self.place_id}"
 
 
 class FactsState(models.Model):
@@ -92,6 +194,9 @@ class FactsState(models.Model):
     updated_at = models.DateTimeField(null=True)
     rows = models.PositiveIntegerField(default=0)
     rebuild_seconds = models.FloatField(default=0)
+    cells_complete = models.BooleanField(
+        default=True, help_text="The summary cells count every fact (false until a rebuild after an upgrade)."
+    )
 
     class Meta:
         verbose_name = _("audit figures state")

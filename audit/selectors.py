@@ -404,7 +404,7 @@ def _trainer_gains(facts: QuerySet, split: str | None):
     return figures
 
 
-def _target_lines(scope: AuditScope, filters: dict) -> QuerySet[Target]:
+def target_lines(scope: AuditScope, filters: dict) -> QuerySet[Target]:
     lines = scope.targets()
     if filters.get("governorate"):
         lines = lines.filter(governorate=filters["governorate"])
@@ -436,7 +436,7 @@ def _targets(facts: QuerySet, scope: AuditScope, split: str | None, filters: dic
     result = {}
     for value, value_filters in filters.items():
         lines = []
-        for line in _target_lines(scope, value_filters):
+        for line in target_lines(scope, value_filters):
             if line.training_centre_id:
                 got = achieved["training_centre_id"].get(
                     (value, line.year, line.training_centre_id, line.course_id), {}
@@ -468,23 +468,26 @@ def _never_reached(facts: QuerySet, scope: AuditScope, split: str | None, filter
         for row in pairs.order_by():
             found[row[split] if split else None].add((row[place], row["course_id"]))
         reached[place] = found
-    all_courses = list(Course.objects.values_list("id", flat=True))
-    result = {}
-    for value, value_filters in filters.items():
-        governorates = scope.governorates()
-        if value_filters.get("governorate"):
-            governorates = governorates.filter(pk=value_filters["governorate"].pk)
-        if value_filters.get("training_centre"):
-            governorates = governorates.filter(pk=value_filters["training_centre"].governorate_id)
-        courses = [value_filters["course"].pk] if value_filters.get("course") else all_courses
-        stations = list(Station.objects.filter(governorate__in=governorates).values_list("id", flat=True))
-        units = list(PoliceUnit.objects.filter(governorate__in=governorates).values_list("id", flat=True))
-        reached_stations, reached_units = reached["station_id"][value], reached["unit_id"][value]
-        result[value] = {
-            "stations": [[s, c] for s in stations for c in courses if (s, c) not in reached_stations],
-            "units": [[u, c] for u in units for c in courses if (u, c) not in reached_units],
-        }
-    return result
+    return {
+        value: never_reached_places(scope, value_filters, reached["station_id"][value], reached["unit_id"][value])
+        for value, value_filters in filters.items()
+    }
+
+
+def never_reached_places(scope: AuditScope, filters: dict, reached_stations: set, reached_units: set) -> dict:
+    """The (station, course) and (unit, course) pairs of the scope and ``filters`` not in the reached sets."""
+    governorates = scope.governorates()
+    if filters.get("governorate"):
+        governorates = governorates.filter(pk=filters["governorate"].pk)
+    if filters.get("training_centre"):
+        governorates = governorates.filter(pk=filters["training_centre"].governorate_id)
+    courses = [filters["course"].pk] if filters.get("course") else list(Course.objects.values_list("id", flat=True))
+    stations = list(Station.objects.filter(governorate__in=governorates).values_list("id", flat=True))
+    units = list(PoliceUnit.objects.filter(governorate__in=governorates).values_list("id", flat=True))
+    return {
+        "stations": [[s, c] for s in stations for c in courses if (s, c) not in reached_stations],
+        "units": [[u, c] for u in units for c in courses if (u, c) not in reached_units],
+    }
 
 
 # --- filters and snapshots -------------------------------------------------------------------
@@ -534,14 +537,28 @@ def dashboard_for(
 ) -> Dashboard:
     """The dashboard's figures from the stored snapshot for the current facts version (or
     ``version``, read by the caller), computing and storing them when there is none yet."""
-    version = facts_state().version if version is None else version
+    state = facts_state()
+    version = state.version if version is None else version
     key = snapshot_key(scope, filters)
     stored = DashboardSnapshot.objects.filter(key=key, version=version).first()
     if stored is not None:
         return Dashboard(stored.payload, version, stored.compute_ms, True)
     started = time.monotonic()
-    figures = dashboard_figures(scope, facts, filters)
+    figures = figures_compute(scope, facts, filters, state=state)
     return snapshot_store(scope, filters, figures, version=version, ms=int((time.monotonic() - started) * 1000))
+
+
+def figures_compute(scope: AuditScope, facts: QuerySet[ParticipationFact], filters: dict, *, state=None) -> dict:
+    """The dashboard's figures: from the summary cells (``audit.cells``) when they count every
+    fact and the filters are ones they are keyed by, else from the facts themselves."""
+    from audit.cells import cell_figures
+
+    state = state or facts_state()
+    if state.cells_complete:
+        figures = cell_figures(scope, filters, facts, state=state)
+        if figures is not None:
+            return figures
+    return dashboard_figures(scope, facts, filters)
 
 
 def snapshot_store(scope: AuditScope, filters: dict, figures: dict, *, version: int, ms: int) -> Dashboard:

@@ -8,6 +8,9 @@ whose stored generation the write moved — reading each session's generation fr
 so the refreshed facts equal what a full rebuild would give. Every write bumps
 ``FactsState.version``, which retires the stored dashboard figures.
 
+The summary cells the dashboard reads (``audit.cells``) are rebuilt with the facts, and a session
+refresh recomputes, in its transaction, every cell its old and new facts count in.
+
 ``sessions_pending_note`` notes the changed sessions (``PendingSession``) before their refresh is
 queued; the refresh drops the notes it counted, a full rebuild all of them. Until then a dashboard
 page says how many changes its figures do not yet count (``pending_changes``).
@@ -35,6 +38,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractYear, Now, TruncQuarter
 from django.utils import timezone
 
+from audit import cells
 from audit.models import ExportLog, FactsState, ParticipationFact, PendingSession
 from cascade.lineage import session_generations
 from cascade.models import (
@@ -171,6 +175,7 @@ def _bump(*, rebuilt: bool, seconds: float = 0.0) -> FactsState:
     if rebuilt:
         state.rebuilt_at = now
         state.rebuild_seconds = seconds
+        state.cells_complete = True
     state.save()
     return state
 
@@ -201,6 +206,7 @@ def facts_rebuild() -> FactsState:
         _insert_facts(Participation.objects.all(), generations_loaded=True)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE audit_generation_load")
+    cells.cells_rebuild()
     PendingSession.objects.filter(noted_at__lte=began).delete()
     return _bump(rebuilt=True, seconds=time.monotonic() - started)
 
@@ -256,11 +262,16 @@ def sessions_facts_refresh(*, session_ids: Iterable[int]) -> int:
     began = _database_now()
     ids = sorted({int(pk) for pk in session_ids})
     count = 0
+    touched = cells.Touched(set(), set(), set(), set())
     for start in range(0, len(ids), _IDS_PER_QUERY):
         chunk = ids[start : start + _IDS_PER_QUERY]
-        ParticipationFact.objects.filter(session_id__in=chunk).delete()
+        facts = ParticipationFact.objects.filter(session_id__in=chunk)
+        touched |= cells.Touched.of(facts)  # the cells the old facts counted in
+        facts.delete()
         count += _insert_facts(Participation.objects.filter(session_id__in=chunk))
+        touched |= cells.Touched.of(facts)  # and those the new ones count in
         PendingSession.objects.filter(session_id__in=chunk, noted_at__lte=began).delete()
+    cells.cells_refresh(touched)
     _bump(rebuilt=False)
     return count
 

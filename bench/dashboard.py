@@ -1,34 +1,37 @@
-"""Load test of the directorate audit dashboard: gunicorn on loopback, concurrent signed-in auditors.
+"""Load test of the directorate audit dashboard: random filter combinations, first requests only,
+for the national auditor, two governorate officers and two centre managers, against this code and
+(optionally) another checkout of the project in the same run.
 
-Runs against the database in DATABASE_URL (PostgreSQL, e.g. a `manage.py demo_data --scale 56`
-build: 500,000 people, 2,000,000 participations). Steps, each timed and printed:
+Each target is a project checkout with a database of its own (PostgreSQL or SQLite holding a
+``manage.py demo_data --scale N`` build). For each target, in turn:
 
-1. (``--rebuild``) rebuild the participation facts and store the national dashboards, as the
-   Celery beat task does after each rebuild;
-2. start gunicorn (``--workers``, default 5) on 127.0.0.1 with the production settings profile;
-3. sign the demo ``auditor`` in (second factor passed) and run ``--users`` (default 20) client
-   threads for ``--seconds`` (default 30), each requesting the dashboard with one single filter
-   after another (no filter, each governorate, centre, course, session kind, generation, gender
-   and programme year), keep-alive, no think time;
-4. print p50/p95/p99 and requests per second, overall and per filter, and the errors.
+1. (``--rebuild``) rebuild the participation facts (and, where the checkout has them, the summary
+   cells the dashboard reads), timed, then store the national single-filter dashboards as the
+   rebuild task does, timed;
+2. prepare the five signed-in accounts (second factor passed): ``auditor``, ``officer.ninewa``,
+   a second governorate officer (Baghdad, created here when missing), ``manager.baghdad`` and
+   ``manager.basra``;
+3. start gunicorn (``--workers``) on 127.0.0.1 with the production settings profile;
+4. run ``--users`` (default 20) client threads, ``users / 5`` per role, each requesting
+   ``--requests`` dashboards with a random combination of two to four filters drawn from what the
+   role may filter by (trained in, serves in, centre, course, kind, generation, gender, a period
+   of random days or a programme year). Every combination is drawn once: no request can be
+   answered by a page stored before it (pre-rendered or by an earlier request). Between requests
+   a user reads the page for a random think time (exponential, mean ``--think`` seconds; 0 for
+   back-to-back requests).
 
-The load prints the CPU time the gunicorn processes and the database's PostgreSQL backends
-spent per request (read from /proc) and the load average before and after.
+The same seed draws the same combinations for every target, so the figures printed side by side
+(p50, p95 and max per role, requests per second, errors) compare the same requests. The load
+average is printed before and after each load.
 
-``--cold`` also times each single-filter dashboard computed from the facts without its stored
-figures (what the first request after a rebuild would cost without the warm-up).
-
-``--writes-every S`` runs the load as in service while records change: gunicorn gets a Redis broker
-and cache, a Celery worker (1 process) renders retired pages again, and every S seconds this process
-refreshes one random session's facts (what a saved session does), which retires every stored page.
-It prints how many answers were retired pages marked as outdated and how many refreshes ran.
-
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mps_bench_dashboard \\
-        .venv/bin/python bench/dashboard.py --rebuild --cold
+    .venv/bin/python bench/dashboard.py --rebuild \\
+        --target new=.:postgres://postgres@127.0.0.1:5432/dash_s56 \\
+        --target before=/tmp/before:postgres://postgres@127.0.0.1:5432/dash_s56_before
 """
 
 import argparse
 import http.client
+import json
 import os
 import random
 import subprocess
@@ -36,12 +39,11 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # The production profile for the server (DEBUG off), without TLS: the load runs on loopback.
 SERVER_ENV = {
     "DEBUG": "0",
@@ -51,185 +53,160 @@ SERVER_ENV = {
     "STATIC_MANIFEST": "0",
     "LOG_LEVEL": "WARNING",
 }
-# This process signs the auditor's session: it must use the server's key.
-os.environ["SECRET_KEY"] = SERVER_ENV["SECRET_KEY"]
+ROLES = ("auditor", "officer.ninewa", "officer.baghdad", "manager.baghdad", "manager.basra")
+SECOND_OFFICER = ("officer.baghdad", "BG")
 
 
-def setup_django() -> None:
+# --- run inside a target's checkout (``--prepare``, ``--rebuild-only``) ------------------------
+
+
+def _setup_django(root: Path) -> None:
+    sys.path.insert(0, str(root))
+    os.chdir(root)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["SECRET_KEY"] = SERVER_ENV["SECRET_KEY"]
     import django
 
     django.setup()
 
 
-def auditor_cookie() -> str:
-    """A session for the demo auditor with the second factor passed, as the verify page leaves it."""
+def prepare() -> dict:
+    """Signed-in sessions for the five roles, and what each may filter by (printed as JSON)."""
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_static.models import StaticDevice
 
-    user = get_user_model().objects.get(username="auditor")
-    client = Client()
-    client.force_login(user)
-    device, _created = StaticDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    from django.conf import settings
+    from audit.selectors import audit_scope_for
+    from courses.models import Course
+    from lms.models import Governorate, StaffScope
 
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
-
-
-def queries() -> list[tuple[str, str]]:
-    """(filter kind, query string) of every single-filter dashboard."""
-    from audit.warm import single_filter_slices
-
-    names = {None: "none", "governorate_id": "governorate", "training_centre_id": "training_centre"}
-    names |= {"course_id": "course", "year": "period: year", "quarter": "period: quarter"}
-    return [(names.get(piece.column, piece.column), urlencode(piece.query)) for piece in single_filter_slices()]
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of these processes so far (Linux /proc)."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def server_pids(server: subprocess.Popen) -> tuple[list[int], list[int]]:
-    """The gunicorn master and workers, and the PostgreSQL backends serving this database."""
-    from django.db import connection
-
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        backends = [row[0] for row in cursor.fetchall()]
-    return [server.pid, *map(int, children)], backends
-
-
-def stored(named: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The queries whose dashboard figures are stored for the current facts version."""
-    from django.http import QueryDict
-
-    from audit.filters import FactFilter
-    from audit.models import DashboardSnapshot
-    from audit.selectors import AuditScope, snapshot_key
-    from audit.services import facts_state
-
-    scope, version, kept = AuditScope(everything=True), facts_state().version, []
-    for name, query in named:
-        filterset = FactFilter(QueryDict(query) if query else None, scope=scope)
-        filterset.is_valid()
-        key = snapshot_key(scope, filterset.cleaned if filterset.is_bound else {})
-        if DashboardSnapshot.objects.filter(key=key, version=version).exists():
-            kept.append((name, query))
-    return kept
+    User = get_user_model()  # noqa: N806
+    username, code = SECOND_OFFICER
+    if not User.objects.filter(username=username).exists():
+        model = User.objects.get(username="officer.ninewa")
+        user = User.objects.create(username=username, email=f"{username}@bench.invalid", is_staff=model.is_staff)
+        user.groups.set(model.groups.all())
+        StaffScope.objects.create(user=user, governorate=Governorate.objects.get(code=code))
+    result = {"courses": list(Course.objects.values_list("pk", flat=True)), "roles": {}}
+    for name in ROLES:
+        user = User.objects.get(username=name)
+        client = Client()
+        client.force_login(user)
+        device, _created = StaticDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        scope = audit_scope_for(user)
+        result["roles"][name] = {
+            "cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}",
+            "governorates": list(scope.governorates().values_list("pk", flat=True)),
+            "centres": list(scope.centres().values_list("pk", flat=True)),
+            "serves_in": list(Governorate.objects.values_list("pk", flat=True)),
+        }
+    return result
 
 
 def rebuild() -> None:
-    """Rebuild the facts, then warm every single-filter dashboard, as the beat task does; print the
-    wall time and this process's CPU time of each step (the rest of the work is PostgreSQL's)."""
+    """Rebuild the facts (and the summary cells, where the checkout has them), then store the
+    national single-filter dashboards; print the time of each step."""
+    from django.db import connection
+
     from audit.services import facts_rebuild
     from audit.warm import snapshots_warm
 
-    started, cpu = time.monotonic(), time.process_time()
+    started = time.monotonic()
     state = facts_rebuild()
+    cells = ""
+    if hasattr(state, "cells_complete"):
+        from audit.models import FigureCell
+
+        cells = f", {FigureCell.objects.count():,} summary cells"
     print(
-        f"facts rebuilt: {state.rows:,} rows in {time.monotonic() - started:.1f} s "
-        f"(this process's CPU {time.process_time() - cpu:.1f} s)"
+        f"    facts rebuilt{' with their summary cells' if cells else ''}: {state.rows:,} facts{cells} in "
+        f"{time.monotonic() - started:.1f} s ({connection.vendor}; load average {os.getloadavg()[0]:.2f})",
+        flush=True,
     )
-    started, cpu = time.monotonic(), time.process_time()
+    started = time.monotonic()
     count = snapshots_warm()
     print(
-        f"warm-up: {count} single-filter dashboards computed, stored and rendered in "
-        f"{time.monotonic() - started:.1f} s (this process's CPU {time.process_time() - cpu:.1f} s)"
+        f"    national single-filter dashboards stored: {count} in {time.monotonic() - started:.1f} s "
+        f"(load average {os.getloadavg()[0]:.2f})",
+        flush=True,
     )
 
 
-def cold(named: list[tuple[str, str]]) -> None:
-    """Compute one dashboard per kind of filter from the facts (no stored figures used)."""
-    from django.http import QueryDict
-
-    from audit.filters import FactFilter
-    from audit.selectors import AuditScope, dashboard_figures
-
-    scope = AuditScope(everything=True)
-    by_kind = defaultdict(list)
-    sample = {name: query for name, query in reversed(named)}  # the first query of each kind
-    for name, query in sample.items():
-        filterset = FactFilter(QueryDict(query) if query else None, scope=scope)
-        filterset.is_valid()
-        started = time.monotonic()
-        dashboard_figures(scope, filterset.qs, filterset.cleaned if filterset.is_bound else {})
-        by_kind[name].append(time.monotonic() - started)
-    print("cold computation from the facts (no stored figures), one dashboard per kind of filter:")
-    for name, times in by_kind.items():
-        print(f"  {name:<16} {times[0]:6.2f} s")
+# --- the load ---------------------------------------------------------------------------------
 
 
-# With --writes-every: the broker and cache that gunicorn and the worker share (not the app's own).
-WRITES_ENV = {
-    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/13",
-    "REDIS_URL": "redis://127.0.0.1:6379/14",
-    "CELERY_TASK_ALWAYS_EAGER": "0",
-}
-
-
-def start_worker() -> subprocess.Popen:
-    import redis
-
-    for url in WRITES_ENV["CELERY_BROKER_URL"], WRITES_ENV["REDIS_URL"]:
-        redis.Redis.from_url(url).flushdb()
-    return subprocess.Popen(  # noqa: S603 — fixed arguments
-        [str(ROOT / ".venv" / "bin" / "celery"), "-A", "config", "worker", "-c", "1", "-l", "warning"],
-        cwd=ROOT,
-        env={**os.environ, **SERVER_ENV, **WRITES_ENV},
+def _in_target(root: Path, database: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database, "BENCH_APP_ROOT": str(root)}
+    return subprocess.run(  # noqa: S603 — fixed arguments
+        [str(ROOT / ".venv" / "bin" / "python"), str(Path(__file__).resolve()), *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
-def writer(every: float, stop: threading.Event, done: list[int]) -> None:
-    """Refresh one random session's facts every ``every`` seconds, as a saved session does."""
-    from django.db import connection
+def combinations(info: dict, per_role: int, seed: int) -> dict[str, list[str]]:
+    """``per_role`` distinct random filter combinations (two to four filters) for each role."""
+    rng = random.Random(seed)
+    result = {}
+    for name in ROLES:
+        role = info["roles"][name]
+        draw = {
+            "governorate": lambda r=role: rng.choice(r["governorates"]),
+            "serves_in": lambda r=role: rng.choice(r["serves_in"]),
+            "training_centre": lambda r=role: rng.choice(r["centres"]),
+            "course": lambda: rng.choice(info["courses"]),
+            "kind": lambda: rng.choice(["tot", "cascade", "direct"]),
+            "generation": lambda: str(rng.randint(1, 3)),
+            "gender": lambda: rng.choice("MF"),
+            "period": lambda: None,
+        }
+        seen, queries = set(), []
+        while len(queries) < per_role:
+            chosen = rng.sample(sorted(draw), rng.randint(2, 4))
+            query = {}
+            for filter_name in chosen:
+                if filter_name == "period":
+                    if rng.random() < 0.3:
+                        year = rng.randint(2020, 2024)
+                        query |= {"period_after": f"{year}-01-01", "period_before": f"{year}-12-31"}
+                    else:
+                        first = date(2020, 1, 1) + timedelta(days=rng.randint(0, 1500))
+                        last = first + timedelta(days=rng.randint(20, 700))
+                        query["period_after"], query["period_before"] = first.isoformat(), last.isoformat()
+                else:
+                    query[filter_name] = str(draw[filter_name]())
+            text = urlencode(sorted(query.items()))
+            if text not in seen:
+                seen.add(text)
+                queries.append(text)
+        result[name] = queries
+    return result
 
-    from audit.services import sessions_facts_refresh
-    from cascade.models import TrainingSession
 
-    ids = list(TrainingSession.objects.values_list("id", flat=True)[:5000])
-    rng = random.Random(7)
-    while not stop.wait(every):
-        sessions_facts_refresh(session_ids=[rng.choice(ids)])
-        done.append(1)
-    connection.close()
-
-
-def start_server(port: int, workers: int, extra_env: dict | None = None) -> subprocess.Popen:
-    env = {**os.environ, **SERVER_ENV, **(extra_env or {})}
+def start_server(root: Path, database: str, port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database}
     process = subprocess.Popen(  # noqa: S603 — fixed arguments
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "config.wsgi",
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
+            *("-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning"),
         ],
-        cwd=ROOT,
+        cwd=root,
         env=env,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/audit/")
+            conn.request("GET", "/health/live")
             conn.getresponse().read()
             return process
         except OSError:
@@ -238,140 +215,168 @@ def start_server(port: int, workers: int, extra_env: dict | None = None) -> subp
     raise RuntimeError("gunicorn did not start")
 
 
-def load(port: int, cookie: str, named: list[tuple[str, str]], users: int, seconds: float, pids) -> None:
-    results: list[tuple[str, float, int]] = []
-    outdated: list[int] = []
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
+def warm_up(port: int, cookies: dict[str, str]) -> None:
+    """One request per worker and role (the dashboard's form page, no figures): processes loaded,
+    database connections open, as in service."""
+    for cookie in cookies.values():
+        for _ in range(3):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            conn.request("GET", "/audit/records/?measure=none", headers={"Cookie": cookie})
+            conn.getresponse().read()
+            conn.close()
 
-    def user(n: int) -> None:
-        rng = random.Random(n)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine = []
-        order = named[:]
-        rng.shuffle(order)
-        i = 0
-        while time.monotonic() < stop_at:
-            name, query = order[i % len(order)]
-            i += 1
+
+def load(port: int, cookies: dict[str, str], queries: dict[str, list[str]], users: int, per_user: int, think: float):
+    """Run the users; return [(role, seconds, status)] and the wall time."""
+    results: list[tuple[str, float, int]] = []
+    lock = threading.Lock()
+    per_role = users // len(ROLES)
+
+    def user(role: str, n: int) -> None:
+        rng = random.Random(f"{role}-{n}")
+        mine = queries[role][n * per_user : (n + 1) * per_user]
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        found = []
+        time.sleep(rng.uniform(0, think) if think else 0)
+        for query in mine:
             started = time.monotonic()
             try:
-                conn.request("GET", f"/audit/?{query}" if query else "/audit/", headers={"Cookie": cookie})
+                conn.request("GET", f"/audit/?{query}", headers={"Cookie": cookies[role]})
                 response = conn.getresponse()
                 body = response.read()
                 status = response.status if b'id="summary"' in body or response.status != 200 else 599
-                if status == 200 and b'class="notice outdated"' in body:
-                    outdated.append(1)
             except (OSError, http.client.HTTPException):
                 conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
                 status = 0
-            mine.append((name, time.monotonic() - started, status))
+            found.append((role, time.monotonic() - started, status))
+            if think:
+                time.sleep(rng.expovariate(1 / think))
         with lock:
-            results.extend(mine)
+            results.extend(found)
 
-    threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
-    app_pids, db_pids = pids
-    app_cpu, db_cpu, load_before = cpu_seconds(app_pids), cpu_seconds(db_pids), os.getloadavg()
+    threads = [threading.Thread(target=user, args=(role, n)) for role in ROLES for n in range(per_role)]
     started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.monotonic() - started
-    app_cpu, db_cpu = cpu_seconds(app_pids) - app_cpu, cpu_seconds(db_pids) - db_cpu
+    return results, time.monotonic() - started
 
-    ok = [r for r in results if r[2] == 200]
-    errors = len(results) - len(ok)
-    times = sorted(r[1] for r in ok)
 
-    def pct(values: list[float], p: float) -> float:
-        return values[min(len(values) - 1, int(len(values) * p))] * 1000 if values else float("nan")
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000 if ordered else float("nan")
 
-    print(f"load: {users} users, {elapsed:.1f} s, {len(results):,} requests, {errors} errors")
-    if outdated:
-        print(f"  {len(outdated):,} answers were retired pages marked as outdated (a refresh queued meanwhile)")
-    print(
-        f"  all filters: p50 {pct(times, 0.50):.0f} ms  p95 {pct(times, 0.95):.0f} ms  p99 {pct(times, 0.99):.0f} ms  "
-        f"{len(ok) / elapsed:.1f} requests/s"
-    )
-    if results:
-        print(
-            f"  CPU per request: {app_cpu / len(results) * 1000:.1f} ms in gunicorn, "
-            f"{db_cpu / len(results) * 1000:.1f} ms in PostgreSQL"
-        )
-    print(f"  load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")
-    by_name = defaultdict(list)
-    for name, seconds_taken, _status in ok:
-        by_name[name].append(seconds_taken)
-    for name, values in sorted(by_name.items()):
-        values.sort()
-        print(f"  {name:<16} n={len(values):>5}  p50 {pct(values, 0.5):5.0f} ms  p95 {pct(values, 0.95):5.0f} ms")
+
+def summary(results: list[tuple[str, float, int]]) -> dict[str, dict]:
+    by_role = defaultdict(list)
+    errors = defaultdict(int)
+    for role, seconds, status in results:
+        if status == 200:
+            by_role[role].append(seconds)
+        else:
+            errors[role] += 1
+    figures = {}
+    for role in (*ROLES, "all"):
+        times = [t for r in ROLES for t in by_role[r]] if role == "all" else by_role[role]
+        figures[role] = {
+            "n": len(times),
+            "p50": percentile(times, 0.5),
+            "p95": percentile(times, 0.95),
+            "max": max(times) * 1000 if times else float("nan"),
+            "errors": sum(errors.values()) if role == "all" else errors[role],
+        }
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument(
+        "--target",
+        action="append",
+        required=True,
+        help="NAME=CHECKOUT:DATABASE_URL (a project checkout and its own database); repeat to compare.",
+    )
+    parser.add_argument("--users", type=int, default=20, help="Concurrent users, shared equally by the five roles.")
+    parser.add_argument("--requests", type=int, default=12, help="Dashboards each user requests.")
+    parser.add_argument("--think", type=float, default=3.0, help="Mean think time between requests (s); 0: none.")
+    parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--rebuild", action="store_true", help="Rebuild the facts and store the dashboards first.")
-    parser.add_argument("--cold", action="store_true", help="Also time each dashboard computed without stored figures.")
-    parser.add_argument(
-        "--writes-every",
-        type=float,
-        default=0.0,
-        help="Refresh a random session's facts every S seconds during the load, with a Celery worker.",
-    )
-    parser.add_argument(
-        "--stored-only", action="store_true", help="Load only the dashboards whose figures are stored already."
-    )
+    parser.add_argument("--seed", type=int, default=22)
+    parser.add_argument("--rebuild", action="store_true", help="Rebuild facts and stored dashboards first (timed).")
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        sys.exit("Set DATABASE_URL to the PostgreSQL database holding the --scale data set.")
-    setup_django()
-    from django.db import connection
-
-    from audit.models import ParticipationFact
-    from cascade.models import Participation
-    from lms.models import Person
-
+    if args.users % len(ROLES):
+        sys.exit(f"--users must be a multiple of {len(ROLES)} (the roles share them equally).")
+    targets = []
+    for spec in args.target:
+        name, _eq, rest = spec.partition("=")
+        root, _colon, database = rest.partition(":")
+        targets.append((name, Path(root).resolve(), database))
+    per_role = args.users // len(ROLES) * args.requests
     print(
-        f"data: {Person.objects.count():,} people, {Participation.objects.count():,} participations, "
-        f"{ParticipationFact.objects.count():,} facts ({connection.vendor}); {os.cpu_count()} CPUs"
+        f"{args.users} users ({args.users // len(ROLES)} per role), {args.requests} dashboards each, think time "
+        f"{'exponential, mean ' + format(args.think, 'g') + ' s' if args.think else 'none'}; "
+        f"{per_role} distinct filter combinations per role, {per_role * len(ROLES)} in all; "
+        f"gunicorn -w {args.workers}; {os.cpu_count()} CPUs",
+        flush=True,
     )
-    named = queries()
-    if args.rebuild:
-        rebuild()
-    if args.cold:
-        cold(named)
-    if args.stored_only:
-        named = stored(named)
-        kinds = sorted({n for n, _q in named})
-        print(f"loading the {len(named)} single-filter dashboards whose figures are stored ({', '.join(kinds)})")
-    cookie = auditor_cookie()
-    worker = start_worker() if args.writes_every else None
-    server = start_server(args.port, args.workers, WRITES_ENV if args.writes_every else None)
-    stop, writes = threading.Event(), []
-    try:
-        # One request per dashboard first: the connections and workers are up, as in service.
-        load(args.port, cookie, named, min(args.users, 5), 3, server_pids(server))
-        if args.writes_every:
-            threading.Thread(target=writer, args=(args.writes_every, stop, writes), daemon=True).start()
-            print(f"measured, a session's facts refreshed every {args.writes_every:g} s:")
-        else:
-            print("measured:")
-        load(args.port, cookie, named, args.users, args.seconds, server_pids(server))
-    finally:
-        stop.set()
-        server.terminate()
-        server.wait(timeout=30)
-        if worker:
-            worker.terminate()
-            worker.wait(timeout=30)
-    if args.writes_every:
-        print(f"sessions refreshed during the load: {len(writes)}")
+    table = {}
+    for name, root, database in targets:
+        print(f"\n[{name}] {root} · {database.split('@')[-1]}", flush=True)
+        if args.rebuild:
+            done = _in_target(root, database, "--rebuild-only")
+            print(done.stdout, end="", flush=True)
+            if done.returncode:
+                sys.exit(done.stderr[-3000:])
+        done = _in_target(root, database, "--prepare")
+        if done.returncode:
+            sys.exit(done.stderr[-3000:])
+        info = json.loads(done.stdout.strip().splitlines()[-1])
+        queries = combinations(info, per_role, args.seed)
+        cookies = {role: info["roles"][role]["cookie"] for role in ROLES}
+        server = start_server(root, database, args.port, args.workers)
+        try:
+            warm_up(args.port, cookies)
+            before = os.getloadavg()
+            results, elapsed = load(args.port, cookies, queries, args.users, args.requests, args.think)
+            after = os.getloadavg()
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+        figures = summary(results)
+        table[name] = figures
+        print(
+            f"    {len(results)} requests in {elapsed:.1f} s ({len(results) / elapsed:.1f}/s); "
+            f"load average before {before[0]:.2f}, after {after[0]:.2f}",
+            flush=True,
+        )
+        for role in (*ROLES, "all"):
+            f = figures[role]
+            print(
+                f"    {role:<16} n={f['n']:>4}  p50 {f['p50']:7.0f} ms  p95 {f['p95']:7.0f} ms  "
+                f"max {f['max']:7.0f} ms  errors {f['errors']}",
+                flush=True,
+            )
+    if len(table) > 1:
+        names = list(table)
+        print("\nside by side (p50 / p95 / max, ms):")
+        print(f"    {'role':<16}" + "".join(f"{n:>26}" for n in names))
+        for role in (*ROLES, "all"):
+            shown = [
+                f"{table[n][role]['p50']:.0f} / {table[n][role]['p95']:.0f} / {table[n][role]['max']:.0f}"
+                for n in names
+            ]
+            print(f"    {role:<16}" + "".join(f"{c:>26}" for c in shown))
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] in ("--prepare", "--rebuild-only"):
+        _setup_django(Path(os.environ.get("BENCH_APP_ROOT", ROOT)))
+        if sys.argv[1] == "--prepare":
+            print(json.dumps(prepare()))
+        else:
+            rebuild()
+    else:
+        main()

@@ -11,14 +11,26 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from audit.models import DashboardPage, DashboardSnapshot, ExportLog, FactsState, ParticipationFact
+from audit.models import (
+    DashboardPage,
+    DashboardSnapshot,
+    ExportLog,
+    FactsState,
+    FigureCell,
+    ParticipationFact,
+    PlacePeople,
+    TrainerCell,
+    TrainerCohort,
+)
 from audit.selectors import AuditScope
 from cascade.demo import demo_data_build, demo_data_reset
 from plans.demo import demo_plan_delete
 
 
 def _clear_audit_tables() -> None:
-    for model in (ParticipationFact, DashboardSnapshot, DashboardPage, FactsState, ExportLog):
+    for model in (ParticipationFact, FigureCell, TrainerCell, TrainerCohort, PlacePeople):
+        model.objects.all().delete()
+    for model in (DashboardSnapshot, DashboardPage, FactsState, ExportLog):
         model.objects.all().delete()
 
 
