@@ -62,25 +62,23 @@ def qualification_validity_years() -> int:
     return int(getattr(settings, "TRAINER_QUALIFICATION_YEARS", QUALIFICATION_YEARS_DEFAULT))
 
 
-def session_draft(session: TrainingSession, *, headcounts: bool = False) -> SessionDraft:
+def session_draft(
+    session: TrainingSession, *, headcounts: bool = False, participants: Sequence[ParticipantDraft] | None = None
+) -> SessionDraft:
     """The stored session as a draft, to which a write adds its change before the rules run.
 
     With ``headcounts`` the draft carries the reported headcounts, checked against the named
     participants; writes that add names raise the headcounts instead (``headcounts_cover_named``).
+    With ``participants`` it carries those rows only (the ones a write changes), and the stored
+    ones are not read.
     """
-    days: dict[int, list[date]] = {}
-    for person_id, day in AttendanceDay.objects.filter(participation__session=session).values_list(
-        "participation__person_id", "day"
-    ):
-        days.setdefault(person_id, []).append(day)
-    return SessionDraft(
-        ref=session.ref,
-        kind=session.kind,
-        course_id=session.course_id,
-        start_date=session.start_date,
-        end_date=session.end_date,
-        trainer_ids=tuple(session.trainers.values_list("person_id", flat=True)),
-        participants=tuple(
+    if participants is None:
+        days: dict[int, list[date]] = {}
+        for person_id, day in AttendanceDay.objects.filter(participation__session=session).values_list(
+            "participation__person_id", "day"
+        ):
+            days.setdefault(person_id, []).append(day)
+        participants = [
             ParticipantDraft(
                 person_id=pid,
                 pre_score=pre,
@@ -91,7 +89,15 @@ def session_draft(session: TrainingSession, *, headcounts: bool = False) -> Sess
             for pid, pre, post, attended in session.participations.values_list(
                 "person_id", "pre_score", "post_score", "days_attended"
             )
-        ),
+        ]
+    return SessionDraft(
+        ref=session.ref,
+        kind=session.kind,
+        course_id=session.course_id,
+        start_date=session.start_date,
+        end_date=session.end_date,
+        trainer_ids=tuple(session.trainers.values_list("person_id", flat=True)),
+        participants=tuple(participants),
         status=session.status,
         headcount_male=session.headcount_male if headcounts else None,
         headcount_female=session.headcount_female if headcounts else None,
@@ -335,19 +341,7 @@ def _roster_marks_record(*, session: TrainingSession, entries: Sequence[RosterEn
         )
     if not changed and not session.is_closed:
         return results
-    enforce(
-        SessionDraft(
-            ref=session.ref,
-            kind=session.kind,
-            course_id=session.course_id,
-            start_date=session.start_date,
-            end_date=session.end_date,
-            trainer_ids=tuple(session.trainers.values_list("person_id", flat=True)),
-            participants=tuple(drafts),
-            status=session.status,
-            was_closed=session.is_closed,
-        )
-    )
+    enforce(replace(session_draft(session, participants=drafts), was_closed=session.is_closed))
     bulk_update_with_history([p for p, _entry in changed], Participation, MARK_FIELDS)
     gone: list[int] = []
     new: list[AttendanceDay] = []
