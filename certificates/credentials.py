@@ -94,9 +94,10 @@ def _load_key(pem: str, path: str) -> OKPKey:
     return key
 
 
+@cache
 def _shared_key_pem() -> str:
     """The key kept in object storage, generated there once: one node writes it while holding a
-    lock in the shared cache, the others wait for it and read the same key."""
+    lock in the shared cache, the others wait for it and read the same key (once per process)."""
     storage = private_storage()
     lock = "certificates:signing-key:generating"
     deadline = time_module.monotonic() + 30

@@ -43,41 +43,25 @@ from tests.production.processes import (
     stop,
     wait_until_listening,
 )
+from tests.production.test_certificates import SETUP
 
 pytestmark = pytest.mark.production
 
 PASSWORD = "multi-node-Passw0rd!"  # noqa: S105 - a test account's
 COMPLETERS = 30  # two chunks of a batch (25 and 5), one for each worker
 
-SETUP = """
-import json, uuid
-from datetime import date
+# The account that does it all (an administrator who also authors MPS-02's lessons, with an
+# authenticator), run after test_certificates' SETUP, which makes a closed session of completers.
+ACCOUNT = """
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from cascade.models import Participation, TrainingSession
-from courses.models import Course, CourseAuthor
-from lms.models import Governorate, Person, TrainingCentre
+from courses.models import CourseAuthor
 from lms.roles import ADMINISTRATOR
-tag = uuid.uuid4().hex[:8]
 user = get_user_model().objects.create_user(username=f"nodes-{tag}", password="__PASSWORD__")
 user.groups.add(Group.objects.get(name=ADMINISTRATOR))
 device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
 CourseAuthor.objects.create(course=Course.objects.get(code="MPS-02"), user=user)  # uploads its lesson images
-gov = Governorate.objects.get(code="BG")
-centre = TrainingCentre.objects.create(
-    code=f"TC-{tag}", name_en=f"Centre {tag}", name_ar=f"مركز {tag}", governorate=gov
-)
-session = TrainingSession.objects.create(
-    ref=f"S-{tag}", course=Course.objects.get(code="MPS-02"), kind="cascade", training_centre=centre,
-    governorate=gov, start_date=date(2023, 5, 7), end_date=date(2023, 5, 11), status="closed",
-)
-for i in range(__N__):
-    person = Person.objects.create(
-        service_number=f"N-{tag}-{i}", name_ar=f"علي حسن {i}", name_latin=f"Ali Hassan {i}", gender="M",
-        governorate=gov,
-    )
-    Participation.objects.create(session=session, person=person, outcome="completed", days_attended=5)
 print(json.dumps({"username": user.username, "key": device.key, "session": session.pk, "tag": tag}))
 """
 
@@ -205,7 +189,7 @@ def test_two_web_nodes_and_two_workers_share_files_and_survive_a_lost_node(migra
         "shell",
         "--no-imports",
         "-c",
-        SETUP.replace("__PASSWORD__", PASSWORD).replace("__N__", str(COMPLETERS)),
+        SETUP.replace("__N__", str(COMPLETERS)) + ACCOUNT.replace("__PASSWORD__", PASSWORD),
         env=node_env("setup"),
     )
     assert setup.returncode == 0, output_of(setup)
