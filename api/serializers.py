@@ -122,7 +122,7 @@ class SyncChangeSerializer(serializers.Serializer):
     lesson = serializers.UUIDField(required=False, help_text="lesson_complete: the lesson page's translation key.")
 
 
-class SyncRequestSerializer(serializers.Serializer):
+class SyncBatchSerializer(serializers.Serializer):
     changes = SyncChangeSerializer(many=True, help_text="In the order they were recorded.")
 
 

@@ -217,7 +217,7 @@ class SyncView(APIView):
             "workspace's; one that cannot be applied comes back as a `conflict` with its reason (code and "
             "message in the caller's language) and stays on the server until resolved; the others are stored."
         ),
-        request=serializers.SyncRequestSerializer,
+        request=serializers.SyncBatchSerializer,
         responses={200: serializers.SyncResponseSerializer},
     )
     def post(self, request):

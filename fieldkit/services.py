@@ -71,6 +71,7 @@ TEMPLATES = {
     CODE_NOT_YOURS: _("Session {session} is not one of your sessions: it cannot be synced from your login."),
 }
 
+ID_TAKEN = _("the same change id was sent twice in the batch, or by another login.")
 MISSING_FIELD = _("the field “{field}” is missing or not valid ({value}).")
 NOT_YOURS_TO_RESOLVE = _("Only the trainer who sent this change resolves it.")
 ALREADY_RESOLVED = _("This change is resolved already.")
@@ -284,11 +285,12 @@ def sync_apply(*, user, changes: Sequence[dict]) -> list[Result]:
     fresh: list[_Change] = []
     stored = {row.change_id: row for row in SyncChange.objects.filter(change_id__in=[c.change_id for c in parsed])}
     for change in parsed:
-        if change.change_id in stored:
+        if change.change_id in stored and stored[change.change_id].user_id == user.pk:
             change.result = _stored_result(stored[change.change_id], replayed=True)
-        elif change.change_id in seen:
+        elif change.change_id in seen or change.change_id in stored:
+            reason = str(ID_TAKEN)
             change.result = Result(str(change.change_id), "refused", CODE_INVALID, {"position": change.position + 1})
-            change.result.params["reason"] = str(_("the same change id appears twice in the batch."))
+            change.result.params["reason"] = reason
         else:
             seen.add(change.change_id)
             fresh.append(change)

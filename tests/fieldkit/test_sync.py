@@ -152,3 +152,28 @@ def test_the_endpoint_answers_each_change(field, client):
     assert [r["status"] for r in body["results"]] == ["applied", "applied", "refused"]
     assert body["conflicts"] == 0
     assert client.post("/api/v1/sync/", {"changes": "x"}, content_type="application/json").status_code == 400
+
+
+def test_a_merged_person_and_a_lapsed_qualification_come_back_with_their_reasons(field):
+    from cascade.models import TrainerQualification
+    from imports.merge import person_merge
+
+    session, user, people = field
+    survivor, duplicate = people[0], people[1]
+    person_merge(survivor=survivor, duplicate=duplicate)
+    mark = change("attendance", session=session.pk, person=duplicate.pk, day=str(session.start_date), present=True)
+    assert sync.sync_apply(user=user, changes=[mark])[0].code == "person_merged"
+    # The trainer's qualification lapses before the session's start: every change waits, with the rule's code.
+    TrainerQualification.objects.filter(person__user=user).update(valid_until=session.start_date - timedelta(days=1))
+    score = change("score", session=session.pk, person=people[2].pk, field="pre_score", value="60")
+    result = sync.sync_apply(user=user, changes=[score])[0]
+    assert (result.status, result.code) == ("conflict", "trainer_not_qualified")
+    assert Participation.objects.get(session=session, person=people[2]).pre_score is None
+
+
+def test_the_sync_endpoint_is_in_the_openapi_schema():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert "post" in schema["paths"]["/api/v1/sync/"]
+    assert {"SyncBatchRequest", "SyncChangeRequest", "SyncResponse"} <= set(schema["components"]["schemas"])
