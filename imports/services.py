@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from openpyxl.utils import get_column_letter
 
 from imports import access, files, layout, sheets
 from imports.columns import FORMATS, header_key, header_map
@@ -180,7 +181,8 @@ def records_import(
         rollback_on_validation_errors=True,
         raise_errors=False,
     )
-    written = {name: headers[index] or _column_letter(index) for name, index in _positions(kind, dataset).items()}
+    positions = _positions(kind, dataset)
+    written = {name: headers[index] or get_column_letter(index + 1) for name, index in positions.items()}
     column_names = {c.name: written.get(c.name, c.name) for c in FORMATS[kind]}
     rows = []
     for number, row_result in enumerate(result.rows, 1):
@@ -219,16 +221,6 @@ def records_import(
         )
     )
     return outcome
-
-
-def _column_letter(index: int) -> str:
-    """A column's spreadsheet letter (0 → A, 26 → AA), for a column without a header."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _error_dict(error: ValidationError) -> dict:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from openpyxl.utils import get_column_letter
 
 from cascade import permissions
 from imports import access, files, layout, mapping, places, services, workbooks
@@ -190,7 +191,7 @@ def job_columns(request, pk):
         {
             "index": index,
             "header": header,
-            "letter": services._column_letter(index),
+            "letter": get_column_letter(index + 1),
             "samples": [row[index] for row in samples if index < len(row) and row[index]],
             "chosen": chosen[index] if index < len(chosen) else "",
         }
