@@ -8,7 +8,7 @@ from import_export.fields import Field
 
 from cascade import integrity
 from cascade.integrity import ParticipantDraft, RuleBreach, session_breaches, sessions_breaches
-from cascade.lineage_upkeep import links_add_session, session_generations_refresh
+from cascade.lineage_upkeep import links_session_changed, session_generations_refresh
 from cascade.models import (
     Participation,
     SessionKind,
@@ -235,12 +235,15 @@ class TrainingSessionResource(RecordResource):
         stored = self.stored_trainers.get(session.pk, [])
         wanted = {(t.person_id, t.role) for t in self._trainer_rows(session)}
         if {(t.person_id, t.role) for t in stored} != wanted:
-            # the index follows (signals)
             delete_with_history(
                 SessionTrainer.objects.filter(session_id=session.pk), user=self.acting_user, reason=HISTORY_REASON
             )
             records_create(self._trainer_rows(session), SessionTrainer, user=self.acting_user, reason=HISTORY_REASON)
-            links_add_session(session.pk)
+            links_session_changed(  # the lineage index follows the trainers who came or went
+                session.pk,
+                trainers_before={t.person_id for t in stored},
+                participants_before={p.person_id for p in self.stored_participants.get(session.pk, ())},
+            )
 
     def _attribute_of(self, breach: RuleBreach, session) -> str:
         """The column of a session row that a broken rule concerns (by its code and the ids it names)."""
