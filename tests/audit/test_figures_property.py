@@ -22,8 +22,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
+from audit.cells import cell_figures, cells_stale
 from audit.models import ParticipationFact
 from audit.selectors import CASCADE_KINDS, AuditScope, dashboard_figures
+from audit.services import facts_state
 from cascade import services
 from cascade.models import (
     Outcome,
@@ -38,7 +40,7 @@ from cascade.signals import sessions_note
 from imports.columns import PARTICIPATIONS, SESSIONS
 from imports.merge import person_merge
 from imports.services import records_import
-from lms.models import Gender, Person
+from lms.models import Gender, Governorate, Person
 from ops.privacy import person_anonymise
 from tests.conftest import log_in_verified
 from tests.factories import PersonFactory, TrainingCentreFactory, governorate
@@ -220,6 +222,15 @@ def _assert_figures_equal_records(step) -> None:
     assert sorted(map(_key, _stored_facts())) == sorted(map(_key, expected)), step
     figures = dashboard_figures(AuditScope(everything=True), ParticipationFact.objects.all(), {})
     assert _shown(figures) == _recount(expected), step
+    # The summary cells the dashboard reads, kept by the same refresh: equal to a rebuild, and their
+    # figures (national, and trained in each governorate) equal to the recount.
+    assert cells_stale() == [], step
+    facts, state = ParticipationFact.objects.all(), facts_state()
+    assert _shown(cell_figures(AuditScope(everything=True), {}, facts, state=state)) == _recount(expected), step
+    for place in Governorate.objects.filter(pk__in={r["governorate"] for r in expected}):
+        alone = [r for r in expected if r["governorate"] == place.pk]
+        from_cells = cell_figures(AuditScope(everything=True), {"governorate": place}, facts, state=state)
+        assert _shown(from_cells) == _recount(alone), (step, place.code)
 
 
 # --- the world and the writes -----------------------------------------------------------------
