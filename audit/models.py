@@ -88,21 +88,29 @@ class ParticipationFact(models.Model):
         return f"fact of participation {self.participation_id}"
 
 
-class FigureCell(models.Model):
+class CellKey(models.Model):
+    """The dimensions a cell sums the facts by (``FigureCell`` and ``TrainerCell``)."""
+
+    governorate = _ref(Governorate)
+    training_centre = _ref(TrainingCentre)
+    course = _ref(Course)
+    generation = models.PositiveSmallIntegerField(null=True)
+    month = models.DateField(help_text="First day of the month the sessions started in.")
+    gender = models.CharField(max_length=1, choices=Gender.choices)
+    serves_in = _ref(Governorate, null=True)
+
+    class Meta:
+        abstract = True
+
+
+class FigureCell(CellKey):
     """The facts of one combination of the dashboard's dimensions: the session's governorate,
     centre, course, kind and generation, the month it started in, the person's gender and the
     governorate they serve in. Counts add up across cells; the people (and the trainers of the
     cell's sessions, and the people a master-led ToT qualified) are stored as sorted sets of ids
     (``audit.cells.ids_pack``), so that distinct counts over any set of cells are exact."""
 
-    governorate = _ref(Governorate)
-    training_centre = _ref(TrainingCentre)
-    course = _ref(Course)
     kind = models.CharField(max_length=16, choices=SessionKind.choices)
-    generation = models.PositiveSmallIntegerField(null=True)
-    month = models.DateField(help_text="First day of the month the sessions started in.")
-    gender = models.CharField(max_length=1, choices=Gender.choices)
-    serves_in = _ref(Governorate, null=True)
     participations = models.PositiveIntegerField()
     completions = models.PositiveIntegerField()
     scored = models.PositiveIntegerField(help_text="Completed participations with a pre and a post score.")
@@ -124,18 +132,11 @@ class FigureCell(models.Model):
         return f"cell {self.training_centre_id}/{self.course_id}/{self.kind}/{self.month:%Y-%m}"
 
 
-class TrainerCell(models.Model):
+class TrainerCell(CellKey):
     """Scored cascade participations of one lead trainer, per dimension combination (as
     ``FigureCell``): their number and summed gain, for the learning gain by trainer."""
 
     lead_trainer = _ref(Person)
-    governorate = _ref(Governorate)
-    training_centre = _ref(TrainingCentre)
-    course = _ref(Course)
-    generation = models.PositiveSmallIntegerField(null=True)
-    month = models.DateField()
-    gender = models.CharField(max_length=1, choices=Gender.choices)
-    serves_in = _ref(Governorate, null=True)
     scored = models.PositiveIntegerField()
     gain_sum = models.DecimalField(max_digits=14, decimal_places=2)
 

@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('generation', models.PositiveSmallIntegerField(null=True)),
-                ('month', models.DateField()),
+                ('month', models.DateField(help_text='First day of the month the sessions started in.')),
                 ('gender', models.CharField(choices=[('M', 'Male'), ('F', 'Female')], max_length=1)),
                 ('scored', models.PositiveIntegerField()),
                 ('gain_sum', models.DecimalField(decimal_places=2, max_digits=14)),
