@@ -8,9 +8,9 @@ Each target is a project checkout with a database of its own (PostgreSQL or SQLi
 1. (``--rebuild``) rebuild the participation facts (and, where the checkout has them, the summary
    cells the dashboard reads), timed, then store the national single-filter dashboards as the
    rebuild task does, timed;
-2. prepare the five signed-in accounts (second factor passed): ``auditor``, ``officer.ninewa``,
-   a second governorate officer (Baghdad, created here when missing), ``manager.baghdad`` and
-   ``manager.basra``;
+2. drop every stored dashboard page and figure (an earlier run's), and prepare the five signed-in
+   accounts (second factor passed): ``auditor``, ``officer.ninewa``, a second governorate officer
+   (Baghdad, created here when missing), ``manager.baghdad`` and ``manager.basra``;
 3. start gunicorn (``--workers``) on 127.0.0.1 with the production settings profile;
 4. run ``--users`` (default 20) client threads, ``users / 5`` per role, each requesting
    ``--requests`` dashboards with a random combination of two to four filters drawn from what the
@@ -78,10 +78,14 @@ def prepare() -> dict:
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_static.models import StaticDevice
 
+    from audit.models import DashboardPage, DashboardSnapshot
     from audit.selectors import audit_scope_for
     from courses.models import Course
     from lms.models import Governorate, StaffScope
 
+    # No stored figures or pages from an earlier run: every request of the load computes its own.
+    DashboardPage.objects.all().delete()
+    DashboardSnapshot.objects.all().delete()
     User = get_user_model()  # noqa: N806
     username, code = SECOND_OFFICER
     if not User.objects.filter(username=username).exists():
