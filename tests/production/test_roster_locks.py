@@ -61,35 +61,12 @@ def described(exc):
     return type(exc).__name__ + ": " + str(exc).splitlines()[0]
 outcome = {}
 
-def marks(person, score, *, timeout, hold=False):
+def attempt(write, *, timeout):
+    # run write() on this thread's own connection, giving up on any lock after the timeout
     def run():
         try:
             with connection.cursor() as cursor:
                 cursor.execute(f"SET lock_timeout = '{timeout}'")
-            with transaction.atomic():
-                services.roster_record(session=session, entries=[services.RosterEntry(person=person, pre_score=score)])
-                if hold:
-                    holding.set()
-                    release.wait(120)
-            return "saved"
-        except Exception as exc:
-            return described(exc)
-        finally:
-            connection.close()
-    return run
-
-def in_thread(name, run):
-    def target():
-        outcome[name] = run()
-    thread = threading.Thread(target=target)
-    thread.start()
-    return thread
-
-def session_write(name, write):
-    def run():
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SET lock_timeout = '2s'")
             write()
             return "saved"
         except Exception as exc:
@@ -98,16 +75,33 @@ def session_write(name, write):
             connection.close()
     return run
 
+def marks(person, score, *, timeout, hold=False):
+    def write():
+        with transaction.atomic():
+            services.roster_record(session=session, entries=[services.RosterEntry(person=person, pre_score=score)])
+            if hold:
+                holding.set()
+                release.wait(120)
+    return attempt(write, timeout=timeout)
+
+def in_thread(name, run):
+    def target():
+        outcome[name] = run()
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread
+
 open_save = in_thread("first, held open", marks(first, 41, timeout="30s", hold=True))
 holding.wait(60)
 in_thread("second participant", marks(second, 52, timeout="30s")).join()
 in_thread("same participant", marks(first, 63, timeout="2s")).join()
-in_thread("dates", session_write("dates", lambda: services.session_update(
+later = lambda: services.session_update(
     session=session, start_date=session.start_date, end_date=session.end_date + timedelta(days=1),
     headcount_male=0, headcount_female=0,
-))).join()
+)
+in_thread("dates", attempt(later, timeout="2s")).join()
 add = lambda: services.participation_record(session=session, person=newcomer)
-in_thread("a name added", session_write("name", add)).join()
+in_thread("a name added", attempt(add, timeout="2s")).join()
 release.set()
 open_save.join()
 in_thread("same participant, after", marks(first, 74, timeout="30s")).join()
