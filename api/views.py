@@ -8,7 +8,7 @@ import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import authentication, exceptions, pagination, permissions, status, viewsets
+from rest_framework import authentication, exceptions, pagination, parsers, permissions, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,7 +17,8 @@ from api import serializers
 from api.authentication import ApiTokenAuthentication
 from api.schema import ApiSchema
 from audit.filters import FactFilter
-from audit.selectors import audit_scope_for, dashboard_for
+from audit.selectors import audit_scope_for
+from audit.snapshots import dashboard_for
 from cascade.models import Outcome, Participation, SessionKind, SessionStatus, TrainingSession
 from cascade.permissions import participations_visible_to, people_visible_to, sessions_visible_to
 from certificates.models import Certificate
@@ -208,6 +209,7 @@ class SyncView(APIView):
     schema = ApiSchema()
     authentication_classes = [authentication.SessionAuthentication, ApiTokenAuthentication]
     permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [parsers.JSONParser]
 
     @extend_schema(
         summary="Sync changes recorded offline",
@@ -218,6 +220,8 @@ class SyncView(APIView):
             "message in the caller's language) and stays on the server until resolved; the others are stored."
         ),
         request=serializers.SyncBatchSerializer,
+        # The offline workspace calls it with its session cookie and CSRF token; clients, with a token.
+        auth=[{"bearerToken": []}],
         responses={200: serializers.SyncResponseSerializer},
     )
     def post(self, request):
