@@ -39,8 +39,9 @@ from audit import sections
 from audit.charts import dashboard_charts
 from audit.filters import DRILL_FIELDS, FORM_FIELDS, FactFilter
 from audit.models import DashboardPage, FactsState
-from audit.selectors import AuditScope, Dashboard, dashboard_for, filters_key
+from audit.selectors import AuditScope, Dashboard, filters_key
 from audit.services import as_of, facts_state
+from audit.snapshots import dashboard_for
 from audit.tables import build_tables, querystring, small_group_threshold, suppress_small_groups
 
 # Long tables the dashboard links to instead of showing (``table_view``).

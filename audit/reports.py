@@ -26,8 +26,9 @@ from django.utils.translation import override
 from audit.charts import dashboard_charts
 from audit.filters import FactFilter, describe
 from audit.pdf import render_pdf
-from audit.selectors import audit_scope_for, dashboard_for, filters_key, pending_changes
+from audit.selectors import audit_scope_for, filters_key, pending_changes
 from audit.services import as_of, facts_state
+from audit.snapshots import dashboard_for
 from audit.tables import build_tables
 
 REPORT_KEEP_SECONDS = 24 * 3600

@@ -13,7 +13,6 @@ the length of the list behind it are the same by construction, and the tests che
 
 import hashlib
 import json
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,7 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Sum
 
-from audit.models import DashboardSnapshot, ParticipationFact, PendingSession
+from audit.models import ParticipationFact, PendingSession
 from audit.services import facts_state
 from cascade import permissions
 from cascade.models import SessionKind, SessionTrainer
@@ -532,22 +531,6 @@ def snapshot_key(scope: AuditScope, filters: dict) -> str:
     return hashlib.sha256(json.dumps([scope.key, filters_key(filters)], sort_keys=True).encode()).hexdigest()
 
 
-def dashboard_for(
-    scope: AuditScope, facts: QuerySet[ParticipationFact], filters: dict, *, version: int | None = None
-) -> Dashboard:
-    """The dashboard's figures from the stored snapshot for the current facts version (or
-    ``version``, read by the caller), computing and storing them when there is none yet."""
-    state = facts_state()
-    version = state.version if version is None else version
-    key = snapshot_key(scope, filters)
-    stored = DashboardSnapshot.objects.filter(key=key, version=version).first()
-    if stored is not None:
-        return Dashboard(stored.payload, version, stored.compute_ms, True)
-    started = time.monotonic()
-    figures = figures_compute(scope, facts, filters, state=state)
-    return snapshot_store(scope, filters, figures, version=version, ms=int((time.monotonic() - started) * 1000))
-
-
 def figures_compute(scope: AuditScope, facts: QuerySet[ParticipationFact], filters: dict, *, state=None) -> dict:
     """The dashboard's figures: from the summary cells (``audit.cells``) when they count every
     fact and the filters are ones they are keyed by, else from the facts themselves."""
@@ -559,15 +542,6 @@ def figures_compute(scope: AuditScope, facts: QuerySet[ParticipationFact], filte
         if figures is not None:
             return figures
     return dashboard_figures(scope, facts, filters)
-
-
-def snapshot_store(scope: AuditScope, filters: dict, figures: dict, *, version: int, ms: int) -> Dashboard:
-    """Store one dashboard's figures (as JSON) for a facts version."""
-    payload = json.loads(json.dumps(figures, default=_json_default))
-    DashboardSnapshot.objects.update_or_create(
-        key=snapshot_key(scope, filters), defaults={"version": version, "payload": payload, "compute_ms": ms}
-    )
-    return Dashboard(payload, version, ms, False)
 
 
 def pending_changes() -> int:

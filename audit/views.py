@@ -31,8 +31,9 @@ from audit.pages import (
     stored_page,
     stored_pages_enabled,
 )
-from audit.selectors import MEASURES, audit_scope_for, dashboard_for, filters_key, pending_changes
+from audit.selectors import MEASURES, audit_scope_for, filters_key, pending_changes
 from audit.services import as_of, export_log_record, facts_state
+from audit.snapshots import dashboard_for
 from audit.tables import build_tables, querystring
 from audit.tasks import dashboard_page_refresh, programme_report_render
 from cascade import permissions

@@ -27,9 +27,9 @@ from audit.selectors import (
     facts_visible_to,
     figures_compute,
     filters_key,
-    snapshot_store,
 )
 from audit.services import facts_state
+from audit.snapshots import snapshot_store
 from cascade.models import SessionKind
 from courses.models import Course
 from lms.models import Gender, Governorate, TrainingCentre
