@@ -15,7 +15,7 @@ from audit.filters import FactFilter
 from audit.selectors import AuditScope, _json_default, dashboard_figures
 from audit.services import facts_state
 from cascade import services
-from cascade.models import Outcome, TrainingSession
+from cascade.models import Outcome, SessionStatus, TrainingSession
 from courses.models import Course
 from lms.models import Governorate, Person, TrainingCentre
 
@@ -119,7 +119,7 @@ def test_a_partial_month_is_counted_from_the_facts_and_drill_down_filters_from_t
 
 def test_a_session_refresh_keeps_the_cells_equal_to_a_rebuild(demo, django_capture_on_commit_callbacks):
     session = (
-        TrainingSession.objects.filter(kind="cascade", is_closed=False, participations__isnull=False)
+        TrainingSession.objects.filter(kind="cascade", status=SessionStatus.OPEN, participations__isnull=False)
         .order_by("pk")
         .first()
     )
