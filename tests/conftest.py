@@ -35,11 +35,11 @@ def pytest_collection_modifyitems(items):
     reference data that migrations load (courses, governorates, locales, role groups, the page
     tree) with them; ``reference_data`` puts it back before each of them.
 
-    Under pytest-xdist (``make test`` runs two workers with ``--dist loadgroup``), the tests sharing
-    a package- or module-scoped fixture go to one worker, so its setup runs once (the groups are
-    set before pytest-xdist reads them); and the production-profile tests, which mostly wait on
-    the processes they start, are handed out first (after pytest-django's reordering), so that
-    none of them is left running alone at the end of the run."""
+    Under pytest-xdist (``-n 2 --dist loadgroup``), the tests sharing a package- or module-scoped
+    fixture are marked with one ``xdist_group`` (set before pytest-xdist reads the marks; pytest-xdist
+    3.8 does not act on them under pytest 9.2, whose node ids it can no longer rename), and the
+    production-profile tests, which mostly wait on the processes they start, are handed out first
+    (after pytest-django's reordering), so that none of them is left running alone at the end."""
     for item in items:
         marker = item.get_closest_marker("django_db")
         transactional = {"transactional_db", "live_server"} & set(item.fixturenames) or (
