@@ -217,6 +217,19 @@ __ACTION__(batch=batch, user=batch.owner)
 print(json.dumps({"status": CertificateBatch.objects.get(pk=batch.pk).status}))
 """
 
+PAUSE_AFTER_FIRST_CHUNK = """
+import json, time
+from certificates.models import Certificate, CertificateBatch
+from certificates.services import batch_pause
+ready = Certificate.objects.filter(session_id=__SESSION__).exclude(pdf="")
+deadline = time.monotonic() + 120
+while not ready.exists() and time.monotonic() < deadline:
+    time.sleep(0.05)
+batch_pause(batch=batch, user=batch.owner)
+status = CertificateBatch.objects.get(pk=batch.pk).status
+print(json.dumps({"batch": batch.pk, "status": status, "ready": ready.count()}))
+"""
+
 # A whole centre (the test's own: the database is shared with the other tests, whose PDFs are
 # stored under their own temporary directories).
 START_CENTRE_BATCH = START_BATCH.replace(
@@ -236,15 +249,17 @@ def test_a_batch_paused_on_a_worker_draws_nothing_more_until_resumed(migrated_da
     ]
     worker = start(argv, env=env, log=tmp_path / "worker.log")
     try:
-        batch = shell(
-            START_CENTRE_BATCH.replace("__TAG__", uuid.uuid4().hex[:8]).replace("__SESSION__", str(session)), env
-        )["batch"]
-        deadline = time.monotonic() + 120
-        while count(migrated_database, ready_sql, session) < 25:
-            assert worker.poll() is None and time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
-            time.sleep(0.1)
-        paused = shell(PAUSE_OR_RESUME.replace("__BATCH__", str(batch)).replace("__ACTION__", "batch_pause"), env)
-        assert paused["status"] == "paused"
+        # Started and paused from one process, the moment the first chunk's PDFs are stored: a chunk
+        # takes about a second, so a process started only then (seconds on a loaded machine) could
+        # find the whole batch already drawn.
+        paused = shell(
+            START_CENTRE_BATCH.replace("__TAG__", uuid.uuid4().hex[:8]).replace("__SESSION__", str(session))
+            + PAUSE_AFTER_FIRST_CHUNK.replace("__SESSION__", str(session)),
+            env,
+        )
+        batch = paused["batch"]
+        assert paused["status"] == "paused", (tmp_path / "worker.log").read_text()
+        assert paused["ready"] >= 1
         # The chunk in hand finishes; the queued ones find the batch paused and draw nothing.
         at_pause, deadline = -1, time.monotonic() + 120
         while (now := count(migrated_database, ready_sql, session)) != at_pause:
