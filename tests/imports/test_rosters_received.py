@@ -522,6 +522,9 @@ def test_every_bad_row_of_an_office_workbook_is_named_and_every_good_row_accepte
     assert not Person.objects.exists()
 
 
+# A fresh installation is what migrations leave: a transactional test starts from exactly that
+# (reference_data), whatever rows earlier tests' shared fixtures left behind (the demo's centres).
+@pytest.mark.django_db(transaction=True)
 def test_a_fresh_installation_loads_its_places_and_a_roster_with_only_the_dry_run_confirmations(
     client, django_user_model, django_capture_on_commit_callbacks
 ):

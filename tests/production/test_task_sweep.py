@@ -18,6 +18,9 @@ pytestmark = pytest.mark.production
 
 @pytest.fixture
 def broker(production_services, settings, monkeypatch):
+    # Celery reads its configuration from the settings once, on first use: read it now, so that
+    # this test's values below never become the rest of the process's (eager tasks off, this broker).
+    assert app.conf.task_always_eager is not None
     settings.CELERY_BROKER_URL = REDIS_BROKER_URL
     settings.CELERY_TASK_ALWAYS_EAGER = False
     monkeypatch.setattr(app.conf, "broker_url", REDIS_BROKER_URL)
