@@ -224,9 +224,12 @@ step() {  # run one check, remember its name if it fails, carry on with the othe
     fi
 }
 
+# The suite runs on two pytest-xdist workers (the machine's two cores; TEST_WORKERS=… changes it,
+# 0 runs it in one process); per worker, tests/production/processes.py picks Redis databases of
+# its own and pytest-django a test database of its own.
 pytest_step() {
     local rc=0
-    "$VENV/bin/pytest" "$@" || rc=$?
+    "$VENV/bin/pytest" -n "${TEST_WORKERS:-2}" "$@" || rc=$?
     if [[ $rc -eq 5 ]]; then
         echo "pytest collected no tests; that is a failure, not a pass." >&2
     fi

@@ -1,6 +1,5 @@
 """Shared fixtures. Reference data (8 courses, 18 governorates, role groups) comes from migrations."""
 
-import os
 from datetime import date
 
 import pytest
@@ -11,35 +10,13 @@ from cascade.models import Outcome, SessionKind
 from tests.factories import MasterTrainerFactory, PersonFactory, TrainingCentreFactory, course
 
 
-def _shared_setup_group(item: pytest.Item) -> str | None:
-    """The package or module whose fixture this test shares with others (demo data built once per
-    package, courses loaded once per module, a browser per module), or None."""
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return None
-    group = None
-    for name in info.names_closure:
-        for fixturedef in info.name2fixturedefs.get(name, ()):
-            if not fixturedef.baseid.startswith("tests"):
-                continue  # a plugin's fixture (anyio's backend, say): nothing costly to share
-            if fixturedef.scope == "package":
-                return f"package:{fixturedef.baseid}"
-            if fixturedef.scope == "module":
-                group = f"module:{item.nodeid.split('::', 1)[0]}"
-    return group
-
-
-@pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(items):
     """Transactional tests (live server, real commits) empty every table when they end, taking the
     reference data that migrations load (courses, governorates, locales, role groups, the page
     tree) with them; ``reference_data`` puts it back before each of them.
 
-    Under pytest-xdist (``-n 2 --dist loadgroup``), the tests sharing a package- or module-scoped
-    fixture are marked with one ``xdist_group`` (set before pytest-xdist reads the marks; pytest-xdist
-    3.8 does not act on them under pytest 9.2, whose node ids it can no longer rename), and the
-    production-profile tests, which mostly wait on the processes they start, are handed out first
-    (after pytest-django's reordering), so that none of them is left running alone at the end."""
+    pytest-django runs the transactional tests after the others (and so does each pytest-xdist
+    worker with its share); nothing here changes that order."""
     for item in items:
         marker = item.get_closest_marker("django_db")
         transactional = {"transactional_db", "live_server"} & set(item.fixturenames) or (
@@ -47,14 +24,6 @@ def pytest_collection_modifyitems(items):
         )
         if transactional and "reference_data" not in item.fixturenames:
             item.fixturenames.insert(0, "reference_data")
-    distributed = bool(os.environ.get("PYTEST_XDIST_WORKER"))
-    if distributed:
-        for item in items:
-            if item.get_closest_marker("xdist_group") is None and (group := _shared_setup_group(item)):
-                item.add_marker(pytest.mark.xdist_group(group))
-    yield
-    if distributed:
-        items.sort(key=lambda item: item.get_closest_marker("production") is None)
 
 
 @pytest.fixture(scope="session")
