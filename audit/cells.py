@@ -841,7 +841,7 @@ def _generations(sums: dict, people: dict, trainer_ids: dict) -> list[dict]:
 
 
 def _trainers(plan: Plan, facts: QuerySet, version: tuple) -> dict:
-    from audit.selectors import TRAINERS_SHOWN, mentoring_gain_ratio, mentoring_min_scored
+    from audit.selectors import mentoring_gain_ratio, mentoring_min_scored, trainer_gain_row, trainers_health
 
     minimum, ratio_limit = mentoring_min_scored(), mentoring_gain_ratio()
     stored = (
@@ -868,22 +868,12 @@ def _trainers(plan: Plan, facts: QuerySet, version: tuple) -> dict:
         mean = float(total / n)
         cohort_total, cohort_n = cohorts.get((trainer, course), (Decimal(0), 0))
         cohort = float(cohort_total / cohort_n) if cohort_n else None
-        ratio = mean / cohort if cohort and cohort > 0 else None
         rows.append(
-            {
-                "trainer": trainer,
-                "course": course,
-                "scored": n,
-                "mean_gain": round(mean, 2),
-                "cohort_gain": round(cohort, 2) if cohort is not None else None,
-                "ratio": round(ratio, 2) if ratio is not None else None,
-                "flagged": ratio is not None and ratio < ratio_limit,
-            }
+            trainer_gain_row(
+                trainer=trainer, course=course, scored=n, mean=mean, cohort=cohort, ratio_limit=ratio_limit
+            )
         )
-    rows.sort(key=lambda r: (r["ratio"] if r["ratio"] is not None else 99, r["trainer"], r["course"]))
-    flagged = [r for r in rows if r["flagged"]]
-    shown = flagged + [r for r in rows if not r["flagged"]][: max(0, TRAINERS_SHOWN - len(flagged))]
-    return {"judged": len(rows), "flagged": len(flagged), "rows": shown, "ratio_limit": ratio_limit, "minimum": minimum}
+    return trainers_health(rows, ratio_limit=ratio_limit, minimum=minimum)
 
 
 def _targets(scope, filters: dict, plan: dict, centre_gov: dict) -> dict:

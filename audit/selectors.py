@@ -336,6 +336,29 @@ def _trainer_counts(cascade: QuerySet, split: str | None) -> dict:
         return {(row[0], row[1]): row[2] for row in cursor.fetchall()}
 
 
+def trainer_gain_row(*, trainer: int, course: int, scored: int, mean: float, cohort: float | None, ratio_limit) -> dict:
+    """One trainer's row of the cascade-health table: their trainees' mean gain beside the gain of
+    the ToT cohort they were trained in, flagged for mentoring below ``ratio_limit`` of it."""
+    ratio = mean / cohort if cohort and cohort > 0 else None
+    return {
+        "trainer": trainer,
+        "course": course,
+        "scored": scored,
+        "mean_gain": round(mean, 2),
+        "cohort_gain": round(cohort, 2) if cohort is not None else None,
+        "ratio": round(ratio, 2) if ratio is not None else None,
+        "flagged": ratio is not None and ratio < ratio_limit,
+    }
+
+
+def trainers_health(rows: list[dict], *, ratio_limit, minimum: int) -> dict:
+    """The cascade-health table: every flagged trainer first, then the others up to TRAINERS_SHOWN."""
+    rows.sort(key=lambda r: (r["ratio"] if r["ratio"] is not None else 99, r["trainer"], r["course"]))
+    flagged = [r for r in rows if r["flagged"]]
+    shown = flagged + [r for r in rows if not r["flagged"]][: max(0, TRAINERS_SHOWN - len(flagged))]
+    return {"judged": len(rows), "flagged": len(flagged), "rows": shown, "ratio_limit": ratio_limit, "minimum": minimum}
+
+
 def _trainer_gains(facts: QuerySet, split: str | None):
     """Mean gain of each lead trainer's cascade participants, per course, against the mean gain of
     the ToT cohort that qualified the trainer for that course; low ratios are flagged for mentoring.
@@ -377,28 +400,17 @@ def _trainer_gains(facts: QuerySet, split: str | None):
             n = sum(session_gain[s][1] for s in sessions if s in session_gain)
             cohort = float(total) / n if n else None
             mean = float(row["mean_gain"])
-            ratio = mean / cohort if cohort and cohort > 0 else None
             rows.append(
-                {
-                    "trainer": row["lead_trainer_id"],
-                    "course": row["course_id"],
-                    "scored": row["scored"],
-                    "mean_gain": round(mean, 2),
-                    "cohort_gain": round(cohort, 2) if cohort is not None else None,
-                    "ratio": round(ratio, 2) if ratio is not None else None,
-                    "flagged": ratio is not None and ratio < ratio_limit,
-                }
+                trainer_gain_row(
+                    trainer=row["lead_trainer_id"],
+                    course=row["course_id"],
+                    scored=row["scored"],
+                    mean=mean,
+                    cohort=cohort,
+                    ratio_limit=ratio_limit,
+                )
             )
-        rows.sort(key=lambda r: (r["ratio"] if r["ratio"] is not None else 99, r["trainer"], r["course"]))
-        flagged = [r for r in rows if r["flagged"]]
-        shown = flagged + [r for r in rows if not r["flagged"]][: max(0, TRAINERS_SHOWN - len(flagged))]
-        return {
-            "judged": len(rows),
-            "flagged": len(flagged),
-            "rows": shown,
-            "ratio_limit": ratio_limit,
-            "minimum": minimum,
-        }
+        return trainers_health(rows, ratio_limit=ratio_limit, minimum=minimum)
 
     return figures
 
