@@ -260,10 +260,23 @@ def test_a_lesson_read_offline_is_completed_once_the_network_is_back(
 
     browser_context.set_offline(False)
     page.goto(f"{live_server.url}{reverse('fieldkit:lessons')}")
+
+    def read(query):
+        # The live server shares its in-memory SQLite database with this thread, and SQLite's shared
+        # cache locks a whole table while the service worker's sync writes it: read again a moment later.
+        from django.db import OperationalError
+
+        for _attempt in range(60):
+            try:
+                return query()
+            except OperationalError:
+                page.wait_for_timeout(250)
+        return query()
+
     for _attempt in range(60):  # the service worker sends the queue on the first request it sees online
-        if LessonCompletion.objects.filter(enrolment=enrolment, lesson_key=lesson.key).exists():
+        if read(LessonCompletion.objects.filter(enrolment=enrolment, lesson_key=lesson.key).exists):
             break
         page.wait_for_timeout(500)
-    assert LessonCompletion.objects.filter(enrolment=enrolment).count() == 1
+    assert read(LessonCompletion.objects.filter(enrolment=enrolment).count) == 1
     # Reading to the end and the button both queued a completion: two changes, one completion.
-    assert set(SyncChange.objects.values_list("kind", "status")) == {("lesson_complete", "applied")}
+    assert set(read(lambda: list(SyncChange.objects.values_list("kind", "status")))) == {("lesson_complete", "applied")}
