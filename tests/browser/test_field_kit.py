@@ -113,7 +113,7 @@ def test_a_session_recorded_offline_is_stored_once_after_the_sync(
         page.check("[data-new-gender][value=F]" if name.startswith("زينب") else "[data-new-gender][value=M]")
         page.click("[data-create]")
     rows = page.locator("[data-grid] tbody tr")
-    rows.nth(19).wait_for()
+    rows.nth(19).wait_for(timeout=SIGN_IN_TIMEOUT)
     assert rows.count() == 20
     for i in range(20):
         for box in rows.nth(i).locator("input[type=checkbox]").all():

@@ -239,12 +239,14 @@ async function create() {
     gender: gender.value,
     governorate: state.current.governorate,
   };
-  await tx("outbox", "readwrite", (s) => s.add(change));
-  await save();
+  // The form is emptied before the writes are awaited: a trainer typing the next person meanwhile
+  // must not see what they typed wiped when this one's write completes.
   for (const input of root.querySelectorAll("[data-new]")) input.value = "";
   gender.checked = false;
   say("");
   open(state.current.id);
+  await tx("outbox", "readwrite", (s) => s.add(change));
+  await save();
   status();
 }
 
