@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from api import serializers
 from api.authentication import ApiTokenAuthentication
+from api.permissions import SecondFactorPassedForSession
 from api.schema import ApiSchema
 from audit.filters import FactFilter
 from audit.selectors import audit_scope_for
@@ -208,7 +209,7 @@ class SyncView(APIView):
 
     schema = ApiSchema()
     authentication_classes = [authentication.SessionAuthentication, ApiTokenAuthentication]
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, SecondFactorPassedForSession]
     parser_classes = [parsers.JSONParser]
 
     @extend_schema(
