@@ -381,7 +381,13 @@ def _apply_session_group(user, session_id: int, group: list[_Change], *, force: 
 
 
 def _person_params(session: TrainingSession, person_id: int | None) -> dict:
-    person = Person.objects.filter(pk=person_id).values_list("name_ar", "service_number").first()
+    """The session and the person a reason names: by name and service number only if the person is or was
+    on this session's roster (the sender may read them there); anyone else, by their id alone."""
+    rostered = person_id is not None and (
+        Participation.objects.filter(session=session, person_id=person_id).exists()
+        or Participation.history.filter(session_id=session.pk, person_id=person_id).exists()
+    )
+    person = Person.objects.filter(pk=person_id).values_list("name_ar", "service_number").first() if rostered else None
     return {"session": session.ref, "person": person_label(*person) if person else f"#{person_id}"}
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cascade import services
 from cascade.models import Participation, SessionKind
+from fieldkit import services as sync
 from fieldkit.models import SyncChange
 from lms import roles
 from tests.cascade.personas import login, trainer_login
@@ -49,3 +50,20 @@ def test_staff_signed_in_by_password_alone_cannot_write_through_the_sync(field, 
     assert response.status_code == 200, response.content
     assert response.json()["results"][0]["status"] == "applied"
     assert Participation.objects.get(session=session, person=people[0]).pre_score == Decimal("55")
+
+
+def test_an_off_roster_reason_names_only_people_the_session_had(field):
+    session, user, people = field
+    stranger = PersonFactory(name_ar="غريب عن الدورة", service_number="990011")
+    services.participation_remove(session=session, person=people[0])
+    results = sync.sync_apply(
+        user=user,
+        changes=[
+            change("score", session=session.pk, person=stranger.pk, field="pre_score", value="50"),
+            change("score", session=session.pk, person=people[0].pk, field="pre_score", value="50"),
+        ],
+    )
+    assert [r.code for r in results] == ["off_roster", "off_roster"]
+    assert f"#{stranger.pk}" in results[0].message
+    assert "990011" not in results[0].message and "غريب" not in results[0].message
+    assert people[0].service_number in results[1].message  # taken off this roster: the trainer knew them
