@@ -17,7 +17,8 @@ replaced, so every file the snapshot refers to is already stored (files written 
 along unreferenced, which is harmless).
 
 A backup is written into a local directory, or (``backup_to_storage``) into the ``backups``
-storage under a name of its own, its manifest last; ``restore_from_storage`` reads one back.
+storage under a name of its own: each run under a prefix of its own, then the manifest naming that
+run, so two runs of one name never spoil each other's files; ``restore_from_storage`` reads one back.
 
 ``restore`` loads a backup into an *empty* database (it refuses one that has tables), then counts
 every table again and fails, naming the tables, if any count differs from the manifest. It puts
@@ -27,22 +28,30 @@ different file of the same name, and checks every restored file's SHA-256.
 
 import hashlib
 import json
+import logging
 import os
 import posixpath
+import secrets
 import shutil
 import sqlite3
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from django.core.cache import cache
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from cascade.signals import sessions_note
+
+logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 POSTGRES_DUMP = "database.dump"
@@ -402,34 +411,91 @@ def restore(backup_dir: Path, alias: str = "default") -> RestoreReport:
 
 
 # --- Backups in the backups storage (object storage or BACKUP_STORAGE_DIR) -------------------
+#
+# A backup named N is kept as ``N/runs/<run>/`` (the database copy and the files, written by one
+# run and by no other) and ``N/manifest.json``, written last, naming the run it describes. Two runs
+# of one name (a nightly task handed out again while the first still ran) never touch each other's
+# files: whichever writes the manifest last is the backup, and it names files that run wrote whole.
+# A lock in the shared cache, renewed while the run lasts, makes a second run give way at once.
+
+RUNS_DIR = "runs"
+LOCK_SECONDS = 120  # renewed every LOCK_SECONDS / 4 while the run lives; lapses soon after it dies
+
+
+class BackupRunning(BackupError):
+    """Another run is writing the backup of that name now."""
 
 
 def backup_exists_in_storage(name: str) -> bool:
     return storages["backups"].exists(f"{name}/{MANIFEST}")
 
 
+def _lock_key(name: str) -> str:
+    return f"ops:backup:{name}:running"
+
+
+@contextmanager
+def _running_alone(name: str) -> Iterator[None]:
+    """Hold the shared cache's lock on backup ``name`` while the block runs, renewing it; raise
+    BackupRunning when another run holds it. Only the holder's token releases it."""
+    key, token = _lock_key(name), secrets.token_hex(16)
+    if not cache.add(key, token, timeout=LOCK_SECONDS):
+        raise BackupRunning(f"A backup named {name} is being written by another run now.")
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(LOCK_SECONDS / 4):
+            try:
+                if cache.get(key) != token or not cache.touch(key, LOCK_SECONDS):
+                    logger.warning("backup %s: the lock was lost while the run went on", name)
+                    return
+            except Exception as exc:  # noqa: BLE001 - the run goes on; its own prefix keeps it safe
+                logger.warning("backup %s: the lock was not renewed: %r", name, exc)
+
+    renewer = threading.Thread(target=renew, name=f"backup-lock-{name}", daemon=True)
+    renewer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        renewer.join()
+        if cache.get(key) == token:  # a lock that lapsed and was taken by another run stays its own
+            cache.delete(key)
+
+
 def backup_to_storage(name: str, alias: str = "default") -> dict:
-    """Write a backup as ``backup`` does, into the ``backups`` storage under ``name/``: built in a
-    temporary local directory, then stored file by file, the manifest last (a name without one is
-    an attempt that did not finish, and is cleared first)."""
+    """Write a backup as ``backup`` does, into the ``backups`` storage as ``name``: built in a
+    temporary local directory, then stored file by file under a prefix of this run's own, and the
+    manifest naming the run last. Raises BackupRunning while another run writes ``name``."""
     storage = storages["backups"]
     if backup_exists_in_storage(name):
         raise BackupError(f"The backups storage already holds a backup named {name}; choose another name.")
-    for leftover in list(stored_names(storage, name)):
-        storage.delete(leftover)
-    with tempfile.TemporaryDirectory(prefix="mps-backup-") as work:
-        manifest = backup(Path(work), alias=alias)
-        written = sorted(path for path in Path(work).rglob("*") if path.is_file() and path.name != MANIFEST)
-        for path in [*written, Path(work) / MANIFEST]:
-            key = f"{name}/{path.relative_to(work).as_posix()}"
-            with path.open("rb") as handle:
-                if storage.save(key, File(handle, name=key)) != key:
-                    raise BackupError(f"The backups storage already holds {key}.")
+    with _running_alone(name):
+        if backup_exists_in_storage(name):  # finished by a run that held the lock before this one
+            raise BackupError(f"The backups storage already holds a backup named {name}; choose another name.")
+        run = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+        with tempfile.TemporaryDirectory(prefix="mps-backup-") as work:
+            manifest = backup(Path(work), alias=alias)
+            written = sorted(path for path in Path(work).rglob("*") if path.is_file() and path.name != MANIFEST)
+            for path in written:
+                key = f"{name}/{RUNS_DIR}/{run}/{path.relative_to(work).as_posix()}"
+                with path.open("rb") as handle:
+                    if storage.save(key, File(handle, name=key)) != key:
+                        raise BackupError(f"The backups storage already holds {key}.")
+        manifest = {**manifest, "run": run}
+        key = f"{name}/{MANIFEST}"
+        finished_meanwhile = BackupRunning(f"A backup named {name} was finished by another run meanwhile.")
+        if storage.exists(key):  # that run's backup is whole, and stays the one restored
+            raise finished_meanwhile
+        saved = storage.save(key, ContentFile(json.dumps(manifest, indent=2, sort_keys=True).encode()))
+        if saved != key:  # a storage that never replaces a file kept the other run's manifest
+            storage.delete(saved)
+            raise finished_meanwhile
     return manifest
 
 
 def restore_from_storage(name: str, alias: str = "default") -> RestoreReport:
-    """``restore`` a backup kept in the ``backups`` storage under ``name/`` (copied to a temporary
+    """``restore`` a backup kept in the ``backups`` storage as ``name`` (copied to a temporary
     local directory first, where every file is checked against the manifest)."""
     if not backup_exists_in_storage(name):
         raise BackupError(f"The backups storage holds no finished backup named {name} (no {MANIFEST}).")
@@ -439,7 +505,18 @@ def restore_from_storage(name: str, alias: str = "default") -> RestoreReport:
 
 
 def backup_fetch(name: str, into: Path) -> None:
-    """Copy the backup kept in the ``backups`` storage under ``name/`` into the local ``into``."""
+    """Copy the backup kept in the ``backups`` storage as ``name`` into the local ``into``: the
+    files of the run its manifest names, and the manifest."""
     storage = storages["backups"]
-    for key in stored_names(storage, name):
-        _copy_hashing(storage, key, Path(into) / posixpath.relpath(key, name))
+    with storage.open(f"{name}/{MANIFEST}", "rb") as handle:
+        manifest = json.loads(handle.read())
+    run = manifest.get("run")
+    if run:
+        source, keys = f"{name}/{RUNS_DIR}/{run}", stored_names(storage, f"{name}/{RUNS_DIR}/{run}")
+    else:  # a backup stored before runs had prefixes of their own
+        others = (f"{name}/{MANIFEST}", f"{name}/{RUNS_DIR}/")
+        source, keys = name, (key for key in stored_names(storage, name) if not key.startswith(others))
+    for key in keys:
+        _copy_hashing(storage, key, Path(into) / posixpath.relpath(key, source))
+    Path(into).mkdir(parents=True, exist_ok=True)
+    (Path(into) / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))

@@ -1,11 +1,13 @@
 """Background work of the ops app: the scheduled database backup, and the sweep of orphaned tasks.
 
 The nightly backup goes to ``BACKUP_DIR/<date>/`` when that is set, else (``BACKUP_TO_STORAGE``)
-into the backups storage as ``<date>/``, where any node can read it back. The task is idempotent: a
-backup that already holds a manifest is finished and left alone, and one left half-written by a
-worker that died mid-task is cleared and written again. With ``acks_late`` the message stays on
-the broker until the task returns, so a killed worker's backup is redelivered (after the
-visibility timeout) and finishes exactly once.
+into the backups storage as ``<date>/``, where any node can read it back. The task may run twice:
+a backup that already holds a manifest is finished and left alone; in the backups storage a copy
+of the message handed out while the first run still writes (a backup can outlast the broker's
+visibility timeout) finds the first run's lock and returns at once, and runs that overlap anyway
+write under prefixes of their own (``ops.backup.backup_to_storage``). In ``BACKUP_DIR`` a backup
+left half-written by a worker that died mid-task is cleared and written again. With ``acks_late``
+the message stays on the broker until the task returns, so a killed worker's backup is redelivered.
 """
 
 import shutil
@@ -16,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ops import workers
-from ops.backup import FILES_DIR, MANIFEST, backup, backup_exists_in_storage, backup_to_storage
+from ops.backup import FILES_DIR, MANIFEST, BackupRunning, backup, backup_exists_in_storage, backup_to_storage
 
 
 def dated_backup_dir() -> Path:
@@ -29,7 +31,10 @@ def database_backup(out_dir: str | None = None) -> dict:
         name = timezone.localdate().isoformat()
         if backup_exists_in_storage(name):
             return {"storage": name, "written": False}
-        manifest = backup_to_storage(name)
+        try:
+            manifest = backup_to_storage(name)
+        except BackupRunning:  # another run writes (or just wrote) tonight's backup
+            return {"storage": name, "written": False}
         return {"storage": name, "written": True, "rows": manifest["total_rows"]}
     target = Path(out_dir) if out_dir else dated_backup_dir()
     if (target / MANIFEST).exists():

@@ -14,8 +14,12 @@ second time. So the owner's death is detected directly instead:
 - ``orphans_requeue`` (Celery beat, every ``TASK_SWEEP_SECONDS``) puts back on its queue every
   unacknowledged message older than ``TASK_SWEEP_GRACE_SECONDS`` whose owner has no heartbeat.
 
-Every task is idempotent (unique constraints, status checks, conditional updates), so a message
-put back while, against all odds, its owner still ran it does no harm. ``broker_state`` is what
+A message may still be handed out again while its owner runs it: by the sweep when the owner's
+heartbeat stalls, or by the transport when a task outlasts the visibility timeout (a nightly
+backup of a large site can). So a task must be safe to run twice, even at the same time, and a new
+task must be written so: an import takes its job under a row lock and runs only a queued one
+(``imports.services.import_job_run``); the backup to storage holds a lock renewed while it runs and
+writes under a prefix of its own per run (``ops.backup.backup_to_storage``). ``broker_state`` is what
 the admin's *Background tasks* report shows. Brokers other than Redis (RabbitMQ) give a dead
 consumer's messages back by themselves, and the sweep does nothing there.
 """

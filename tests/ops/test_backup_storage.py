@@ -53,7 +53,8 @@ def test_a_backup_of_files_in_object_storage_is_kept_there_and_restores_into_emp
     assert manifest["files"]["media"]["original_images/lesson.png"]["size"] == len(picture)
     keys = {item["Key"] for item in object_storage.list_objects_v2(Bucket="private", Prefix="backups/")["Contents"]}
     assert "backups/2026-12-07/manifest.json" in keys
-    assert "backups/2026-12-07/files/certificates/certificates/2026/11/C-1.pdf" in keys
+    run = manifest["run"]  # each run writes under a prefix of its own, named by the manifest
+    assert f"backups/2026-12-07/runs/{run}/files/certificates/certificates/2026/11/C-1.pdf" in keys
     with pytest.raises(backup.BackupError, match="already holds a backup named 2026-12-07"):
         backup.backup_to_storage("2026-12-07")
 
