@@ -8,8 +8,12 @@ totals row (المجموع) and signatures at the bottom, and several sheets of 
 people. ``find_table`` takes every sheet's rows (cell values as read, merged cells holding their
 value in the first cell only, as openpyxl reads them) and returns the table of the given kind:
 
-- the **sheet** whose header row matches the most columns of the kind (with all the required
-  ones, when one does; the first such sheet on a tie);
+- the **sheet** whose header row names all the required columns of the kind (when one does),
+  then whose name is the kind's (``SHEET_NAMES``: "الوحدات" for units, "مراكز الشرطة" for
+  stations…), then whose header names the most columns of the kind. Sheets still equal on all
+  three are a tie: the table is returned with the other sheets in ``Table.tied`` (the command line
+  then refuses and asks for ``--sheet``; the admin asks which sheet, see ``locate``). ``sheet``
+  reads that sheet only;
 - the **header row**: among a sheet's first ``HEADER_SCAN_ROWS`` rows, the one whose cells name
   the most columns of the kind; the rows above it are titles. When the row below names further
   columns (a two-row header), the two are combined column by column: a sub-header that names a
@@ -64,6 +68,19 @@ IDENTITY_COLUMNS = {
 }
 
 
+# What a sheet holding a kind is called, in English and Arabic (compared as headers are, the name
+# found anywhere in the sheet's name word for word: "كشف الوحدات" is a units sheet).
+SHEET_NAMES = {
+    "people": ("people", "persons", "roster", "الاشخاص", "المنتسبين", "المنتسبون", "الافراد"),
+    "sessions": ("sessions", "training sessions", "courses", "الدورات", "الدورات التدريبية"),
+    "participations": ("participations", "attendance", "results", "المشاركات", "المشاركون", "الحضور", "النتائج"),
+    "targets": ("targets", "plan", "الاهداف", "الخطة", "المستهدف"),
+    "units": ("units", "directorates", "الوحدات", "المديريات"),
+    "stations": ("stations", "police stations", "مراكز الشرطة"),
+    "centres": ("centres", "centers", "training centres", "training centers", "مراكز التدريب"),
+}
+
+
 @dataclass
 class Table:
     sheet: str
@@ -72,6 +89,17 @@ class Table:
     lines: list[int] = field(default_factory=list)  # each row's line in its sheet (1-based)
     header_line: int = 1
     columns: frozenset[str] = frozenset()  # the kind's columns the header names
+    tied: list[str] = field(default_factory=list)  # other sheets that match exactly as well
+
+
+def names_kind(sheet: str, kind: str) -> bool:
+    """Whether the sheet's name is one of the kind's (``SHEET_NAMES``), as a run of its words."""
+    words = header_key(sheet).split()
+    for name in SHEET_NAMES.get(kind, ()):
+        wanted = header_key(name).split()
+        if any(words[i : i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1)):
+            return True
+    return False
 
 
 def _blank(value) -> bool:
@@ -156,18 +184,28 @@ def _sheet_table(name: str, rows: list[list], kind: str, extra: dict[str, str] |
     return table
 
 
-def find_table(sheets: Iterable[tuple[str, Iterable[Sequence]]], kind: str) -> Table | None:
-    """The table of ``kind`` in the best-matching sheet (see the module's docstring), or None."""
+def find_table(
+    sheets: Iterable[tuple[str, Iterable[Sequence]]], kind: str, *, sheet: str | None = None
+) -> Table | None:
+    """The table of ``kind`` in the best-matching sheet (see the module's docstring), or None;
+    with ``sheet``, in that sheet only."""
     required = {c.name for c in FORMATS[kind] if c.required}
     best: Table | None = None
-    best_score = (-1, -1)
+    best_score = (-1, -1, -1)
+    tied: list[str] = []
     for name, rows in sheets:
+        if sheet is not None and name != sheet:
+            continue
         table = _sheet_table(name, [list(row) for row in rows], kind)
         if table is None:
             continue
-        score = (int(required <= table.columns), len(table.columns))
+        score = (int(required <= table.columns), int(names_kind(name, kind)), len(table.columns))
         if score > best_score:
-            best, best_score = table, score
+            best, best_score, tied = table, score, []
+        elif score == best_score:
+            tied.append(name)
+    if best is not None:
+        best.tied = tied
     return best
 
 

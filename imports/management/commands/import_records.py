@@ -1,6 +1,9 @@
-"""``manage.py import_records KIND FILE [--dry-run] [--report OUT.csv] [--language ar|en]``: scripted bulk loads.
+"""``manage.py import_records KIND FILE [--dry-run] [--report OUT.csv] [--language ar|en] [--sheet NAME]``.
 
-The same checks and rules as the admin flow (``imports.services.records_import``). Prints the
+Scripted bulk loads, with the same checks and rules as the admin flow
+(``imports.services.records_import``). The workbook's sheet is found as ``imports.sheets.find_table``
+finds it; when two sheets match the kind equally well the command refuses, naming them, until
+``--sheet`` says which one to read (the admin asks the same question on a page). Prints the
 counts, writes the per-row report when asked, and exits non-zero when any row is invalid, in
 which case nothing is stored. It speaks the shell's language (``LC_ALL``, ``LC_MESSAGES`` or
 ``LANG``: ``ar_IQ.UTF-8`` → Arabic; English otherwise, ``C`` included) unless ``--language`` says.
@@ -15,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from imports import files, services
+from imports import files, services, sheets
 from imports.columns import FORMATS
 
 SHOWN_ERRORS = 50
@@ -31,6 +34,12 @@ def shell_language(environ=None) -> str:
             code = value.split(".")[0].split("_")[0].split("-")[0].lower()
             return code if code in codes else "en"
     return "en"
+
+
+def list_joined(items) -> str:
+    """Items joined by the active language's comma (، in Arabic), each name in quotes."""
+    separator = "، " if (translation.get_language() or "").startswith("ar") else ", "
+    return separator.join(f"“{item}”" for item in items)
 
 
 class Command(BaseCommand):
@@ -49,18 +58,19 @@ class Command(BaseCommand):
             choices=[code for code, _name in settings.LANGUAGES],
             help="Language of the messages and report (default: the shell's, from LANG).",
         )
+        parser.add_argument("--sheet", help="The workbook's sheet to read, when several could hold the records.")
 
-    def handle(self, *args, kind, file: Path, dry_run: bool, report: Path | None, language=None, **options):
+    def handle(self, *args, kind, file: Path, dry_run: bool, report: Path | None, language=None, sheet=None, **options):
         with translation.override(language or shell_language()):
-            self._import(kind=kind, file=file, dry_run=dry_run, report=report)
+            self._import(kind=kind, file=file, dry_run=dry_run, report=report, sheet=sheet)
 
-    def _import(self, *, kind, file: Path, dry_run: bool, report: Path | None) -> None:
+    def _import(self, *, kind, file: Path, dry_run: bool, report: Path | None, sheet: str | None = None) -> None:
         if not file.is_file():
             raise CommandError(_("%(file)s: no such file.") % {"file": file})
         try:
             with file.open("rb") as head:
                 fmt = files.check_upload(name=file.name, size=file.stat().st_size, content_type="", head=head.read(8))
-            dataset = files.read_table(file, fmt=fmt, name=file.name, kind=kind)
+            dataset = self._table(file, fmt=fmt, kind=kind, sheet=sheet)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
 
@@ -101,3 +111,24 @@ class Command(BaseCommand):
         if outcome.has_errors:
             raise CommandError(_("Invalid rows: nothing was stored."))
         self.stdout.write(_("Dry run: nothing stored.") if dry_run else _("Stored."))
+
+    @staticmethod
+    def _table(file: Path, *, fmt: str, kind: str, sheet: str | None):
+        """The file's table of ``kind`` (``files.read_table``), from ``sheet`` when given; refused
+        when two sheets match equally well, since reading the first of them may load the wrong records."""
+        workbook = files.read_sheets(file, fmt=fmt, name=file.name)
+        names = [name for name, _rows in workbook]
+        if sheet is not None and sheet not in names:
+            raise CommandError(
+                _("The file has no sheet “%(sheet)s”; its sheets: %(sheets)s.")
+                % {"sheet": sheet, "sheets": list_joined(names)}
+            )
+        table = sheets.find_table(workbook, kind, sheet=sheet)
+        if table is None:
+            return files.read_dataset(file, fmt=fmt, name=file.name)  # names the missing columns
+        if table.tied:
+            raise CommandError(
+                _("Several sheets could hold these records: %(sheets)s. Say which one to read with --sheet NAME.")
+                % {"sheets": list_joined([table.sheet, *table.tied])}
+            )
+        return files.table_dataset(table)

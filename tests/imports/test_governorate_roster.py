@@ -1,0 +1,90 @@
+"""A governorate's own workbooks, as an office sends them to a fresh installation: reference sheets
+side by side, a roster under a two-row merged header, sessions with Arabic-Indic service numbers."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import Workbook
+
+from imports import sheets
+
+pytestmark = pytest.mark.django_db
+
+UNITS = [
+    ("نينوى", "Mosul Police Directorate", "مديرية شرطة الموصل"),
+    ("البصرة", "Zubair Police Directorate", "مديرية شرطة الزبير"),
+]
+STATIONS = [("نينوى", "مديرية شرطة الموصل", "Al-Zuhour Police Station", "مركز شرطة الزهور", "نعم")]
+CENTRES = [("NI-TC7", "Ninewa Police Training Centre 7", "مركز تدريب شرطة نينوى ٧", "نينوى")]
+
+
+def titled(sheet, title: str, width: int) -> None:
+    sheet.append([title])
+    sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=width)
+
+
+def reference_workbook(path, *, sheet_names=("مراكز التدريب", "الوحدات", "مراكز الشرطة", "ملاحظات")):
+    """Centres, units and stations on sheets of their own (the template's headers), then notes: the
+    centres and stations sheets also name every column a units file needs."""
+    workbook = Workbook()
+    centres = workbook.active
+    centres.title = sheet_names[0]
+    titled(centres, "جمهورية العراق - وزارة الداخلية - مديرية التدريب والتأهيل", 5)
+    centres.append(["ت", "الرمز", "الاسم بالعربية", "الاسم بالإنجليزية", "المحافظة"])
+    for index, (code, name_en, name_ar, place) in enumerate(CENTRES, 1):
+        centres.append([index, code, name_ar, name_en, place])
+    units = workbook.create_sheet(sheet_names[1])
+    titled(units, "كشف بأسماء الوحدات والمديريات", 4)
+    units.append(["ت", "المحافظة", "الاسم بالعربية", "الاسم بالإنجليزية"])
+    for index, (place, name_en, name_ar) in enumerate(UNITS, 1):
+        units.append([index, place, name_ar, name_en])
+    units.append([])
+    units.append(["المجموع", "", len(UNITS)])
+    stations = workbook.create_sheet(sheet_names[2])
+    stations.append(["ت", "المحافظة", "الوحدة", "الاسم بالعربية", "الاسم بالإنجليزية", "مركز شرطة نموذجي"])
+    for index, (place, unit, name_en, name_ar, model) in enumerate(STATIONS, 1):
+        stations.append([index, place, unit, name_ar, name_en, model])
+    workbook.create_sheet(sheet_names[3]).append(["تم اعداد الكشف من قبل شعبة التخطيط"])
+    workbook.save(path)
+    return path
+
+
+def workbook_sheets(path):
+    from imports import files
+
+    return files.read_sheets(path, fmt=files.XLSX, name=path.name)
+
+
+def run(*args) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("import_records", *map(str, args), "--language", "en", stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+# --- 1. the sheet named for the kind is read -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "sheet"), [("units", "الوحدات"), ("stations", "مراكز الشرطة"), ("centres", "مراكز التدريب")]
+)
+def test_each_reference_kind_reads_its_own_sheet_of_a_reference_workbook(tmp_path, kind, sheet):
+    table = sheets.find_table(workbook_sheets(reference_workbook(tmp_path / "ref.xlsx")), kind)
+    assert table.sheet == sheet and not table.tied
+
+
+def test_the_command_line_loads_units_from_the_units_sheet_not_the_first_sheet(tmp_path):
+    path = reference_workbook(tmp_path / "ref.xlsx")
+    out, _err = run("units", path, "--dry-run")
+    assert "units: 2 rows — new 2" in out
+
+
+def test_two_sheets_matching_alike_are_refused_by_name_until_one_is_chosen(tmp_path):
+    path = reference_workbook(tmp_path / "ref.xlsx", sheet_names=("ورقة 1", "ورقة 2", "ورقة 3", "ورقة 4"))
+    with pytest.raises(CommandError) as refused:
+        run("units", path, "--dry-run")
+    assert "“ورقة 1”, “ورقة 2”, “ورقة 3”" in str(refused.value) and "--sheet" in str(refused.value)
+    out, _err = run("units", path, "--dry-run", "--sheet", "ورقة 2")
+    assert "units: 2 rows — new 2" in out
+    with pytest.raises(CommandError, match="no sheet “Units”"):
+        run("units", path, "--dry-run", "--sheet", "Units")
