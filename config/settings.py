@@ -410,5 +410,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # WeasyPrint reports each rendering step at INFO: noise, once per certificate.
         "weasyprint.progress": {"level": "WARNING"},
+        # Django's tasks log every start and finish at INFO (Wagtail's reference index runs one per saved
+        # page: dozens while the demo data is built); a failed task is still logged, at ERROR.
+        "django.tasks": {"level": "WARNING"},
     },
 }
