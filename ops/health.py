@@ -5,13 +5,18 @@
 database reachable and every migration applied, the cache answering, the Celery broker reachable
 (unless tasks run in-process, the embedded default), and the file storages (media, certificates,
 import uploads) reachable: local folders writable, or the object store's buckets answering with the
-configured keys. Otherwise 503, naming each failing part and why, so the
-operator reads what is missing; the details of an error go to the log, not to the caller.
-``manage.py health_ready`` runs the same checks from a shell.
+configured keys. Otherwise 503, naming each failing part. The caller learns only each part's name
+and ``ok`` or ``fail``: why a part fails (a folder, a bucket, how many migrations, an error) goes
+to the log, and ``manage.py health_ready`` prints it from a shell. The answer is computed at most
+once every ``READY_CACHE_SECONDS`` per process, so a load balancer polling every second does not
+ask the storage, the broker and the database each time. The web server lets only the load
+balancer and the local network ask (docs/deploy/nginx.conf).
 """
 
 import logging
-import tempfile
+import os
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +33,9 @@ from django.views.decorators.http import require_GET
 logger = logging.getLogger(__name__)
 
 OK = "ok"
+FAIL = "fail"
+NOT_USED = "not used"
+READY_CACHE_SECONDS = 5
 _migrations_applied = False  # once true in a process it stays true (code changes need a restart)
 
 
@@ -50,16 +58,13 @@ def check_migrations() -> str:
 
 
 def check_cache() -> str:
-    key = "ops:health:ready"
-    cache.set(key, "1", timeout=30)
-    if cache.get(key) != "1":
-        return "a value written to the cache was not read back"
+    cache.get("ops:health:probe")  # a round trip to the cache server, writing nothing
     return OK
 
 
 def check_broker() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        return "not used (tasks run in the web process)"
+        return f"{NOT_USED} (tasks run in the web process)"
     from config.celery import app
 
     with app.connection_for_write() as broker:
@@ -87,11 +92,11 @@ def _storage_state(part: str, storage) -> str | None:
         return None
     directory = Path(storage.location)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=directory, prefix=".health-"):
-            pass
+        directory.mkdir(parents=True, exist_ok=True)  # once: a new site's folder
     except OSError as exc:
-        return f"{part} folder {directory} is not writable ({exc.strerror or exc})"
+        return f"{part} folder {directory} cannot be made ({exc.strerror or exc})"
+    if not os.access(directory, os.W_OK | os.X_OK):  # asked of the system: no file written per probe
+        return f"{part} folder {directory} is not writable"
     return None
 
 
@@ -133,7 +138,37 @@ def readiness() -> dict[str, str]:
 
 
 def failing(results: dict[str, str]) -> list[str]:
-    return [name for name, state in results.items() if state != OK and not state.startswith("not used")]
+    return [name for name, state in results.items() if state != OK and not state.startswith(NOT_USED)]
+
+
+_answer_lock = threading.Lock()
+_answer: tuple[float, dict[str, str]] | None = None  # (when computed, each part's public state)
+
+
+def readiness_public() -> dict[str, str]:
+    """Each part's state as the caller of /health/ready sees it: ``ok``, ``fail`` or ``not used``,
+    computed at most once every READY_CACHE_SECONDS in this process; why a part fails is logged."""
+    global _answer
+    with _answer_lock:  # concurrent probes wait for one computation rather than each running it
+        if _answer is not None and time.monotonic() - _answer[0] < READY_CACHE_SECONDS:
+            return _answer[1]
+        results = readiness()
+        bad = failing(results)
+        for name in bad:
+            logger.warning("not ready: %s: %s", name, results[name])
+        public = {
+            name: FAIL if name in bad else (NOT_USED if state.startswith(NOT_USED) else OK)
+            for name, state in results.items()
+        }
+        _answer = (time.monotonic(), public)
+        return public
+
+
+def readiness_forget() -> None:
+    """Compute the next answer afresh (tests, and a process whose settings changed)."""
+    global _answer
+    with _answer_lock:
+        _answer = None
 
 
 @never_cache
@@ -145,11 +180,9 @@ def live(request):
 @never_cache
 @require_GET
 def ready(request):
-    results = readiness()
-    bad = failing(results)
-    return JsonResponse(
-        {"status": "fail" if bad else "ok", "failing": bad, "checks": results}, status=503 if bad else 200
-    )
+    results = readiness_public()
+    bad = [name for name, state in results.items() if state == FAIL]
+    return JsonResponse({"status": FAIL if bad else OK, "failing": bad, "checks": results}, status=503 if bad else 200)
 
 
 # Included at /health/ by config.urls.
