@@ -712,7 +712,8 @@ def _reapply(user, change: SyncChange, payload: dict) -> _Change:
     except BadChange as error:
         raise ValidationError(str(MISSING_FIELD.format(field=error.field_name, value=_plain(error.value)))) from None
     if change.kind == ChangeKind.LESSON_COMPLETE:
-        _apply_lesson(user, parsed, store=False)
+        # The lesson is the sender's: whoever resolves it is recorded as the resolver only.
+        _apply_lesson(change.user, parsed, store=False)
         return parsed
     if parsed.person_ref:
         ref = SyncChange.objects.filter(change_id=parsed.person_ref).first()

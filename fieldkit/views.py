@@ -137,11 +137,11 @@ def _describe(change: SyncChange) -> str:
 @never_cache
 @login_required
 def conflicts(request: HttpRequest) -> HttpResponse:
-    """Unresolved conflicts: a trainer's own (to resolve) and, for a centre manager, their centre's;
-    below, the latest resolved ones, with who decided."""
+    """Unresolved conflicts: a trainer's or a trainee's own (to resolve) and, for a centre manager, their
+    centre's; below, the latest resolved ones, with who decided."""
     user = request.user
     staff = permissions.managed_centre_id(user) is not None or permissions.sees_everything(user)
-    if permissions.trainer_person_id(user) is None and not staff:
+    if permissions.person_of(user) is None and not staff:
         raise PermissionDenied
     visible = services.conflicts_visible_to(user)
     open_rows = list(visible.filter(status=ChangeStatus.CONFLICT).order_by("received_at", "position")[:500])

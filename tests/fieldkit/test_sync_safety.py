@@ -11,11 +11,12 @@ from django.utils import timezone
 from cascade import services
 from cascade.models import Participation, SessionKind
 from fieldkit import services as sync
-from fieldkit.models import SyncChange
+from fieldkit.models import ChangeStatus, SyncChange
 from lms import roles
 from tests.cascade.personas import login, trainer_login
 from tests.conftest import log_in_verified
 from tests.factories import PersonFactory
+from tests.lms.conftest import Answers, build_course, make_trainee
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +68,31 @@ def test_an_off_roster_reason_names_only_people_the_session_had(field):
     assert f"#{stranger.pk}" in results[0].message
     assert "990011" not in results[0].message and "غريب" not in results[0].message
     assert people[0].service_number in results[1].message  # taken off this roster: the trainer knew them
+
+
+def test_a_trainees_lesson_conflict_is_applied_for_the_trainee_whoever_resolves_it(client):
+    from lms.models import Enrolment, LessonCompletion, QuizKind
+    from lms.outline import course_plan
+    from tests.lms.test_learning_services import take
+
+    small_course = build_course()
+    trainee = make_trainee("trainee.one")
+    enrolment = Enrolment.objects.create(person=trainee, course=small_course)
+    answers = Answers(small_course)
+    lesson = course_plan(small_course).lessons[0]
+    done = change("lesson_complete", course=small_course.code, lesson=str(lesson.key))
+    result = sync.sync_apply(user=trainee.user, changes=[done])[0]
+    assert (result.status, result.code) == ("conflict", "lesson_refused")  # the pre-test first
+    take(enrolment, QuizKind.PRE_TEST, answers=answers)
+    # The trainee sees their own conflict and may resolve it.
+    client.force_login(trainee.user)
+    page = client.get("/field/conflicts/")
+    assert page.status_code == 200
+    stored = SyncChange.objects.get(change_id=done["id"])
+    assert f'data-conflict="{stored.pk}"' in page.content.decode()
+    # An administrator keeps it: the completion is the trainee's, the administrator only the resolver.
+    admin = login("admin.one", roles.ADMINISTRATOR)
+    sync.conflict_resolve(user=admin, change=stored, choice=sync.KEEP_MINE)
+    assert LessonCompletion.objects.filter(enrolment=enrolment, lesson_key=lesson.key).exists()
+    stored.refresh_from_db()
+    assert (stored.status, stored.resolved_by, stored.person_id_applied) == (ChangeStatus.KEPT_MINE, admin, trainee.pk)
