@@ -15,9 +15,11 @@ value in the first cell only, as openpyxl reads them) and returns the table of t
   then refuses and asks for ``--sheet``; the admin asks which sheet, see ``locate``). ``sheet``
   reads that sheet only;
 - the **header row**: among a sheet's first ``HEADER_SCAN_ROWS`` rows, the one whose cells name
-  the most columns of the kind; the rows above it are titles. When the row below names further
-  columns (a two-row header), the two are combined column by column: a sub-header that names a
-  column wins, otherwise the cell above (a group label merged across columns is carried right);
+  the most columns of the kind; the rows above it are titles. When the row above or below names
+  further columns (a two-row header: group labels and headers merged down over both rows on the
+  upper one, sub-headers on the lower), the two are combined column by column: a sub-header that
+  names a column wins, otherwise the cell above (a group label merged across columns is carried
+  right);
 - the **rows**: every later row except blank ones and repeats of the header (a row naming at
   least half the header's columns), up to a totals row (its first filled cell says المجموع /
   الإجمالي / Total …, or it holds only numbers and no identity): the totals row and what follows
@@ -155,12 +157,19 @@ def _sheet_table(name: str, rows: list[list], kind: str, extra: dict[str, str] |
     if best_index is None:
         return None
     header = list(rows[best_index])
-    start = best_index + 1
-    if start < len(rows):
+    header_index, start = best_index, best_index + 1
+    header_names = {n for n in _names(header, mapping) if n}
+    above_names = {n for n in _names(rows[best_index - 1], mapping) if n} if best_index else set()
+    if above_names - header_names:
+        # The row naming most columns is the lower of two header rows (its sub-headers outnumber
+        # the group labels above), and a header merged down over both rows holds its value in the
+        # upper row only: "المحافظة" above an empty cell.
+        header_index -= 1
+        header = _combined_header(rows[header_index], header, mapping)
+    elif start < len(rows):
         below = rows[start]
         below_names = {n for n in _names(below, mapping) if n}
-        top_names = {n for n in _names(header, mapping) if n}
-        if below_names - top_names:
+        if below_names - header_names:
             header = _combined_header(header, below, mapping)
             start += 1
     names = _names(header, mapping)
@@ -169,7 +178,7 @@ def _sheet_table(name: str, rows: list[list], kind: str, extra: dict[str, str] |
         if column and column not in positions:
             positions[column] = index
     headers = ["" if _blank(cell) else str(cell).strip() for cell in header]
-    table = Table(sheet=name, headers=headers, header_line=best_index + 1, columns=frozenset(positions))
+    table = Table(sheet=name, headers=headers, header_line=header_index + 1, columns=frozenset(positions))
     for index in range(start, len(rows)):
         cells = list(rows[index])
         if all(_blank(cell) for cell in cells):

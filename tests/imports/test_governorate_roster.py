@@ -88,3 +88,46 @@ def test_two_sheets_matching_alike_are_refused_by_name_until_one_is_chosen(tmp_p
     assert "units: 2 rows — new 2" in out
     with pytest.raises(CommandError, match="no sheet “Units”"):
         run("units", path, "--dry-run", "--sheet", "Units")
+
+
+# --- 2. a two-row header whose lower row names more columns ----------------------------------
+
+PEOPLE_ROWS = [
+    ["علي حسين جاسم الجبوري", "رائد شرطة", "١٠٠٠٠٧", "ذكر", "", "", "نينوى", "الشرطة المجتمعية", "١٥/٠٣/٢٠٢٥", 85],
+    ["زينب كاظم عباس التميمي", "نقيب شرطة", "100014", "أنثى", "", "", "البصرة", "الشرطة المجتمعية", "١٥/٠٣/٢٠٢٥", 90],
+]
+TEMPLATE_WORDS = ["الاسم الكامل", "الرتبة", "الرقم الوظيفي", "الجنس", "الوحدة", "مركز الشرطة"]
+
+
+def merged_roster(path, sub_headers=TEMPLATE_WORDS, rows=PEOPLE_ROWS):
+    """Two title rows, then group labels on line 3 (المعلومات الشخصية, مكان العمل, الدورة) merged
+    across their sub-headers on line 4, and ت and المحافظة merged down over lines 3–4."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "كشف المشاركين"
+    titled(sheet, "كشف بأسماء منتسبي الشرطة المشاركين في دورات مراكز الشرطة النموذجية لعام ٢٠٢٥", 11)
+    titled(sheet, "مديرية شرطة محافظة نينوى / شعبة التدريب", 11)
+    sheet.append(["ت", "المعلومات الشخصية", "", "", "", "مكان العمل", "", "المحافظة", "الدورة", "", ""])
+    sheet.append(["", *sub_headers, "", "اسم الدورة", "تاريخ الدورة", "الدرجة"])
+    for first, last in ((1, 1), (8, 8)):
+        sheet.merge_cells(start_row=3, start_column=first, end_row=4, end_column=last)
+    for first, last in ((2, 5), (6, 7), (9, 11)):
+        sheet.merge_cells(start_row=3, start_column=first, end_row=3, end_column=last)
+    for index, row in enumerate(rows, 1):
+        sheet.append([index, *row])
+    sheet.append(["المجموع", "", "", "", len(rows)])
+    workbook.create_sheet("احصائية").append(["المحافظة", "العدد"])
+    workbook.save(path)
+    return path
+
+
+def test_a_header_merged_down_over_two_rows_is_read_when_the_lower_row_names_more_columns(tmp_path):
+    table = sheets.find_table(workbook_sheets(merged_roster(tmp_path / "kashf.xlsx")), "people")
+    assert table.columns == {"name_ar", "rank", "service_number", "gender", "unit", "station", "governorate"}
+    assert table.headers[7] == "المحافظة" and table.header_line == 3
+    assert [row[7] for row in table.rows] == ["نينوى", "البصرة"] and table.lines == [5, 6]
+
+
+def test_the_command_line_reads_the_governorate_of_a_two_row_header(tmp_path):
+    out, err = run("people", merged_roster(tmp_path / "kashf.xlsx"), "--dry-run")
+    assert "people: 2 rows — new 2" in out and "errors 0" in out, err
