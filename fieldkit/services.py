@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +77,8 @@ NOT_YOURS_TO_RESOLVE = _("Only the trainer who sent this change resolves it.")
 ALREADY_RESOLVED = _("This change is resolved already.")
 CHOICE_UNKNOWN = _("Choose keep mine, keep theirs or edit.")
 NOTHING_TO_EDIT = _("Give the corrected value.")
+NUMBER_TWICE = _("the service number {number} is given to another new person in the same batch.")
+NUMBER_TAKEN = _("the service number {number} was recorded for someone else meanwhile.")
 
 WHAT = {
     ChangeKind.ATTENDANCE: _("attendance"),
@@ -372,12 +374,26 @@ def _apply_session_group(user, session_id: int, group: list[_Change], *, force: 
                 _blame(candidates, error.breaches, {pk: temp for temp, pk in actual.items()})
                 candidates = [c for c in candidates if c.result is None]
                 continue
+            except _PersonNotSaved as refusal:
+                _person_not_saved(refusal.change, candidates)
+                candidates = [c for c in candidates if c.result is None]
+                continue
             for change in candidates:
                 change.person_id = actual.get(change.person_id, change.person_id)
                 change.result = Result(str(change.change_id), ChangeStatus.APPLIED, person=change.person_id)
             break
         if not force:
             _store(user, session, pending)
+
+
+def _person_not_saved(create: _Change, changes: list[_Change]) -> None:
+    """A new person the database refused: that change, and every change naming them, become conflicts."""
+    raw = create.payload
+    number = western_digits(raw["service_number"])
+    create.conflict(CODE_PERSON_INVALID, name=raw["name_ar"], reason=str(NUMBER_TAKEN.format(number=number)))
+    for change in changes:
+        if change is not create and change.result is None and change.person_id == create.person_id:
+            change.conflict(CODE_PERSON_NOT_RECORDED)
 
 
 def _person_params(session: TrainingSession, person_id: int | None) -> dict:
@@ -414,6 +430,7 @@ def _precheck(session: TrainingSession, changes: list[_Change], *, force: bool) 
     existing = set(Person.objects.filter(pk__in=named).values_list("pk", flat=True))
     today = timezone.localdate()
     temp_id = -1
+    numbers_created: set[str] = set()
     for change in changes:
         raw = change.payload
         if change.kind == ChangeKind.PERSON_CREATE:
@@ -430,10 +447,13 @@ def _precheck(session: TrainingSession, changes: list[_Change], *, force: bool) 
                 if raw["gender"] not in Gender.values or not known:
                     raise ValidationError(str(MISSING_FIELD.format(field="gender/governorate", value=raw["gender"])))
                 person.full_clean()
+                if person.service_number in numbers_created:
+                    raise ValidationError(str(NUMBER_TWICE.format(number=person.service_number)))
             except ValidationError as error:
                 change.conflict(CODE_PERSON_INVALID, name=raw["name_ar"], reason=" ".join(error.messages))
                 new_people[change.change_id] = None
                 continue
+            numbers_created.add(person.service_number)
             change.person_obj = person
             change.person_id = temp_id  # replaced by the stored id when written
             new_people[change.change_id] = temp_id
@@ -521,6 +541,12 @@ def _gone_code(person_id: int | None) -> str:
     return CODE_PERSON_MERGED if merged else CODE_PERSON_MISSING
 
 
+class _PersonNotSaved(Exception):
+    def __init__(self, change: _Change) -> None:
+        super().__init__(str(change.change_id))
+        self.change = change
+
+
 def _write(session: TrainingSession, changes: list[_Change], actual: dict[int, int]) -> None:
     """Write the changes through the cascade's one writer: one roster write for the session.
 
@@ -531,7 +557,12 @@ def _write(session: TrainingSession, changes: list[_Change], actual: dict[int, i
     for change in changes:
         if change.person_obj is not None:
             change.person_obj.pk = None  # a retry after a refused write saves them afresh
-            change.person_obj.save()
+            try:
+                with transaction.atomic():
+                    change.person_obj.save()
+            except IntegrityError as error:
+                # Checked a moment ago, taken since (another request recorded the same service number).
+                raise _PersonNotSaved(change) from error
             actual[change.person_id] = change.person_obj.pk
     rows = _rows(session)
     for change in changes:
@@ -598,29 +629,55 @@ def _concerns(change: _Change, field_name: str) -> bool:
 
 
 def _store(user, session: TrainingSession | None, changes: list[_Change]) -> None:
-    SyncChange.objects.bulk_create(
-        [
-            SyncChange(
-                change_id=c.change_id,
-                user=user,
-                kind=c.kind,
-                session=session,
-                person_id_sent=c.payload.get("person") if isinstance(c.payload.get("person"), int) else None,
-                payload=c.payload,
-                position=c.position,
-                recorded_at=c.recorded_at,
-                status=c.result.status,
-                person_id_applied=c.person_id if c.result.status == ChangeStatus.APPLIED else None,
-                code=c.result.code,
-                params=c.result.params,
-            )
-            for c in changes
-            if c.result is not None and c.result.status in (ChangeStatus.APPLIED, ChangeStatus.CONFLICT)
-        ]
-    )
+    """Store the applied changes and the conflicts (refused ones are not stored: the phone keeps them).
+
+    The same change sent twice at once (two tabs, a retry racing the first sending) reaches here twice:
+    the change id's unique constraint refuses the second row, and its sender is answered what the first
+    stored, as a replay.
+    """
+    rows = [
+        SyncChange(
+            change_id=c.change_id,
+            user=user,
+            kind=c.kind,
+            session=session,
+            person_id_sent=c.payload.get("person") if isinstance(c.payload.get("person"), int) else None,
+            payload=c.payload,
+            position=c.position,
+            recorded_at=c.recorded_at,
+            status=c.result.status,
+            person_id_applied=c.person_id if c.result.status == ChangeStatus.APPLIED else None,
+            code=c.result.code,
+            params=c.result.params,
+        )
+        for c in changes
+        if c.result is not None and c.result.status in (ChangeStatus.APPLIED, ChangeStatus.CONFLICT)
+    ]
+    try:
+        with transaction.atomic():
+            SyncChange.objects.bulk_create(rows)
+    except IntegrityError:
+        by_id = {c.change_id: c for c in changes}
+        for row in rows:
+            try:
+                with transaction.atomic():
+                    row.save()
+            except IntegrityError:
+                _answer_stored_meanwhile(user, by_id[row.change_id])
     for c in changes:
         if c.result is not None and c.result.status == ChangeStatus.APPLIED:
             c.result.person = c.person_id
+
+
+def _answer_stored_meanwhile(user, change: _Change) -> None:
+    stored = SyncChange.objects.get(change_id=change.change_id)
+    if stored.user_id == user.pk:
+        change.result = _stored_result(stored, replayed=True)
+        change.person_id = stored.person_id_applied
+    else:
+        change.result = Result(
+            str(change.change_id), "refused", CODE_INVALID, {"position": change.position + 1, "reason": str(ID_TAKEN)}
+        )
 
 
 # --- Lessons ---------------------------------------------------------------------------------

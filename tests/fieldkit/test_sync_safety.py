@@ -96,3 +96,77 @@ def test_a_trainees_lesson_conflict_is_applied_for_the_trainee_whoever_resolves_
     assert LessonCompletion.objects.filter(enrolment=enrolment, lesson_key=lesson.key).exists()
     stored.refresh_from_db()
     assert (stored.status, stored.resolved_by, stored.person_id_applied) == (ChangeStatus.KEPT_MINE, admin, trainee.pk)
+
+
+def new_person(session, number: str, name: str = "حسن علي") -> dict:
+    return change(
+        "person_create",
+        session=session.pk,
+        service_number=number,
+        name_ar=name,
+        gender="M",
+        governorate=session.governorate_id,
+    )
+
+
+def test_two_new_people_with_one_service_number_in_a_batch_are_one_person_and_one_conflict(field):
+    session, user, people = field
+    first, second = new_person(session, "880001"), new_person(session, "880001", "علي حسن")
+    mark = change("attendance", session=session.pk, person_ref=second["id"], day=str(session.start_date), present=True)
+    score = change("score", session=session.pk, person=people[0].pk, field="pre_score", value="60")
+    results = sync.sync_apply(user=user, changes=[first, second, mark, score])
+    assert [(r.status, r.code) for r in results] == [
+        ("applied", ""),
+        ("conflict", "person_invalid"),
+        ("conflict", "person_not_recorded"),
+        ("applied", ""),
+    ]
+    assert "880001" in results[1].message
+    assert SyncChange.objects.count() == 4
+
+
+def test_a_service_number_taken_by_another_request_meanwhile_is_a_conflict_not_an_error(field, monkeypatch):
+    from lms.models import Person
+
+    session, user, people = field
+    PersonFactory(service_number="880002")
+    # As if the other request recorded the number after this one checked it.
+    monkeypatch.setattr(Person, "full_clean", lambda self, *args, **kwargs: None)
+    create = new_person(session, "880002")
+    mark = change("attendance", session=session.pk, person_ref=create["id"], day=str(session.start_date), present=True)
+    score = change("score", session=session.pk, person=people[0].pk, field="pre_score", value="61")
+    results = sync.sync_apply(user=user, changes=[create, mark, score])
+    assert [(r.status, r.code) for r in results] == [
+        ("conflict", "person_invalid"),
+        ("conflict", "person_not_recorded"),
+        ("applied", ""),
+    ]
+    assert Participation.objects.get(session=session, person=people[0]).pre_score == Decimal("61")
+    assert Person.objects.filter(service_number="880002").count() == 1
+
+
+def test_a_change_stored_by_a_simultaneous_sending_is_answered_as_a_replay(field, monkeypatch):
+    from lms.models import Enrolment, QuizKind
+    from lms.outline import course_plan
+    from tests.lms.test_learning_services import take
+
+    course = build_course()
+    trainee = make_trainee("trainee.two")
+    enrolment = Enrolment.objects.create(person=trainee, course=course)
+    take(enrolment, QuizKind.PRE_TEST, answers=Answers(course))
+    done = change("lesson_complete", course=course.code, lesson=str(course_plan(course).lessons[0].key))
+    first = sync.sync_apply(user=trainee.user, changes=[done])[0]
+    assert first.status == "applied"
+    stored = SyncChange.objects.get()
+    # The second sending passed the check for stored ids before the first one stored its row.
+    real_filter = SyncChange.objects.filter
+    monkeypatch.setattr(
+        SyncChange.objects,
+        "filter",
+        lambda *args, **kwargs: (
+            SyncChange.objects.none() if "change_id__in" in kwargs else real_filter(*args, **kwargs)
+        ),
+    )
+    again = sync.sync_apply(user=trainee.user, changes=[done])[0]
+    assert (again.status, again.replayed, again.person) == ("applied", True, trainee.pk)
+    assert list(SyncChange.objects.values_list("pk", flat=True)) == [stored.pk]
