@@ -14,6 +14,7 @@ row would otherwise silently overwrite the first.
 """
 
 import dataclasses
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -31,6 +32,7 @@ from imports.bulk import records_create, records_update
 from imports.widgets import (
     BoundWidget,
 )
+from lms import input_policy
 
 DUPLICATE_ROW = _("The same record is already in row {line} of this file.")
 OTHER_CENTRE = _("“{centre}” is not your training centre; you can import rows of {own} only.")
@@ -45,6 +47,23 @@ def chunks(values: Iterable, size: int = CHUNK):
     values = list(values)
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+# How a cell lists several service numbers (as ``imports.widgets.PeopleWidget`` splits them).
+SERVICE_NUMBER_SEPARATORS = re.compile(r"[;,،\n]")
+
+
+def service_numbers(cell) -> set[str]:
+    """The service numbers a cell names, in the form the person widgets look them up by: Arabic-Indic
+    digits read as digits (``lms.input_policy.check_service_number``); what is not one is left out
+    (the widget then names it on its row)."""
+    found = set()
+    for part in SERVICE_NUMBER_SEPARATORS.split(matching.text(cell)):
+        try:
+            found.add(input_policy.check_service_number(part))
+        except ValidationError:
+            continue
+    return found
 
 
 @cache

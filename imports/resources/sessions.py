@@ -26,6 +26,7 @@ from imports.resources.base import (
     RecordResource,
     chunks,
     participant_draft,
+    service_numbers,
     session_draft,
 )
 from imports.widgets import (
@@ -100,10 +101,9 @@ class TrainingSessionResource(RecordResource):
                     participant_draft(person_id=person_id, pre_score=pre, post_score=post, days_attended=days)
                 )
         numbers = set()
-        for row in dataset.dict:
-            numbers.add(matching.text(row.get("lead_trainer_service_number")))
-            for part in matching.text(row.get("co_trainer_service_numbers")).replace(",", ";").split(";"):
-                numbers.add(part.strip())
+        for row in dataset.dict:  # read as the widgets read them: ١٠٠٠٠٧ is 100007
+            numbers |= service_numbers(row.get("lead_trainer_service_number"))
+            numbers |= service_numbers(row.get("co_trainer_service_numbers"))
         for trainers in self.stored_trainers.values():
             numbers.update(t.person.service_number for t in trainers)
         self.people: dict[str, Person] = {}

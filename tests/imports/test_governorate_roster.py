@@ -131,3 +131,58 @@ def test_a_header_merged_down_over_two_rows_is_read_when_the_lower_row_names_mor
 def test_the_command_line_reads_the_governorate_of_a_two_row_header(tmp_path):
     out, err = run("people", merged_roster(tmp_path / "kashf.xlsx"), "--dry-run")
     assert "people: 2 rows — new 2" in out and "errors 0" in out, err
+
+
+# --- 3. Arabic-Indic digits in every service-number column -----------------------------------
+
+
+def test_trainers_service_numbers_in_arabic_indic_digits_name_their_people(cascade, tmp_path):
+    from datetime import date
+
+    from cascade.models import TrainerRole, TrainingSession
+    from imports.columns import SESSIONS
+    from imports.services import records_import
+
+    lead, co, other = (
+        cascade.qualified_trainer(start=date(2023, 9, 3), service_number=number)
+        for number in ("100007", "100014", "100021")
+    )
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append([c.arabic for c in SESSIONS])
+    centre = cascade.centre.code
+    sheet.append(["NI-2025-01", "MPS-01", "تدريب تعاقبي", centre, "", "01/03/2025", "04/03/2025", "١٠٠٠٠٧"])
+    sheet.append(["NI-2025-02", "MPS-01", "تعاقبية", centre, "", "٥/٣/٢٠٢٥", "٦/٣/٢٠٢٥", "١٠٠٠١٤", "١٠٠٠٠٧، ١٠٠٠٢١"])
+    path = tmp_path / "sessions.xlsx"
+    workbook.save(path)
+    out, err = run("sessions", path, "--dry-run")
+    assert "sessions: 2 rows — new 2" in out and "errors 0" in out, err
+
+    from imports import files
+
+    outcome = records_import(
+        kind="sessions", dataset=files.read_table(path, fmt=files.XLSX, name=path.name, kind="sessions"), dry_run=False
+    )
+    assert outcome.stored, outcome.rows
+    assert TrainingSession.objects.get(ref="NI-2025-01").trainers.get().person == lead
+    assert {(t.person, t.role) for t in TrainingSession.objects.get(ref="NI-2025-02").trainers.all()} == {
+        (co, TrainerRole.LEAD),
+        (lead, TrainerRole.CO_TRAINER),
+        (other, TrainerRole.CO_TRAINER),
+    }
+
+
+def test_a_participants_service_number_in_arabic_indic_digits_names_the_person(cascade):
+    from imports.columns import PARTICIPATIONS
+    from imports.services import records_import
+    from tests.factories import PersonFactory
+    from tests.imports.helpers import dataset
+
+    trainer = cascade.qualified_trainer()
+    session = cascade.session(kind="cascade", lead=trainer)
+    PersonFactory(service_number="100028")
+    rows = [[session.ref, "١٠٠٠٢٨", "٥", "٤٠", "٨٠", "أكمل"]]
+    outcome = records_import(
+        kind="participations", dataset=dataset([c.arabic for c in PARTICIPATIONS], rows), dry_run=True
+    )
+    assert outcome.counts["new"] == 1, outcome.rows
