@@ -16,7 +16,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_str
-from config.storage import file_storages, media_origin
+from config.storage import file_storages, media_origin, object_storage
 from ops.proxy import validate_trusted_proxies
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -153,6 +153,13 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if object_storage() and not REDIS_URL:
+    # Files in object storage mean several nodes: with a cache in each process's own memory the
+    # locks (signing key, backups), the rate limits and the report jobs would each hold for one
+    # process only, and nothing would say so.
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set when S3_ENDPOINT_URL is: the nodes sharing the object store must share a cache."
+    )
 
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
