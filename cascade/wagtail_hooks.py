@@ -33,6 +33,7 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 from cascade import permissions, services
 from cascade.forms import TrainingSessionForm
 from cascade.models import TrainerQualification, TrainingSession
+from cascade.selectors import trainings_of
 from lms.admin_scope import (
     PERSON_SCOPE_HOOK,
     READ_ACTIONS,
@@ -41,6 +42,7 @@ from lms.admin_scope import (
     ScopedSnippetViewSet,
 )
 from lms.models import Person
+from lms.selectors import FACE_TO_FACE_HOOK, FaceToFaceSession
 
 
 def session_admin_scope(user, action: str) -> QuerySet[TrainingSession] | None:
@@ -203,3 +205,25 @@ class CascadeTrainingGroup(SnippetViewSetGroup):
 
 
 register_snippet(CascadeTrainingGroup)
+
+
+SESSION_STILL_OPEN = _("Session still open")
+
+
+@hooks.register(FACE_TO_FACE_HOOK)
+def face_to_face_for_my_learning(person: Person) -> list[FaceToFaceSession]:
+    """The learner's own sessions for "My learning" (lms asks through this hook); an open session's
+    outcome is not final yet, so it says so instead."""
+    return [
+        FaceToFaceSession(
+            session_id=participation.session_id,
+            course=participation.session.course.title,
+            start_date=participation.session.start_date,
+            end_date=participation.session.end_date,
+            centre=participation.session.training_centre.name if participation.session.training_centre else "",
+            outcome=participation.get_outcome_display() if participation.session.is_closed else SESSION_STILL_OPEN,
+            pre_score=participation.pre_score,
+            post_score=participation.post_score,
+        )
+        for participation in trainings_of(person)
+    ]

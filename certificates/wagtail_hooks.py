@@ -20,10 +20,13 @@ from wagtail.admin.widgets.button import ListingButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from cascade.demo.services import DEMO_CERTIFICATES_HOOK
+from cascade.models import Outcome, Participation, SessionStatus
 from certificates import admin_urls
 from certificates.codes import code_display
 from certificates.models import Certificate, CertificateBatch, VerificationLog
 from certificates.selectors import batch_centre_limit, can_revoke, certificates_visible_to
+from certificates.services import certificates_issue
 
 
 class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
@@ -136,20 +139,46 @@ def register_certificates_admin_urls():
 @hooks.register("lms_certificate_links")
 def certificate_links_for_my_learning(person):
     """The trainee's current certificates for "My learning" (lms asks through this hook): each as its
-    PDF and as its Open Badges 3.0 credential, for a digital wallet."""
+    PDF, as its Open Badges 3.0 credential (for a digital wallet) and as its public verify page; a
+    session's certificate carries the session, so the page shows it beside that session."""
     from lms.selectors import CertificateLink
 
     links = []
     for certificate in Certificate.objects.active().filter(person=person).order_by("issued_at"):
         label = _("%(kind)s %(serial)s") % {"kind": certificate.get_kind_display(), "serial": certificate.serial}
+        code = code_display(certificate.code)
         links += [
             CertificateLink(
-                course_id=certificate.course_id, label=label, url=reverse("certificates:pdf", args=[certificate.serial])
+                course_id=certificate.course_id,
+                label=label,
+                url=reverse("certificates:pdf", args=[certificate.serial]),
+                session_id=certificate.session_id,
             ),
             CertificateLink(
                 course_id=certificate.course_id,
                 label=_("%(certificate)s as an Open Badge (for a digital wallet)") % {"certificate": label},
-                url=reverse("certificates:credential", args=[code_display(certificate.code)]),
+                url=reverse("certificates:credential", args=[code]),
+                session_id=certificate.session_id,
+            ),
+            CertificateLink(
+                course_id=certificate.course_id,
+                label=_("Verify %(certificate)s") % {"certificate": label},
+                url=reverse("certificates:verify_code", args=[code]),
+                session_id=certificate.session_id,
             ),
         ]
     return links
+
+
+@hooks.register(DEMO_CERTIFICATES_HOOK)
+def demo_certificates_issue(*, person_ids: list[int]) -> int:
+    """The certificates the demo logins' people earned (the Directorate issues everyone else's in
+    batches), so a fresh demo shows a trainee and the trainers theirs; returns how many were issued."""
+    earned = (
+        Participation.objects.filter(
+            person_id__in=person_ids, outcome=Outcome.COMPLETED, session__status=SessionStatus.CLOSED
+        )
+        .select_related("person", "session__course")
+        .order_by("session__end_date", "pk")
+    )
+    return len(certificates_issue(participations=list(earned)))

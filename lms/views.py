@@ -26,7 +26,7 @@ from lms import services
 from lms.forms import BulkEnrolmentForm, LearnerLoginForm
 from lms.models import Enrolment, LearningStatement, LessonCompletion, Person, QuizAttempt, QuizKind
 from lms.outline import course_plan
-from lms.selectors import my_learning
+from lms.selectors import certificate_links, face_to_face, my_learning
 from lms.xapi import statements_as_json_lines
 
 NOT_A_TRAINEE = _("This account is not linked to a person record, so it has no learning records.")
@@ -87,7 +87,13 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 
 @trainee_required
 def my_learning_view(request, person):
-    return render(request, "lms/my_learning.html", {"person": person, "rows": my_learning(person)})
+    certificates = certificate_links(person)
+    context = {
+        "person": person,
+        "rows": my_learning(person, certificates),
+        "sessions": face_to_face(person, certificates),
+    }
+    return render(request, "lms/my_learning.html", context)
 
 
 @trainee_required

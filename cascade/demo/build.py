@@ -139,6 +139,7 @@ class DemoSummary:
     direct_women: int = 0
     sessions: Counter = field(default_factory=Counter)
     refresher_sessions: int = 0
+    certificates: int = 0  # issued to the people behind the demo logins
     open_sessions: int = 0
     headcount_sessions: int = 0
     trainer_roles: int = 0

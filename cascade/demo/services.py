@@ -2,15 +2,21 @@
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from wagtail import hooks
 
 from cascade import lineage_upkeep
-from cascade.demo.accounts import TRAINER_LOGINS, demo_accounts_create, demo_accounts_delete
+from cascade.demo.accounts import DEMO_LOGINS, TRAINER_LOGINS, demo_accounts_create, demo_accounts_delete
 from cascade.demo.build import DEMO_PREFIX, Builder, DemoSummary
 from cascade.demo.places import delete_unused_places
 from cascade.demo.refresher import refresher_tot_create
 from cascade.demo.rows import delete_rows
 from cascade.models import Participation, SessionTrainer, TrainerQualification, TrainingSession
 from lms.models import Person
+
+# Certificates sit above the cascade, so the builder asks for the demo logins' certificates through this
+# hook: each function registered under it takes ``person_ids`` (the people behind the demo logins) and
+# returns how many certificates it issued for their completed participations in closed sessions.
+DEMO_CERTIFICATES_HOOK = "cascade_demo_certificates"
 
 
 def demo_people() -> QuerySet[Person]:
@@ -36,6 +42,12 @@ def demo_data_build(*, seed: int = 1, scale: int = 1, reset: bool = False) -> De
     # The demo trainers' qualifications lapsed with the years; renew them so they can open a session today.
     trainer_ids = list(Person.objects.filter(user__username__in=TRAINER_LOGINS).values_list("pk", flat=True))
     summary.refresher_sessions = len(refresher_tot_create(person_ids=trainer_ids, prefix=DEMO_PREFIX))
+    # Only the demo logins' own certificates: a few dozen at most, so a fresh install shows them at once
+    # (each PDF is drawn on its first download); the rest are the Directorate's batches to issue.
+    login_people = list(
+        Person.objects.filter(user__username__in=[login.username for login in DEMO_LOGINS]).values_list("pk", flat=True)
+    )
+    summary.certificates = sum(issue(person_ids=login_people) for issue in hooks.get_hooks(DEMO_CERTIFICATES_HOOK))
     return summary
 
 

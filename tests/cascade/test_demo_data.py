@@ -9,10 +9,12 @@ from io import StringIO
 from statistics import mean
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from cascade import integrity, lineage, lineage_upkeep, reach
@@ -424,3 +426,50 @@ def test_a_cascade_participants_lineage_page_shows_their_trainer_and_that_traine
         for entry in chain[0].entries:
             assert entry.person.service_number in html
         assert response.context["generation"] in {2, 3}
+
+
+def test_the_demo_logins_hold_the_certificates_of_their_completed_sessions_and_nobody_else_does(demo):
+    """A fresh demo shows certificates: the trainee's cascade sessions and the trainers' own ToT. Only
+    theirs are issued (the Directorate's batches issue the rest), so the build stays quick."""
+    from certificates.models import Certificate, CertificateKind
+
+    for username in ("trainee", "trainer.a", "trainer.b"):
+        person = Person.objects.get(user__username=username)
+        earned = Participation.objects.filter(
+            person=person, outcome=Outcome.COMPLETED, session__status=SessionStatus.CLOSED
+        )
+        assert earned.exists(), username
+        assert set(Certificate.objects.filter(person=person).values_list("session_id", flat=True)) == set(
+            earned.values_list("session_id", flat=True)
+        ), username
+    trainer_a = Person.objects.get(user__username="trainer.a")
+    assert Certificate.objects.filter(person=trainer_a, kind=CertificateKind.TRAINER).exists()
+    assert Certificate.objects.count() == demo.certificates
+    assert Certificate.objects.exclude(person__user__username__in=["trainee", "trainer.a", "trainer.b"]).count() == 0
+
+
+def test_the_trainees_home_lists_their_face_to_face_sessions_with_certificate_and_verify_links(demo, client):
+    from certificates.codes import code_display
+    from certificates.models import Certificate
+
+    trainee = Person.objects.get(user__username="trainee")
+    client.force_login(trainee.user)
+    arabic = client.get(reverse("lms:my_learning")).content.decode()
+    completed = Participation.objects.filter(person=trainee, outcome=Outcome.COMPLETED).select_related(
+        "session__course", "session__training_centre"
+    )
+    assert "التدريب الحضوري" in arabic
+    assert "لست مسجَّلًا في أي مقرر بعد" not in arabic
+    for participation in completed:
+        assert f'data-session="{participation.session_id}"' in arabic
+        assert participation.session.training_centre.name_ar in arabic
+        assert participation.session.course.title_ar in arabic
+    for certificate in Certificate.objects.filter(person=trainee):
+        assert reverse("certificates:pdf", args=[certificate.serial]) in arabic
+        assert reverse("certificates:verify_code", args=[code_display(certificate.code)]) in arabic
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(reverse("lms:my_learning")).content.decode()
+    assert "Face-to-face training" in english and "Training centre" in english and "Post-test" in english
+    assert "You are not enrolled in any online course yet." in english
+    a_pdf = client.get(reverse("certificates:pdf", args=[Certificate.objects.filter(person=trainee)[0].serial]))
+    assert a_pdf.status_code == 200 and a_pdf["Content-Type"] == "application/pdf"  # drawn on first download

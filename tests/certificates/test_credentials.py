@@ -148,4 +148,5 @@ def test_the_holder_finds_the_credential_beside_the_pdf(certificate):
     assert urls == [
         reverse("certificates:pdf", args=[certificate.serial]),
         reverse("certificates:credential", args=[code_display(certificate.code)]),
+        reverse("certificates:verify_code", args=[code_display(certificate.code)]),
     ]

@@ -148,6 +148,8 @@ def test_my_learning_lists_the_trainees_current_certificates(closed):
     assert [(link.course_id, link.url) for link in links] == [
         (certificate.course_id, f"/certificates/{certificate.serial}.pdf"),
         (certificate.course_id, f"/certificates/credentials/{code_display(certificate.code)}.jwt"),
+        (certificate.course_id, f"/verify/{code_display(certificate.code)}/"),
     ]
+    assert {link.session_id for link in links} == {closed.session.pk}  # shown beside its session
     services.certificate_revoke(certificate=certificate, by=None, reason="Wrong course")
     assert certificate_links(closed.completer) == []

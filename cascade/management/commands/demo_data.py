@@ -56,6 +56,7 @@ class Command(BaseCommand):
             ("trainer qualifications", summary.qualifications),
             ("login accounts", len(summary.logins)),
             ("recent refresher ToT sessions renewing the demo trainers' qualifications", summary.refresher_sessions),
+            ("certificates of the demo logins' completed sessions", summary.certificates),
         ]
         self.stdout.write(f"Demo data built (seed {seed}, scale {scale}) in {elapsed:.1f} s:")
         width = max(len(label) for label, _n in rows)
