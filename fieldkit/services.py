@@ -75,7 +75,8 @@ ID_TAKEN = _("the same change id was sent twice in the batch, or by another logi
 MISSING_FIELD = _("the field “{field}” is missing or not valid ({value}).")
 NOT_YOURS_TO_RESOLVE = _("Only the trainer who sent this change resolves it.")
 ALREADY_RESOLVED = _("This change is resolved already.")
-CHOICE_UNKNOWN = _("Choose keep mine, keep theirs or edit.")
+CHOICE_UNKNOWN = _("Choose keep mine, keep theirs, edit or another person.")
+NO_SUCH_NUMBER = _("No one in the records has the service number {number}.")
 NOTHING_TO_EDIT = _("Give the corrected value.")
 NUMBER_TWICE = _("the service number {number} is given to another new person in the same batch.")
 NUMBER_TAKEN = _("the service number {number} was recorded for someone else meanwhile.")
@@ -87,6 +88,9 @@ WHAT = {
     ChangeKind.OUTCOME: _("outcome"),
 }
 KEEP_MINE, KEEP_THEIRS, EDIT = "mine", "theirs", "edit"
+# Point the change at another person, named by service number: the person it named was merged or
+# removed, or (for a new person) the service number belongs to someone already in the records.
+OTHER_PERSON = "person"
 CASCADE_KINDS = {
     ChangeKind.ATTENDANCE,
     ChangeKind.SCORE,
@@ -739,18 +743,26 @@ def conflict_resolve(*, user, change: SyncChange, choice: str, value=None) -> Sy
             raise ValidationError(NOT_YOURS_TO_RESOLVE)
         if change.status != ChangeStatus.CONFLICT:
             raise ValidationError(ALREADY_RESOLVED)
-        if choice not in (KEEP_MINE, KEEP_THEIRS, EDIT):
+        if choice not in (KEEP_MINE, KEEP_THEIRS, EDIT, OTHER_PERSON):
             raise ValidationError(CHOICE_UNKNOWN)
+        if choice == OTHER_PERSON and change.kind not in CASCADE_KINDS:
+            raise ValidationError(NOTHING_TO_EDIT)
         refusal = None
         if choice == KEEP_THEIRS:
             change.status = ChangeStatus.KEPT_THEIRS
         else:
-            payload = _edited(change, dict(change.payload), value) if choice == EDIT else dict(change.payload)
+            payload = dict(change.payload)
+            if choice == EDIT:
+                payload = _edited(change, payload, value)
+            elif choice == OTHER_PERSON:
+                payload = _pointed_at(payload, _person_by_number(value))
             parsed = _reapply(user, change, payload)
             if parsed.result.status == ChangeStatus.APPLIED:
                 change.status = ChangeStatus.KEPT_MINE if choice == KEEP_MINE else ChangeStatus.EDITED
                 change.person_id_applied = parsed.person_id
-                change.resolution = payload if choice == EDIT else None
+                change.resolution = payload if choice != KEEP_MINE else None
+                if change.kind == ChangeKind.PERSON_CREATE:
+                    _resolve_dependents(user, change)
             else:
                 change.code, change.params = parsed.result.code, parsed.result.params
                 refusal = parsed.result.message
@@ -781,6 +793,47 @@ def _reapply(user, change: SyncChange, payload: dict) -> _Change:
         raise ValidationError(reason_message(CODE_NOT_YOURS, {"session": change.session_id}))
     _apply_session_group(user, change.session_id, [parsed], force=True)
     return parsed
+
+
+def _person_by_number(value) -> Person:
+    if value in (None, ""):
+        raise ValidationError(NOTHING_TO_EDIT)
+    number = western_digits(str(value).strip())
+    person = Person.objects.filter(service_number=number).first()
+    if person is None:
+        raise ValidationError(str(NO_SUCH_NUMBER.format(number=number)))
+    return person
+
+
+def _pointed_at(payload: dict, person: Person) -> dict:
+    """The change as if the phone had named ``person``; a new person's record becomes putting them on the
+    roster (the person it would have created is already in the records)."""
+    if payload.get("kind") == ChangeKind.PERSON_CREATE:
+        payload = {key: payload[key] for key in ("id", "session", "seen_at", "recorded_at") if key in payload}
+        payload["kind"] = ChangeKind.PARTICIPANT_ADD
+    payload.pop("person_ref", None)
+    payload["person"] = person.pk
+    return payload
+
+
+def _resolve_dependents(user, create: SyncChange) -> None:
+    """The changes that named a new person now resolved (in the same transaction): each is applied to the
+    person it became; one the rules refuse again stays a conflict, with its new reason."""
+    waiting = SyncChange.objects.select_for_update().filter(
+        user=create.user, status=ChangeStatus.CONFLICT, payload__person_ref=str(create.change_id)
+    )
+    for change in waiting.order_by("received_at", "position"):
+        payload = _pointed_at(dict(change.payload), Person(pk=create.person_id_applied))
+        parsed = _reapply(user, change, payload)
+        if parsed.result.status == ChangeStatus.APPLIED:
+            change.status = ChangeStatus.EDITED
+            change.person_id_applied = parsed.person_id
+            change.resolution = payload
+            change.resolved_at = timezone.now()
+            change.resolved_by = user
+        else:
+            change.code, change.params = parsed.result.code, parsed.result.params
+        change.save()
 
 
 def _edited(change: SyncChange, payload: dict, value) -> dict:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from cascade import permissions
 from cascade.models import Outcome
+from courses.numbers import western_digits
 from fieldkit import selectors, services
 from fieldkit.models import ChangeStatus, SyncChange
 from lms.models import Enrolment, Person
@@ -153,11 +154,22 @@ def conflicts(request: HttpRequest) -> HttpResponse:
         row.what = _describe(row)
         row.person_label = people.get(row.person_id_sent or row.person_id_applied, "")
         row.mine_to_resolve = row.user_id == request.user.pk
+    for row in open_rows:
+        row.names_a_person = row.kind in services.CASCADE_KINDS
+        if row.kind == "person_create":
+            row.existing = _existing_person(row.payload.get("service_number"))
     return render(
         request,
         "fieldkit/conflicts.html",
         {"open": open_rows, "done": done_rows, "outcomes": Outcome.choices},
     )
+
+
+def _existing_person(number) -> Person | None:
+    """The person already recorded under a new person's service number: the trainer may use them instead."""
+    if not isinstance(number, str) or not number.strip():
+        return None
+    return Person.objects.filter(service_number=western_digits(number.strip())).first()
 
 
 def _people_labels(rows) -> dict[int, str]:

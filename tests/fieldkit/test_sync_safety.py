@@ -170,3 +170,39 @@ def test_a_change_stored_by_a_simultaneous_sending_is_answered_as_a_replay(field
     again = sync.sync_apply(user=trainee.user, changes=[done])[0]
     assert (again.status, again.replayed, again.person) == ("applied", True, trainee.pk)
     assert list(SyncChange.objects.values_list("pk", flat=True)) == [stored.pk]
+
+
+def test_a_new_person_whose_number_is_taken_is_resolved_by_using_the_existing_person(field, client):
+    session, user, _people = field
+    existing = PersonFactory(service_number="880003", governorate_id=session.governorate_id)
+    create = new_person(session, "880003")
+    mark = change("attendance", session=session.pk, person_ref=create["id"], day=str(session.start_date), present=True)
+    score = change("score", session=session.pk, person_ref=create["id"], field="pre_score", value="40")
+    results = sync.sync_apply(user=user, changes=[create, mark, score])
+    assert [r.code for r in results] == ["person_invalid", "person_not_recorded", "person_not_recorded"]
+    client.force_login(user)
+    page = client.get("/field/conflicts/").content.decode()
+    assert "data-use-existing" in page and "880003" in page
+    assert page.count("data-other-person") == 3  # every cascade change may be pointed at another person
+    stored = SyncChange.objects.get(change_id=create["id"])
+    response = client.post(f"/field/conflicts/{stored.pk}/resolve/", {"choice": "person", "value": "٨٨٠٠٠٣"})
+    assert response.status_code == 302
+    row = Participation.objects.get(session=session, person=existing)
+    assert row.pre_score == Decimal("40") and row.days_attended == 1
+    assert set(SyncChange.objects.values_list("status", flat=True)) == {ChangeStatus.EDITED}
+    assert set(SyncChange.objects.values_list("person_id_applied", flat=True)) == {existing.pk}
+
+
+def test_a_score_for_a_merged_person_is_pointed_at_the_surviving_record(field):
+    from imports.merge import person_merge
+
+    session, user, people = field
+    survivor, duplicate = people[0], people[1]
+    person_merge(survivor=survivor, duplicate=duplicate)
+    score = change("score", session=session.pk, person=duplicate.pk, field="post_score", value="77")
+    assert sync.sync_apply(user=user, changes=[score])[0].code == "person_merged"
+    stored = SyncChange.objects.get()
+    with pytest.raises(sync.ValidationError, match="000"):
+        sync.conflict_resolve(user=user, change=stored, choice="person", value="000")  # nobody has it
+    sync.conflict_resolve(user=user, change=stored, choice="person", value=survivor.service_number)
+    assert Participation.objects.get(session=session, person=survivor).post_score == Decimal("77")
