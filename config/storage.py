@@ -18,12 +18,7 @@ Without it each is a folder (``MEDIA_ROOT``, ``CERTIFICATE_ROOT``, ``IMPORTS_DIR
 ``BACKUP_DIR``), read from the settings when used, so a test that changes one is followed.
 """
 
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cached_property
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -132,27 +127,6 @@ def media_origin() -> str | None:
 
 
 # --- Reading stored files ----------------------------------------------------------------------
-
-
-@contextmanager
-def local_path(storage: Storage, name: str) -> Iterator[Path]:
-    """A path to read a stored file from, for libraries that want one (openpyxl, zipfile, pg_restore).
-
-    On local disk, the file itself; in object storage, a copy in a temporary folder of this
-    process's own, deleted on leaving. Nothing is read from a path another node wrote.
-    """
-    try:
-        path = storage.path(name)
-    except NotImplementedError:  # object storage has no local path
-        with tempfile.TemporaryDirectory(prefix="mps-stored-") as directory:
-            copy = Path(directory) / Path(name).name
-            with storage.open(name, "rb") as source, copy.open("wb") as target:
-                shutil.copyfileobj(source, target, 1 << 20)
-            yield copy
-        return
-    if not Path(path).is_file():
-        raise FileNotFoundError(name)
-    yield Path(path)
 
 
 def stored_file_response(storage: Storage, name: str, *, filename: str, content_type: str) -> FileResponse:

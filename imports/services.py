@@ -33,7 +33,7 @@ from imports.columns import FORMATS, header_key, header_map
 from imports.models import ImportJob, JobStatus
 from imports.reference import REFERENCE_RESOURCES
 from imports.resources import RESOURCES
-from imports.storage import stored_file_delete, stored_file_save, stored_files_older_than
+from imports.storage import local_copy_discard, stored_file_delete, stored_file_save, stored_files_older_than
 from lms.models import TrainingCentre
 
 logger = logging.getLogger(__name__)
@@ -340,6 +340,8 @@ def _dry_run(job: ImportJob) -> None:
     except ValidationError:
         _delete_file(job)
         raise
+    finally:
+        local_copy_discard(job.stored_name)  # read: this node keeps no copy of the personal data
     job.sheet = located.table.sheet if located.table is not None and len(located.sheets) > 1 else job.sheet
     if located.step:
         _wait_for_layout(job, located)

@@ -3,9 +3,11 @@
 On local disk (the embedded default) that is ``IMPORTS_DIR``; in object storage (several web and
 worker nodes) a bucket every node reads, so a file uploaded to one web node is dry-run there and
 imported by whichever worker takes the job. The readers of a spreadsheet want a path, so a node
-reads an object through a copy of its own (``local_copy``): a cache of an object that never
-changes (each upload has a new random name), fetched again whenever it is missing and pruned
-after ``IMPORT_ABANDONED_AFTER_HOURS``. What exists, and what is deleted, is the stored file.
+reads an object through a copy of its own (``local_copy``), used only while the stored file is
+there: a copy whose object is gone is deleted when next asked for, or by the next node's fetch
+(``_prune_copies``), and the dry run and the import delete their copy when they are done
+(``local_copy_discard``). The uploads hold personal data: no node keeps one after it is deleted
+from storage. What exists, and what is deleted, is the stored file.
 """
 
 import os
@@ -31,11 +33,12 @@ def _is_local(storage: Storage, name: str) -> Path | None:
         return None
 
 
-def _prune_copies() -> None:
+def _prune_copies(storage: Storage) -> None:
+    """Delete this node's copies of objects no longer stored (and any left unfinished)."""
     cutoff = time.time() - settings.IMPORT_ABANDONED_AFTER_HOURS * 3600
     for copy in COPIES_DIR.glob("*"):
         try:
-            if copy.stat().st_mtime < cutoff:
+            if copy.stat().st_mtime < cutoff or (not copy.name.startswith(".") and not storage.exists(copy.name)):
                 copy.unlink()
         except FileNotFoundError:
             pass
@@ -43,16 +46,20 @@ def _prune_copies() -> None:
 
 def local_copy(name: str) -> Path:
     """A path holding the stored upload ``name`` on this node (one that does not exist when the
-    stored file is gone): the file itself on local disk, else this node's copy of the object."""
+    stored file is gone): the file itself on local disk, else this node's copy of the object,
+    fetched unless it is here already, and deleted when the object is gone."""
     storage = import_storage()
     path = _is_local(storage, name)
     if path is not None:
         return path
     copy = COPIES_DIR / Path(name).name
-    if copy.exists() or not storage.exists(name):
+    if not storage.exists(name):  # deleted by another node: this node's copy goes too
+        copy.unlink(missing_ok=True)
+        return copy
+    if copy.exists():
         return copy
     COPIES_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _prune_copies()
+    _prune_copies(storage)
     with (
         tempfile.NamedTemporaryFile(dir=COPIES_DIR, prefix=".part-", delete=False) as part,
         storage.open(name) as source,
@@ -60,6 +67,13 @@ def local_copy(name: str) -> Path:
         shutil.copyfileobj(source, part, 1 << 20)
     os.replace(part.name, copy)  # whole or not at all, for another process of this node
     return copy
+
+
+def local_copy_discard(name: str) -> None:
+    """Delete this node's copy of the stored upload ``name``, once a dry run or an import has read
+    it (the stored file stays; a later reader fetches it again)."""
+    if name and _is_local(import_storage(), name) is None:
+        (COPIES_DIR / Path(name).name).unlink(missing_ok=True)
 
 
 def stored_file_save(name: str, content) -> None:
@@ -74,8 +88,7 @@ def stored_file_delete(name: str) -> bool:
     storage = import_storage()
     existed = storage.exists(name)
     storage.delete(name)
-    if _is_local(storage, name) is None:
-        (COPIES_DIR / Path(name).name).unlink(missing_ok=True)
+    local_copy_discard(name)
     return existed
 
 
