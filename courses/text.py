@@ -14,13 +14,20 @@ import re
 _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 _TATWEEL = "\u0640"
 _ALEF_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
+# Letters and digits a Persian keyboard types for Arabic ones (فارسی ی, ک, ە…): "الزبیر" is "الزبير".
+_PERSIAN_FORMS = str.maketrans(
+    {"ی": "ي", "ې": "ي", "ک": "ك", "ۀ": "ه", "ھ": "ه", "ە": "ه"}
+    | {persian: str(digit) for digit, persian in enumerate("۰۱۲۳۴۵۶۷۸۹")}
+    | {arabic: str(digit) for digit, arabic in enumerate("٠١٢٣٤٥٦٧٨٩")}
+)
 _SPACES = re.compile(r"\s+")
 
 
 def normalize_arabic(text: str) -> str:
-    """Fold alef forms, taa marbuta→haa, alef maqsura→yaa; drop diacritics and tatweel; squeeze spaces."""
+    """Fold alef forms, taa marbuta→haa, alef maqsura and Persian yeh→yaa, Persian kaf→kaf, Persian and
+    Arabic-Indic digits→digits; drop diacritics and tatweel; squeeze spaces."""
     text = _DIACRITICS.sub("", text or "").replace(_TATWEEL, "")
-    text = text.translate(_ALEF_FORMS)
+    text = text.translate(_ALEF_FORMS).translate(_PERSIAN_FORMS)
     return _SPACES.sub(" ", text).strip().lower()
 
 

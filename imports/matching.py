@@ -35,6 +35,11 @@ def key(text) -> str:
     return normalize_arabic(str(text).translate(_DIGITS))
 
 
+def place_key(place: str, governorate_code: str, name) -> tuple[str, str, str]:
+    """A unit or station a file names, as the step that creates them tells one from another."""
+    return (place, governorate_code, key(text(name)))
+
+
 def text(value) -> str:
     """A cell as stripped text ('' when empty), with Arabic-Indic digits as digits only for numbers."""
     if value is None:

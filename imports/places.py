@@ -2,20 +2,25 @@
 
 The dry run notes them (``ImportJob.missing_places``, with the near matches it suggested) and,
 when they are the file's only errors, keeps the file:
-- an administrator may accept "create these N new units and stations":
-  ``import_job_places_accept`` checks the file again with ``create_places`` (the places created
-  inside the dry run's transaction, so the report shows what the import will do), and the real
-  import creates them in its own transaction, with the people;
+- an administrator chooses, place by place (each beside its near matches, all ticked at first),
+  which to create: ``import_job_places_accept`` checks the file again with ``create_places`` (the
+  places chosen created inside the dry run's transaction, so the report shows what the import will
+  do). When every place was chosen, the real import creates them in its own transaction, with the
+  people; the rows of a place left unchosen stay errors naming their row (a misspelling of a
+  recorded place: correct the file), and the choice is kept on the job (each place's ``create``)
+  so the step shows it again;
 - a training-centre manager's job is held (``JobStatus.HELD``) until an administrator has loaded
   them (a reference-data import, or People and places); ``import_job_recheck`` then checks the
   kept file again.
 """
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from imports import access, layout, services
+from imports import access, layout, matching, services
 from imports.models import ImportJob, JobStatus
 
 NOTHING_TO_ACCEPT = _("This import names no unit or station to create, or it has already been checked.")
@@ -23,7 +28,12 @@ ADMINISTRATORS_ONLY = _("Only an administrator may create units and stations.")
 NOT_HELD = _("This import is not waiting for reference data.")
 
 
-def _check_again(job: ImportJob, *, create_places: bool) -> ImportJob:
+NOTHING_CHOSEN = _("Tick the units and stations to create.")
+
+
+def _check_again(job: ImportJob, *, create_places: bool | frozenset, listed: list[dict] | None = None) -> ImportJob:
+    """The job's file checked again; ``create_places``: True (all), False, or the ``place_key`` of the
+    places chosen among ``listed`` (the job's list of missing places, each marked ``create``)."""
     if job.file_path is None or not job.file_path.exists():
         raise ValidationError(services.FILE_GONE)
     dataset = layout.job_dataset(job)
@@ -38,7 +48,10 @@ def _check_again(job: ImportJob, *, create_places: bool) -> ImportJob:
     services._record_counts(job, outcome)
     job.dry_run_report = outcome.report_csv()
     job.missing_places = outcome.missing_places if outcome.only_missing_places else []
-    job.create_places = create_places and not outcome.has_errors
+    if job.missing_places and listed is not None:
+        # Some places were left unchosen: the step lists every place again with the choice made.
+        job.missing_places = listed
+    job.create_places = bool(create_places) and not outcome.has_errors
     if job.training_centre_id and job.missing_places:
         job.status = JobStatus.HELD
     else:
@@ -50,14 +63,25 @@ def _check_again(job: ImportJob, *, create_places: bool) -> ImportJob:
 
 
 @transaction.atomic
-def import_job_places_accept(*, job: ImportJob, user) -> ImportJob:
-    """An administrator accepts creating the units and stations their file names: checked again."""
+def import_job_places_accept(*, job: ImportJob, user, chosen: Iterable[int] | None = None) -> ImportJob:
+    """An administrator accepts creating the units and stations their file names: checked again.
+    ``chosen``: the positions, in ``job.missing_places``, of the places to create (None: all)."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if not access.is_administrator(user) or job.training_centre_id is not None:
         raise ValidationError(ADMINISTRATORS_ONLY)
     if job.status != JobStatus.CHECKED or not job.missing_places:
         raise ValidationError(NOTHING_TO_ACCEPT)
-    return _check_again(job, create_places=True)
+    listed = job.missing_places
+    picked = set(range(len(listed))) if chosen is None else {int(i) for i in chosen} & set(range(len(listed)))
+    if not picked:
+        raise ValidationError(NOTHING_CHOSEN)
+    if len(picked) == len(listed):
+        return _check_again(job, create_places=True)
+    marked = [{**place, "create": index in picked} for index, place in enumerate(listed)]
+    keys = frozenset(
+        matching.place_key(place["place"], place["governorate"], place["name"]) for place in marked if place["create"]
+    )
+    return _check_again(job, create_places=keys, listed=marked)
 
 
 @transaction.atomic

@@ -225,8 +225,10 @@ def places_accept(request, pk):
     if request.POST.get("accept") != "1":
         messages.error(request, _("Tick the box to accept creating the units and stations."))
         return redirect("imports:job", pk=job.pk)
+    # The step's form ticks place by place ("place": positions in the job's list); without it, all.
+    chosen = [n for n in request.POST.getlist("place") if n.isdigit()] if "choosing" in request.POST else None
     try:
-        places.import_job_places_accept(job=job, user=request.user)
+        places.import_job_places_accept(job=job, user=request.user, chosen=chosen)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("imports:job", pk=job.pk)

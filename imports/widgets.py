@@ -255,7 +255,7 @@ class PlaceWidget(BoundWidget):
         found = getattr(lookups, self.place)(governorate.pk, raw)
         if found is not None:
             return found
-        if getattr(self.resource, "create_places", False):
+        if getattr(self.resource, "create_places", False) and self.resource.place_chosen(self.place, governorate, raw):
             unit = None
             if self.place == "station":
                 unit = lookups.unit(governorate.pk, row.get("unit"))

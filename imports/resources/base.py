@@ -165,6 +165,14 @@ class RecordResource(resources.ModelResource):
         self._result = None
         self.total = 0
 
+    def place_chosen(self, place: str, governorate, written) -> bool:
+        """Whether the administrator chose to create this new unit or station: ``create_places`` is
+        True (all of them) or the ``matching.place_key`` of those chosen one by one."""
+        chosen = getattr(self, "create_places", False)
+        if isinstance(chosen, bool):
+            return chosen
+        return matching.place_key(place, governorate.code, written) in chosen
+
     # --- hooks import-export calls ---------------------------------------------------------
 
     def before_import(self, dataset, **kwargs):
