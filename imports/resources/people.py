@@ -28,6 +28,11 @@ from lms.text import normalize_arabic
 POSSIBLE_DUPLICATE = _(
     "Possibly the same person as {people}: same name, governorate and rank under another service number."
 )
+# A centre's import names only the namesakes its manager may see; the others are counted.
+POSSIBLE_DUPLICATE_ELSEWHERE = _(
+    "Possibly the same person as someone recorded outside your centre: same name, governorate and rank "
+    "(records outside your centre: {count}). An administrator can compare them."
+)
 PERSON_OUTSIDE_CENTRE = _(
     "Service number {number} is already recorded for someone who has not trained or been trained at {own}: "
     "only an administrator can import changes to their record. Leave the row out; your participations "
@@ -88,6 +93,12 @@ class PersonResource(RecordResource):
                 "service_number", "name_ar_normalized", "governorate_id", "rank"
             ):
                 self.namesakes[(name, governorate_id, rank)].add(number)
+        # Whose service numbers a warning may show: everyone's for an administrator; for a centre's
+        # import, the people its manager may see and the rows of the file itself (added as read).
+        self.namesakes_shown: set[str] | None = None
+        if self.scope_centre is not None:
+            stored = set().union(*self.namesakes.values()) if self.namesakes else set()
+            self.namesakes_shown = _people_of_centre(sorted(stored), self.scope_centre)
 
     def identity(self, row):
         return self._number(row)
@@ -113,10 +124,15 @@ class PersonResource(RecordResource):
     def check_row(self, instance):
         instance.clean()  # unit and station lie in the person's governorate
         key = (instance.name_ar_normalized, instance.governorate_id, instance.rank)
-        others = sorted(self.namesakes[key] - {instance.service_number})
-        if others:
-            self.warnings[self.current_row].append(str(POSSIBLE_DUPLICATE.format(people=", ".join(others))))
+        others = self.namesakes[key] - {instance.service_number}
+        shown = others if self.namesakes_shown is None else others & self.namesakes_shown
+        if shown:
+            self.warnings[self.current_row].append(str(POSSIBLE_DUPLICATE.format(people=", ".join(sorted(shown)))))
+        if others - shown:
+            self.warnings[self.current_row].append(str(POSSIBLE_DUPLICATE_ELSEWHERE.format(count=len(others - shown))))
         self.namesakes[key].add(instance.service_number)
+        if self.namesakes_shown is not None:
+            self.namesakes_shown.add(instance.service_number)  # a row of the file: its importer knows it
 
     def apply(self, pending):
         now = timezone.now()
