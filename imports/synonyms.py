@@ -3,8 +3,9 @@
 A cell is compared in its *spelling key*: Arabic folded (``lms.text.normalize_arabic``: alef
 forms, taa marbuta, diacritics, tatweel), Arabic-Indic digits as digits, case ignored, the dots,
 dashes, slashes and brackets of abbreviations read as spaces, and the words that do not change the
-value dropped — "شرطة" / "Police" after a rank, honorifics ("السيد", "Mr.") before a name, and the
-article of "الرائد". A key that would be left empty keeps its words ("Mr" is itself a gender).
+value dropped — "شرطة" / "Police" after a rank, honorifics ("السيد", "Mr.") before a name, an
+officer's qualification after the rank ("الرائد الحقوقي"), and the article of "الرائد".
+A key that would be left empty keeps its words ("Mr" is itself a gender).
 
 Each choice accepts, in this order of precedence:
 1. the spellings an administrator added (``ValueSynonym``, under Bulk imports → Value spellings);
@@ -48,6 +49,12 @@ NOISE_WORDS = frozenset(
         "ms",
         "miss",
         "sayyid",
+        # an officer's qualification written after the rank: "الرائد الحقوقي" is a major (with a law
+        # degree), "النقيب المهندس" a captain
+        "الحقوقي",
+        "حقوقي",
+        "المهندس",
+        "مهندس",
     )
 )
 
@@ -79,10 +86,15 @@ BUILT_IN: dict[str, dict[str, str]] = {
         "Staff Sergeant": "chief_sergeant",
         "S/Sgt": "chief_sergeant",
         "Master Sergeant": "chief_sergeant",
-        # police commissioner (the Iraqi police's senior NCO grade)
+        # police commissioner (the Iraqi police's senior NCO grade; a warrant officer, نائب ضابط,
+        # holds the same place between the NCOs and the officers)
         "مفوض": "commissioner",
         "مفوض شرطة": "commissioner",
         "Commissioner": "commissioner",
+        "نائب ضابط": "commissioner",
+        "ن.ض.": "commissioner",
+        "Warrant Officer": "commissioner",
+        "WO": "commissioner",
         # lieutenant
         "ملازم": "lieutenant",
         "م.": "lieutenant",
@@ -105,6 +117,7 @@ BUILT_IN: dict[str, dict[str, str]] = {
         "Capt": "captain",
         # major
         "رائد": "major",
+        "الرائد الحقوقي": "major",
         "ر.": "major",
         "Maj.": "major",
         "Maj": "major",
