@@ -24,6 +24,9 @@ class Column:
     aliases: tuple[str, ...] = ()
 
 
+# How offices head a column of English names (انكليزي is the Iraqi spelling of إنجليزي).
+ENGLISH_NAME = ("الاسم بالانكليزي", "الاسم بالانكليزية", "الاسم بالانجليزي", "الاسم الانكليزي")
+
 PEOPLE = (
     Column(
         "service_number",
@@ -32,8 +35,20 @@ PEOPLE = (
         _("MOI service number; the person's identity (letters, digits, - and /)."),
         aliases=("رقم الخدمة",),
     ),
-    Column("name_ar", "الاسم الكامل", True, _("Full name in Arabic, as written.")),
-    Column("name_latin", "الاسم بالأحرف اللاتينية", False, _("Full name in Latin script.")),
+    Column(
+        "name_ar",
+        "الاسم الكامل",
+        True,
+        _("Full name in Arabic, as written."),
+        aliases=("الاسم الرباعي", "الاسم الثلاثي", "الاسم الرباعي واللقب"),
+    ),
+    Column(
+        "name_latin",
+        "الاسم بالأحرف اللاتينية",
+        False,
+        _("Full name in Latin script."),
+        aliases=ENGLISH_NAME,
+    ),
     Column("gender", "الجنس", True, _("Male or female, as written: M/F, ذكر/أنثى, male/female (pick from the list).")),
     Column(
         "rank",
@@ -41,7 +56,13 @@ PEOPLE = (
         False,
         _("Rank as written, with or without “شرطة” / “Police”: رائد شرطة, Police Major, Maj. (pick from the list)."),
     ),
-    Column("unit", "الوحدة", False, _("Police directorate or unit, English or Arabic name, in the governorate.")),
+    Column(
+        "unit",
+        "الوحدة",
+        False,
+        _("Police directorate or unit, English or Arabic name, in the governorate."),
+        aliases=("اسم الوحدة",),
+    ),
     Column("station", "مركز الشرطة", False, _("Police station, English or Arabic name, in the governorate.")),
     Column("governorate", "المحافظة", True, _("Governorate: code (BG), English or Arabic name.")),
 )
@@ -112,13 +133,26 @@ UNITS = (
         "الاسم بالإنجليزية",
         True,
         _("The directorate's or unit's English name; with the governorate, its identity."),
+        aliases=ENGLISH_NAME,
     ),
-    Column("name_ar", "الاسم بالعربية", True, _("Its Arabic name.")),
+    Column("name_ar", "الاسم بالعربية", True, _("Its Arabic name."), aliases=("اسم الوحدة", "اسم المديرية")),
 )
 STATIONS = (
     Column("governorate", "المحافظة", True, _("Governorate: code (BG), English or Arabic name.")),
-    Column("unit", "الوحدة", True, _("The station's directorate or unit, English or Arabic name, in the governorate.")),
-    Column("name_en", "الاسم بالإنجليزية", True, _("The station's English name; with the governorate, its identity.")),
+    Column(
+        "unit",
+        "الوحدة",
+        True,
+        _("The station's directorate or unit, English or Arabic name, in the governorate."),
+        aliases=("اسم الوحدة",),
+    ),
+    Column(
+        "name_en",
+        "الاسم بالإنجليزية",
+        True,
+        _("The station's English name; with the governorate, its identity."),
+        aliases=ENGLISH_NAME,
+    ),
     Column("name_ar", "الاسم بالعربية", True, _("Its Arabic name.")),
     Column(
         "model_police_station",
@@ -129,7 +163,7 @@ STATIONS = (
 )
 CENTRES = (
     Column("code", "الرمز", True, _("The training centre's code; its identity.")),
-    Column("name_en", "الاسم بالإنجليزية", True, _("Its English name.")),
+    Column("name_en", "الاسم بالإنجليزية", True, _("Its English name."), aliases=ENGLISH_NAME),
     Column("name_ar", "الاسم بالعربية", True, _("Its Arabic name.")),
     Column("governorate", "المحافظة", True, _("Governorate: code (BG), English or Arabic name.")),
 )

@@ -186,3 +186,48 @@ def test_a_participants_service_number_in_arabic_indic_digits_names_the_person(c
         kind="participations", dataset=dataset([c.arabic for c in PARTICIPATIONS], rows), dry_run=True
     )
     assert outcome.counts["new"] == 1, outcome.rows
+
+
+# --- 6. the headers offices write ------------------------------------------------------------
+
+OFFICE_WORDS = ["الاسم الرباعي", "الرتبة", "رقم الخدمة", "الجنس", "الوحدة", "المركز"]
+
+
+def test_an_office_roster_headed_in_its_own_words_is_read_without_a_mapping(tmp_path):
+    table = sheets.find_table(workbook_sheets(merged_roster(tmp_path / "kashf.xlsx", OFFICE_WORDS)), "people")
+    # "المركز" alone may be a police station or a training centre: left to the column-matching page.
+    assert table.columns == {"name_ar", "rank", "service_number", "gender", "unit", "governorate"}
+    out, err = run("people", tmp_path / "kashf.xlsx", "--dry-run")
+    assert "people: 2 rows — new 2" in out and "errors 0" in out, err
+
+
+@pytest.mark.parametrize(
+    ("kind", "header", "field"),
+    [
+        ("people", "الاسم الثلاثي", "name_ar"),
+        ("people", "الاسم الكامل", "name_ar"),
+        ("people", "الاسم بالإنكليزي", "name_latin"),
+        ("units", "اسم الوحدة", "name_ar"),
+        ("units", "الاسم بالانكليزي", "name_en"),
+        ("stations", "الاسم بالإنكليزي", "name_en"),
+        ("centres", "الاسم بالانكليزي", "name_en"),
+    ],
+)
+def test_office_headers_name_their_columns(kind, header, field):
+    from imports.columns import header_key, header_map
+
+    assert header_map(kind)[header_key(header)] == field
+    assert header_key("المركز") not in header_map("people")
+
+
+def test_a_units_sheet_headed_in_office_words_loads(tmp_path):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "الوحدات"
+    titled(sheet, "كشف بأسماء الوحدات والمديريات", 4)
+    sheet.append(["ت", "المحافظة", "اسم الوحدة", "الاسم بالانكليزي"])
+    for index, (place, name_en, name_ar) in enumerate(UNITS, 1):
+        sheet.append([index, place, name_ar, name_en])
+    workbook.save(tmp_path / "units.xlsx")
+    out, err = run("units", tmp_path / "units.xlsx", "--dry-run")
+    assert "units: 2 rows — new 2" in out, err
