@@ -231,3 +231,33 @@ def test_a_units_sheet_headed_in_office_words_loads(tmp_path):
     workbook.save(tmp_path / "units.xlsx")
     out, err = run("units", tmp_path / "units.xlsx", "--dry-run")
     assert "units: 2 rows — new 2" in out, err
+
+
+# --- 7. Arabic output of the command line -----------------------------------------------------
+
+
+def test_the_arabic_command_line_names_the_kind_in_arabic_and_joins_lists_with_arabic_commas(tmp_path):
+    from imports.columns import PEOPLE
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append([c.arabic for c in PEOPLE])
+    sheet.append(["720001", "علي حسن", "", "ذكر", "رائد", "مديرية شرطة الشعلة", "مركز شرطة الشعلة", "بغداد"])
+    sheet.append(["720002", "زينب علي", "", "أنثى", "نقيب", "مديرية شرطة الكاظمية", "", "بغداد"])
+    workbook.save(tmp_path / "people.xlsx")
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import_records",
+            "people",
+            str(tmp_path / "people.xlsx"),
+            "--dry-run",
+            "--language",
+            "ar",
+            stdout=out,
+            stderr=err,
+        )
+    assert out.getvalue().startswith("الأشخاص (الكشف): 2"), out.getvalue()
+    assert "[الوحدة؛ مركز الشرطة]" in err.getvalue()
+    assert "BG: مديرية شرطة الشعلة، BG: مركز شرطة الشعلة، BG: مديرية شرطة الكاظمية" in err.getvalue()
+    assert ";" not in err.getvalue().replace("--sheet", "")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from imports import files, services, sheets
 from imports.columns import FORMATS
+from imports.models import ImportKind
 
 SHOWN_ERRORS = 50
 
@@ -36,10 +37,13 @@ def shell_language(environ=None) -> str:
     return "en"
 
 
+def arabic() -> bool:
+    return (translation.get_language() or "").startswith("ar")
+
+
 def list_joined(items) -> str:
     """Items joined by the active language's comma (، in Arabic), each name in quotes."""
-    separator = "، " if (translation.get_language() or "").startswith("ar") else ", "
-    return separator.join(f"“{item}”" for item in items)
+    return ("، " if arabic() else ", ").join(f"“{item}”" for item in items)
 
 
 class Command(BaseCommand):
@@ -79,7 +83,7 @@ class Command(BaseCommand):
         self.stdout.write(
             _("%(kind)s: %(rows)s rows — new %(new)s, updated %(updated)s, unchanged %(unchanged)s, errors %(errors)s")
             % {
-                "kind": kind,
+                "kind": ImportKind(kind).label if arabic() else kind,
                 "rows": len(outcome.rows),
                 "new": counts["new"],
                 "updated": counts["updated"],
@@ -93,14 +97,20 @@ class Command(BaseCommand):
         for row in errors[:SHOWN_ERRORS]:
             self.stderr.write(
                 _("row %(line)s [%(column)s]: %(reason)s")
-                % {"line": row.line, "column": row.column, "reason": row.reason}
+                % {
+                    "line": row.line,
+                    "column": row.column.replace("; ", "؛ ") if arabic() else row.column,
+                    "reason": row.reason,
+                }
             )
         if len(errors) > SHOWN_ERRORS:
             self.stderr.write(
                 _("… %(count)s more rows with errors (see --report).") % {"count": len(errors) - SHOWN_ERRORS}
             )
         if outcome.missing_places:
-            names = ", ".join(f"{p['governorate']}: {p['name']}" for p in outcome.missing_places[:20])
+            names = ("، " if arabic() else ", ").join(
+                f"{p['governorate']}: {p['name']}" for p in outcome.missing_places[:20]
+            )
             self.stderr.write(
                 _("Units and stations not recorded yet (import them first: units, stations): %(names)s")
                 % {"names": names}
