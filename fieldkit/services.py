@@ -49,6 +49,7 @@ CODE_NOT_ENROLLED = "not_enrolled"
 CODE_LESSON_REFUSED = "lesson_refused"
 CODE_INVALID = "invalid_change"
 CODE_NOT_YOURS = "session_not_yours"
+CODE_OTHER_LOGIN = "change_of_another_login"
 
 TEMPLATES = {
     CODE_REOPENED: _(
@@ -69,6 +70,9 @@ TEMPLATES = {
     CODE_LESSON_REFUSED: _("Course {course}: {reason}"),
     CODE_INVALID: _("Change {position}: {reason}"),
     CODE_NOT_YOURS: _("Session {session} is not one of your sessions: it cannot be synced from your login."),
+    CODE_OTHER_LOGIN: _(
+        "This change was recorded on this phone under another login: it is sent when that login signs in again."
+    ),
 }
 
 ID_TAKEN = _("the same change id was sent twice in the batch, or by another login.")
@@ -291,7 +295,11 @@ def sync_apply(*, user, changes: Sequence[dict]) -> list[Result]:
     fresh: list[_Change] = []
     stored = {row.change_id: row for row in SyncChange.objects.filter(change_id__in=[c.change_id for c in parsed])}
     for change in parsed:
-        if change.change_id in stored and stored[change.change_id].user_id == user.pk:
+        stated = change.payload.get("user")
+        if stated is not None and str(stated) != str(user.pk):
+            # A shared phone: the change is another login's, sent under this one's cookie. Not stored.
+            change.refuse(CODE_OTHER_LOGIN)
+        elif change.change_id in stored and stored[change.change_id].user_id == user.pk:
             change.result = _stored_result(stored[change.change_id], replayed=True)
         elif change.change_id in seen or change.change_id in stored:
             reason = str(ID_TAKEN)

@@ -53,6 +53,8 @@ APP_TEXTS = {
     "added": _("added to the roster"),
     "newPerson": _("new person"),
     "noMatch": _("Nobody on this phone matches."),
+    "otherLogin": _("{n} changes recorded under another login wait on this phone until that login signs in again."),
+    "dismiss": _("Dismiss"),
 }
 SHELL_ASSETS = ["fieldkit/app.js", "fieldkit/app.css", "fieldkit/lessons.js", "css/site.css"]
 LESSON_QUEUED = _("Lesson completed. It is kept on this phone and will be sent when the network is back.")
@@ -119,7 +121,8 @@ def bundle(request: HttpRequest) -> JsonResponse:
     trainer_id = permissions.trainer_person_id(request.user)
     if trainer_id is None:
         raise PermissionDenied
-    return JsonResponse(selectors.offline_bundle(trainer_id))
+    # The phone's copy is tied to the login that took it: another login on the same phone does not see it.
+    return JsonResponse({**selectors.offline_bundle(trainer_id), "user": request.user.pk})
 
 
 def _describe(change: SyncChange) -> str:

@@ -280,3 +280,95 @@ def test_a_lesson_read_offline_is_completed_once_the_network_is_back(
     assert read(LessonCompletion.objects.filter(enrolment=enrolment).count) == 1
     # Reading to the end and the button both queued a completion: two changes, one completion.
     assert set(read(lambda: list(SyncChange.objects.values_list("kind", "status")))) == {("lesson_complete", "applied")}
+
+
+ADD_TO_OUTBOX = """(change) => new Promise((resolve) => {
+  indexedDB.open("mps-field").onsuccess = (event) => {
+    const t = event.target.result.transaction("outbox", "readwrite");
+    t.objectStore("outbox").add(change);
+    t.oncomplete = () => resolve(true);
+  };
+})"""
+
+
+def test_a_shared_phone_keeps_each_logins_changes_for_that_login(
+    live_server, page, browser_context, screenshot_path, cascade, field_session
+):
+    session, trainer = field_session
+    other = cascade.qualified_trainer(start=session.start_date - timedelta(days=200))
+    account("trainer.other", roles.TRAINER, person=other)
+    first_row = Participation.objects.filter(session=session).order_by("pk").first()
+    learner_sign_in(page, live_server, "trainer.field")
+    open_field_kit(page, live_server)
+    take_offline(page)
+    browser_context.set_offline(True)
+    page.click(f"[data-session-id='{session.pk}']")
+    page.locator("[data-grid] tbody tr").nth(0).locator("[data-field=pre_score]").fill("66")
+    page.locator("[data-grid] tbody tr").nth(0).locator("[data-field=pre_score]").press("Tab")
+    wait_pending(page, 1)
+    browser_context.set_offline(False)
+
+    # Another trainer signs in on the same phone: the first one's sessions and people are not shown,
+    # their change is not sent under this login, and it is said to wait for its own login.
+    browser_context.clear_cookies()
+    learner_sign_in(page, live_server, "trainer.other")
+    open_field_kit(page, live_server)
+    page.locator("[data-other-login]").wait_for()
+    assert pending(page) == 0
+    assert page.locator(f"[data-session-id='{session.pk}']").count() == 0
+    page.click("[data-sync-now]")
+    take_offline_empty = page.locator("[data-take]")
+    take_offline_empty.click()
+    page.wait_for_timeout(500)
+    page.screenshot(path=screenshot_path("field-kit-shared-phone"), full_page=True)
+    assert not SyncChange.objects.exists()
+    assert Participation.objects.get(pk=first_row.pk).pre_score is None
+
+    # The first trainer comes back: their change is sent under their login.
+    browser_context.clear_cookies()
+    learner_sign_in(page, live_server, "trainer.field")
+    open_field_kit(page, live_server)
+    wait_pending(page, 1)
+    page.click("[data-sync-now]")
+    wait_pending(page, 0)
+    stored = SyncChange.objects.get()
+    assert (stored.status, stored.user.get_username()) == (ChangeStatus.APPLIED, "trainer.field")
+    assert str(Participation.objects.get(pk=first_row.pk).pre_score) == "66.00"
+
+    # A change the server refuses stays listed on the phone, through later syncs, until dismissed.
+    user_id = stored.user_id
+    refused = {"id": "0b6f3c1e-8a7d-4a0e-9a52-4f3e5a6b7c8d", "kind": "outcome", "user": user_id}
+    refused |= {"session": 999999, "person": first_row.person_id, "outcome": "completed"}
+    page.evaluate(ADD_TO_OUTBOX, refused)
+    page.click("[data-sync-now]")
+    page.locator("[data-conflicts] li[data-code=session_not_yours]").wait_for()
+    later = {"id": "1c7a4d2f-9b8e-4b1f-8b63-5a4f6b7c8d9e", "kind": "outcome", "user": user_id}
+    later |= {"session": session.pk, "person": first_row.person_id, "outcome": "completed"}
+    page.evaluate(ADD_TO_OUTBOX, later)
+    page.click("[data-sync-now]")
+    page.wait_for_function("() => !document.querySelector(\"[data-pending][data-count='1']\")")
+    wait_pending(page, 0)
+    assert page.locator("[data-conflicts] li[data-code=session_not_yours]").count() == 1
+    page.locator("[data-conflicts] li[data-code=session_not_yours] button").click()
+    page.locator("[data-conflicts] li[data-code=session_not_yours]").wait_for(state="detached")
+
+
+def test_a_day_that_came_after_the_sessions_were_taken_can_be_ticked(live_server, page, browser_context, cascade):
+    today = timezone.localdate()
+    trainer = cascade.qualified_trainer(start=today - timedelta(days=200))
+    later = cascade.session(kind=SessionKind.CASCADE, lead=trainer, start=today, days=3)
+    services.participation_record(session=later, person=PersonFactory(governorate=cascade.centre.governorate))
+    account("trainer.field", roles.TRAINER, person=trainer)
+    learner_sign_in(page, live_server, "trainer.field")
+    open_field_kit(page, live_server)
+    take_offline(page)
+    tomorrow = today + timedelta(days=1)
+    browser_context.set_offline(True)
+    # A day later on the phone, still offline: tomorrow's box is open, the day after still closed.
+    page.clock.install(time=f"{tomorrow.isoformat()}T10:00:00")
+    page.reload()
+    page.wait_for_selector("[data-sessions] button")
+    page.click(f"[data-session-id='{later.pk}']")
+    first = page.locator("[data-grid] tbody tr").nth(0)
+    assert first.locator(f"input[data-day='{tomorrow.isoformat()}']").is_enabled()
+    assert first.locator(f"input[data-day='{(tomorrow + timedelta(days=1)).isoformat()}']").is_disabled()

@@ -206,3 +206,17 @@ def test_a_score_for_a_merged_person_is_pointed_at_the_surviving_record(field):
         sync.conflict_resolve(user=user, change=stored, choice="person", value="000")  # nobody has it
     sync.conflict_resolve(user=user, change=stored, choice="person", value=survivor.service_number)
     assert Participation.objects.get(session=session, person=survivor).post_score == Decimal("77")
+
+
+def test_a_change_recorded_under_another_login_is_refused_and_not_stored(field, cascade):
+    session, user, people = field
+    other = trainer_login(cascade.qualified_trainer(start=session.start_date - timedelta(days=100)))
+    services.session_trainer_add(session=session, person=other.person)
+    score = change("score", session=session.pk, person=people[0].pk, field="pre_score", value="58", user=user.pk)
+    # The co-trainer's cookie, the lead trainer's change (a shared phone): not applied, not stored.
+    result = sync.sync_apply(user=other, changes=[score])[0]
+    assert (result.status, result.code) == ("refused", "change_of_another_login")
+    assert not SyncChange.objects.exists()
+    assert Participation.objects.get(session=session, person=people[0]).pre_score is None
+    # Sent by its own login, it is applied.
+    assert sync.sync_apply(user=user, changes=[score])[0].status == "applied"

@@ -3,7 +3,10 @@
 const root = document.getElementById("fk");
 const T = JSON.parse(document.getElementById("fk-text").textContent);
 const $ = (selector) => root.querySelector(selector);
-const state = { sessions: [], people: {}, byId: new Map(), takenAt: null, today: null, current: null };
+// The login the page was opened under: every change is recorded with it, and a queue or a copy of the
+// sessions left on a shared phone by another login is neither sent nor shown under this one.
+const USER = Number(root.dataset.user);
+const state = { sessions: [], people: {}, byId: new Map(), takenAt: null, owner: null, current: null };
 
 // --- IndexedDB --------------------------------------------------------------------------------
 const opened = new Promise((resolve, reject) => {
@@ -27,7 +30,10 @@ async function tx(store, mode, work) {
 }
 const get = (key) => tx("kept", "readonly", (s) => s.get(key));
 const keep = (key, value) => tx("kept", "readwrite", (s) => s.put(value, key));
-const outbox = () => tx("outbox", "readonly", (s) => s.getAll());
+const all = () => tx("outbox", "readonly", (s) => s.getAll());
+// A change queued before changes carried their login belongs to the login whose sessions were kept.
+const mine = (change) => Number(change.user ?? state.owner ?? USER) === USER;
+const outbox = async () => (await all()).filter(mine);
 
 // --- Helpers ----------------------------------------------------------------------------------
 const DIGITS = { "٠": 0, "١": 1, "٢": 2, "٣": 3, "٤": 4, "٥": 5, "٦": 6, "٧": 7, "٨": 8, "٩": 9, "٫": "." };
@@ -65,10 +71,18 @@ function label(row) {
 
 // --- Loading and taking offline ---------------------------------------------------------------
 async function load() {
-  const kept = (await get("sessions")) || {};
+  let kept = (await get("sessions")) || {};
+  if (kept.user !== undefined && Number(kept.user) !== USER) {
+    // Another login's sessions and people: not for this one's eyes. Their queued changes stay.
+    await tx("kept", "readwrite", (s) => {
+      s.delete("sessions");
+      s.delete("people");
+    });
+    kept = {};
+  }
+  state.owner = kept.user ?? null;
   state.sessions = kept.sessions || [];
   state.takenAt = kept.taken_at || null;
-  state.today = kept.today || null;
   state.governorates = kept.governorates || {};
   state.people = (await get("people")) || {};
   state.byId = new Map();
@@ -101,9 +115,9 @@ async function take() {
   people.roster = bundle.roster_people;
   await keep("people", people);
   await keep("sessions", {
+    user: bundle.user,
     sessions: bundle.sessions,
     taken_at: bundle.taken_at,
-    today: bundle.today,
     governorates: bundle.governorates,
   });
   const current = state.current && state.current.id;
@@ -113,13 +127,22 @@ async function take() {
 }
 
 const save = () =>
-  keep("sessions", { sessions: state.sessions, taken_at: state.takenAt, today: state.today, governorates: state.governorates });
+  keep("sessions", { user: state.owner ?? USER, sessions: state.sessions, taken_at: state.takenAt, governorates: state.governorates });
+
+// The phone's own date: a day that came after the sessions were taken offline can be ticked (the server
+// still refuses a day that has not come).
+function localToday() {
+  const now = new Date();
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
 
 // --- Recording changes ------------------------------------------------------------------------
 async function record(kind, row, fields) {
   const change = {
     id: crypto.randomUUID(),
     kind,
+    user: USER,
     session: state.current.id,
     seen_at: state.takenAt,
     recorded_at: new Date().toISOString(),
@@ -133,7 +156,7 @@ async function record(kind, row, fields) {
 }
 
 function grid(session) {
-  const today = state.today || new Date().toISOString().slice(0, 10);
+  const today = localToday();
   const head = el("tr", {}, el("th", { scope: "col", textContent: T.person }));
   for (const day of session.days) head.append(el("th", { scope: "col", textContent: day.slice(5) }));
   head.append(el("th", { textContent: T.pre }), el("th", { textContent: T.post }), el("th", { textContent: T.outcome }));
@@ -231,6 +254,7 @@ async function create() {
   const change = {
     id,
     kind: "person_create",
+    user: USER,
     session: state.current.id,
     seen_at: state.takenAt,
     recorded_at: new Date().toISOString(),
@@ -272,8 +296,34 @@ async function status() {
   $("[data-pending]").dataset.count = pending.length;
   $("[data-taken]").textContent = state.takenAt ? `${T.taken} ${state.takenAt.slice(0, 16).replace("T", " ")}` : T.never;
   $("[data-outbox]").replaceChildren(...pending.slice(-200).map((c) => el("li", { textContent: describe(c) })));
-  const conflicts = (await get("conflicts")) || [];
-  $("[data-conflicts]").replaceChildren(...conflicts.map((r) => el("li", { dataset: { code: r.code } }, `${r.status}: ${r.message}`)));
+  const others = (await all()).length - pending.length;
+  $("[data-other-login]").textContent = others ? fill(T.otherLogin, { n: others }) : "";
+  $("[data-other-login]").hidden = !others;
+  const notApplied = ((await get("conflicts")) || []).filter((r) => r.user === USER);
+  $("[data-conflicts]").replaceChildren(
+    ...notApplied.map((r) => {
+      const dismiss = el("button", { type: "button", textContent: T.dismiss });
+      dismiss.addEventListener("click", () => forget(r.id));
+      return el("li", { dataset: { code: r.code, status: r.status } }, `${r.status}: ${r.message} `, dismiss);
+    })
+  );
+}
+
+// What was not applied stays listed (a refused change, with the change itself) until it is dismissed.
+async function remember(results, pending) {
+  const sent = new Map(pending.map((c) => [c.id, c]));
+  const kept = (await get("conflicts")) || [];
+  const known = new Set(kept.map((r) => r.id));
+  const fresh = results
+    .filter((r) => r.status !== "applied" && !known.has(r.id))
+    .map((r) => ({ ...r, user: USER, change: r.status === "refused" ? sent.get(r.id) || null : null }));
+  await keep("conflicts", [...kept, ...fresh]);
+}
+
+async function forget(id) {
+  const kept = (await get("conflicts")) || [];
+  await keep("conflicts", kept.filter((r) => !(r.id === id && r.user === USER)));
+  await status();
 }
 
 let sending = null;
@@ -299,10 +349,11 @@ async function send() {
     say(T.syncFailed, true);
     return status();
   }
+  // Every answered change leaves the queue; a refused one is kept with the list of those not applied.
   const answered = new Map(body.results.map((r) => [r.id, r]));
+  await remember(body.results, pending);
   await tx("outbox", "readwrite", (s) => pending.forEach((c) => answered.has(c.id) && s.delete(c.seq)));
   const notApplied = body.results.filter((r) => r.status !== "applied");
-  await keep("conflicts", notApplied);
   const count = (status) => body.results.filter((r) => r.status === status).length;
   say(fill(T.synced, { applied: count("applied"), conflicts: count("conflict"), refused: count("refused") }), notApplied.length > 0);
   const message = $("[data-message]").textContent;
@@ -321,6 +372,12 @@ window.addEventListener("online", () => {
   sync();
 });
 window.addEventListener("offline", status);
-if ("serviceWorker" in navigator) navigator.serviceWorker.register(root.dataset.sw, { scope: "/" }).catch(() => null);
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker
+    .register(root.dataset.sw, { scope: "/" })
+    .then(() => navigator.serviceWorker.ready)
+    .then((registration) => registration.active && registration.active.postMessage({ user: USER }))
+    .catch(() => null);
+}
 
 load().then(status);

@@ -8,7 +8,7 @@ async function ready() {
   if (!("serviceWorker" in navigator)) return null;
   await navigator.serviceWorker.register(root.dataset.sw, { scope: "/" });
   const registration = await navigator.serviceWorker.ready;
-  if (registration.active && token) registration.active.postMessage({ csrf: token });
+  if (registration.active && token) registration.active.postMessage({ csrf: token, user: Number(root.dataset.user) });
   return registration;
 }
 

@@ -46,8 +46,10 @@ self.addEventListener("fetch", (event) => {
 });
 
 self.addEventListener("message", (event) => {
-  if (event.data && event.data.csrf) remember("csrf", event.data.csrf);
-  event.waitUntil(flush());
+  const data = event.data || {};
+  // The pages tell which login is signed in: completions are queued under it and sent only under it.
+  const told = Promise.all([data.csrf && remember("csrf", data.csrf), data.user && remember("user", data.user)]);
+  event.waitUntil(told.then(flush));
 });
 
 self.addEventListener("sync", (event) => event.waitUntil(flush()));
@@ -78,9 +80,11 @@ async function completeOrQueue(request, url) {
     const [, course, lesson] = url.pathname.match(COMPLETE);
     const csrf = copy.headers.get("X-CSRFToken") || form.get("csrfmiddlewaretoken");
     if (csrf) await remember("csrf", csrf);
+    const user = await tx("meta", "readonly", (s) => s.get("user"));
     await queue({
       id: self.crypto.randomUUID(),
       kind: "lesson_complete",
+      ...(user ? { user } : {}),
       course: decodeURIComponent(course),
       lesson,
       method: form.get("method") === "scrolled" ? "scrolled" : "button",
@@ -133,8 +137,12 @@ function flush() {
 }
 
 async function send() {
-  const changes = await tx("outbox", "readonly", (s) => s.getAll());
-  if (!changes || !changes.length) return;
+  const user = await tx("meta", "readonly", (s) => s.get("user"));
+  // Another login's completions (a shared phone) wait for that login: sent under this one they would be
+  // credited to the wrong trainee (the server refuses them too).
+  const queued = (await tx("outbox", "readonly", (s) => s.getAll())) || [];
+  const changes = queued.filter((c) => !c.user || !user || Number(c.user) === Number(user));
+  if (!changes.length) return;
   const csrf = await tx("meta", "readonly", (s) => s.get("csrf"));
   let response;
   try {
@@ -149,6 +157,7 @@ async function send() {
   }
   if (!response.ok) return; // signed out or a stale token: they wait for the next page's token
   const body = await response.json();
-  const answered = new Set(body.results.map((r) => r.id));
+  // A completion refused as another login's stays queued for that login; the others are answered for good.
+  const answered = new Set(body.results.filter((r) => r.code !== "change_of_another_login").map((r) => r.id));
   await tx("outbox", "readwrite", (s) => changes.forEach((c) => answered.has(c.id) && s.delete(c.id)));
 }
