@@ -93,9 +93,17 @@ class CoverageSerializer(serializers.Serializer):
 
 class SyncChangeSerializer(serializers.Serializer):
     """One change recorded offline. ``id`` is made by the client (a UUID): the same id sent again is
-    stored once. Which other fields count depends on ``kind``."""
+    stored once. Which other fields count depends on ``kind``.
+
+    This describes the request for the API schema only: the sync reads each change itself
+    (``fieldkit.services._parse``), so that one malformed change is refused alone, with its position,
+    while the rest of the batch is applied (a serializer would refuse the whole batch)."""
 
     id = serializers.UUIDField(help_text="Made by the client; a change sent twice is stored once.")
+    user = serializers.IntegerField(
+        required=False,
+        help_text="The login the change was recorded under; a change of another login is refused, not stored.",
+    )
     kind = serializers.ChoiceField(choices=ChangeKind.choices)
     session = serializers.IntegerField(required=False, help_text="The session (every kind but lesson_complete).")
     person = serializers.IntegerField(required=False, help_text="The person the change concerns.")
@@ -130,8 +138,8 @@ class SyncResultSerializer(serializers.Serializer):
     id = serializers.CharField()
     status = serializers.ChoiceField(
         choices=["applied", "conflict", "refused", "kept_mine", "kept_theirs", "edited"],
-        help_text="applied; conflict (kept on the server until the trainer resolves it); refused (malformed or "
-        "not the caller's session: not stored); or the resolution of a change stored earlier.",
+        help_text="applied; conflict (kept on the server until the trainer resolves it); refused (malformed, another "
+        "login's change or not the caller's session: not stored); or the resolution of a change stored earlier.",
     )
     code = serializers.CharField(help_text="The reason's code (a cascade rule code or the sync's own); empty if none.")
     message = serializers.CharField(help_text="The reason in the caller's language.")

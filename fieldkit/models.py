@@ -3,8 +3,10 @@
 Nouns:
 - ``SyncChange``: one change a phone recorded offline (an attendance tick, a score, an outcome, a
   person put on a roster or newly recorded, a lesson completed), under the id the phone made for
-  it. It is stored once, whatever number of times it is sent: the id is unique, so a batch
-  replayed after a dropped answer stores nothing new and answers what the first sending did.
+  it. A change applied or in conflict is stored once, whatever number of times it is sent: the id
+  is unique, so a batch replayed after a dropped answer (or sent twice at once) stores nothing new
+  and answers what the first sending did. A refused change (malformed, another login's, or a
+  session the sender may not change) is not stored: the phone keeps it.
 
 Invariants:
 - ``change_id`` is unique (database constraint): the record that a change was received;
@@ -38,9 +40,6 @@ class ChangeStatus(models.TextChoices):
     KEPT_MINE = "kept_mine", _("Resolved: mine kept")
     KEPT_THEIRS = "kept_theirs", _("Resolved: theirs kept")
     EDITED = "edited", _("Resolved: edited")
-
-
-UNRESOLVED = [ChangeStatus.CONFLICT]
 
 
 class SyncChangeQuerySet(models.QuerySet):
