@@ -218,6 +218,21 @@ def find_table(
     return best
 
 
+# A serial column's header: numbering, never data.
+SERIAL_HEADERS = frozenset(header_key(word) for word in ("ت", "م", "#", "No", "No.", "S/N", "تسلسل", "التسلسل"))
+
+
+def unread_headers(headers: Sequence, kind: str) -> list[str]:
+    """The file's headers that no column of ``kind`` reads (a serial column left out): what a dry
+    run warns is ignored, such as a roster's course dates and scores in a people import."""
+    mapping = header_map(kind)
+    return [
+        str(header).strip()
+        for header in headers
+        if not _blank(header) and header_key(header) not in mapping and header_key(header) not in SERIAL_HEADERS
+    ]
+
+
 # --- the sheet and its columns, when the headers are not the template's -----------------------
 
 

@@ -261,3 +261,14 @@ def test_the_arabic_command_line_names_the_kind_in_arabic_and_joins_lists_with_a
     assert "[الوحدة؛ مركز الشرطة]" in err.getvalue()
     assert "BG: مديرية شرطة الشعلة، BG: مركز شرطة الشعلة، BG: مديرية شرطة الكاظمية" in err.getvalue()
     assert ";" not in err.getvalue().replace("--sheet", "")
+
+
+# --- 8. columns a people import does not read -------------------------------------------------
+
+
+def test_a_people_dry_run_names_the_course_columns_it_does_not_read(tmp_path):
+    out, err = run("people", merged_roster(tmp_path / "kashf.xlsx", OFFICE_WORDS), "--dry-run")
+    assert "errors 0" in out, err
+    assert "These columns are not read by a people import:" in err
+    assert "“تاريخ الدورة”, “الدرجة”" in err and "“ت”" not in err
+    assert "participations" in err

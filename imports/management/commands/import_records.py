@@ -93,6 +93,18 @@ class Command(BaseCommand):
         )
         for message in outcome.file_errors:
             self.stderr.write(message)
+        unread = (
+            sheets.unread_headers(dataset.headers or [], kind) if not getattr(dataset, "column_fields", None) else []
+        )
+        if unread:
+            self.stderr.write(
+                _("These columns are not read by a %(kind)s import: %(columns)s.")
+                % {"kind": ImportKind(kind).label if arabic() else kind, "columns": list_joined(unread)}
+            )
+            if kind == "people":
+                self.stderr.write(
+                    _("Course dates and scores are imported with the participations kind (after the sessions).")
+                )
         errors = outcome.error_rows()
         for row in errors[:SHOWN_ERRORS]:
             self.stderr.write(
