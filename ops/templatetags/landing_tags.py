@@ -15,7 +15,7 @@ def account_links(context) -> list[dict]:
     """The header's links for the signed-in person: only the areas they have something in.
 
     A trainee is not offered the trainer workspace; a trainer or staff member without a person
-    record is not offered "My learning"; the auditor is offered the dashboard.
+    record is not offered "My learning"; the dashboard is offered to whoever it has figures for.
     """
     user = context.get("user")
     if not getattr(user, "is_authenticated", False):
@@ -25,7 +25,11 @@ def account_links(context) -> list[dict]:
         links.append({"url": reverse("lms:my_learning"), "title": _("My learning")})
     if permissions.has_role(user, roles.TRAINER) or any(permissions.has_role(user, r) for r in roles.STAFF_ROLES):
         links.append({"url": reverse("cascade:workspace"), "title": _("My sessions")})
-    if user.is_superuser or permissions.has_role(user, roles.DIRECTORATE_AUDITOR):
+    if (
+        permissions.sees_everything(user)
+        or permissions.officer_governorate_id(user) is not None
+        or permissions.managed_centre_id(user) is not None
+    ):  # whoever the dashboard has figures for: the Directorate, an officer's governorate, a manager's centre
         links.append({"url": reverse("audit:dashboard"), "title": _("Dashboard")})
     if user.is_staff or user.has_perm("wagtailadmin.access_admin"):
         links.append({"url": reverse("wagtailadmin_home"), "title": _("Staff area")})

@@ -61,3 +61,32 @@ def test_trainers_and_reviewers_are_not_offered_the_dashboard(client, verified_l
         assert "/audit/" not in _menu_urls(page)
         assert "data-audit-panel" not in page
     assert client.get(reverse("audit:dashboard")).status_code == 403
+
+
+def test_the_admin_home_names_the_site_in_the_admins_language(client, verified_login, settings):
+    """The site's stored name is English; an Arabic admin reads the Arabic name in the heading."""
+    user = login("auditor", roles.DIRECTORATE_AUDITOR)
+    verified_login(user)
+    page = client.get(reverse("wagtailadmin_home"), HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    heading = re.search(r'<h1 class="w-h1[^"]*">(.*?)</h1>', page, re.S).group(1)
+    assert "منصة التعلم ومتابعة التدريب" in heading and "Cascade Tracker" not in heading
+    english = client.get(reverse("wagtailadmin_home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "MPS Learning &amp; Cascade Tracker" in re.search(r'<h1 class="w-h1[^"]*">(.*?)</h1>', english, re.S).group(1)
+
+
+@pytest.mark.parametrize(
+    ("make_user", "offered"),
+    [
+        (lambda: login("officer", roles.GOVERNORATE_OFFICER, governorate=governorate("NI")), True),
+        (lambda: login("manager", roles.CENTRE_MANAGER, centre=TrainingCentreFactory()), True),
+        (lambda: login("auditor", roles.DIRECTORATE_AUDITOR), True),
+        (lambda: login("trainer", roles.TRAINER), False),
+        (lambda: login("reviewer", roles.CONTENT_REVIEWER), False),
+    ],
+    ids=["governorate officer", "centre manager", "auditor", "trainer", "reviewer"],
+)
+def test_the_site_header_offers_the_dashboard_to_those_it_has_figures_for(make_user, offered):
+    from ops.templatetags.landing_tags import account_links
+
+    links = [link["url"] for link in account_links({"user": make_user()})]
+    assert (reverse("audit:dashboard") in links) is offered
