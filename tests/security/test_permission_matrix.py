@@ -135,6 +135,7 @@ MATRIX: list[Row] = [
                 "deny",
                 anonymous="login",
                 trainer="ok",
+                trainee="ok",  # their own lesson conflicts
                 centre_manager="ok",
                 directorate_auditor="ok",
                 administrator="ok",
