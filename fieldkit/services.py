@@ -77,7 +77,7 @@ TEMPLATES = {
 
 ID_TAKEN = _("the same change id was sent twice in the batch, or by another login.")
 MISSING_FIELD = _("the field “{field}” is missing or not valid ({value}).")
-NOT_YOURS_TO_RESOLVE = _("Only the trainer who sent this change resolves it.")
+NOT_YOURS_TO_RESOLVE = _("Only the person who sent this change resolves it.")
 ALREADY_RESOLVED = _("This change is resolved already.")
 CHOICE_UNKNOWN = _("Choose keep mine, keep theirs, edit or another person.")
 NO_SUCH_NUMBER = _("No one in the records has the service number {number}.")

@@ -3,8 +3,9 @@
 After the password, a staff account (``ops.security.requires_second_factor``) that has not yet
 verified a device this session is sent to the verify page (or, with no device yet, to the
 enrolment page) from every page except the ones it needs to get there: the second-factor pages,
-signing in and out, static files and the language switch. The API is exempt because it
-authenticates by token alone and never by the session.
+signing in and out, static files and the language switch. The API is exempt: it
+authenticates by token, and its one view that also takes the session (the field kit's sync)
+checks the second factor itself (``api.permissions``).
 
 Only a page the browser navigates to is redirected. A resource a page fetches (the admin's icon
 sprite, a script's request) is answered 403 instead: redirected, it would be answered with the
