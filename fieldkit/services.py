@@ -365,13 +365,14 @@ def _apply_session_group(user, session_id: int, group: list[_Change], *, force: 
     with transaction.atomic():
         session = TrainingSession.objects.select_for_update().select_related("course").get(pk=session_id)
         if not force:
-            # Another request may have stored some of these while this one waited for the lock.
+            # Another request may have stored some of these while this one waited for the lock: the
+            # sender's own are answered as a replay; another login's id is not theirs to read.
             already = {
                 row.change_id: row for row in SyncChange.objects.filter(change_id__in=[c.change_id for c in group])
             }
             for change in group:
                 if change.change_id in already:
-                    change.result = _stored_result(already[change.change_id], replayed=True)
+                    _answer_stored(user, change, already[change.change_id])
         pending = [c for c in group if c.result is None]
         if not pending:
             return
@@ -682,7 +683,12 @@ def _store(user, session: TrainingSession | None, changes: list[_Change]) -> Non
 
 
 def _answer_stored_meanwhile(user, change: _Change) -> None:
-    stored = SyncChange.objects.get(change_id=change.change_id)
+    _answer_stored(user, change, SyncChange.objects.get(change_id=change.change_id))
+
+
+def _answer_stored(user, change: _Change, stored: SyncChange) -> None:
+    """A change whose id another request stored: a replay for its sender, a refused id for anyone else
+    (the stored outcome, and the person it names, are the other login's)."""
     if stored.user_id == user.pk:
         change.result = _stored_result(stored, replayed=True)
         change.person_id = stored.person_id_applied

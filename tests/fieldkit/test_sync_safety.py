@@ -220,3 +220,28 @@ def test_a_change_recorded_under_another_login_is_refused_and_not_stored(field, 
     assert Participation.objects.get(session=session, person=people[0]).pre_score is None
     # Sent by its own login, it is applied.
     assert sync.sync_apply(user=user, changes=[score])[0].status == "applied"
+
+
+def test_a_change_id_another_login_stored_meanwhile_is_refused_not_answered_as_a_replay(field, cascade, monkeypatch):
+    session, user, people = field
+    other = trainer_login(cascade.qualified_trainer(start=session.start_date - timedelta(days=100)))
+    services.session_trainer_add(session=session, person=other.person)
+    score = change("score", session=session.pk, person=people[0].pk, field="pre_score", value="59")
+    assert sync.sync_apply(user=user, changes=[score])[0].status == "applied"
+    # The co-trainer's sending passed the first check for stored ids before the lead trainer's stored
+    # its row; the second check, under the session's lock, finds it.
+    real_filter = SyncChange.objects.filter
+    first_check = []
+
+    def filtered(*args, **kwargs):
+        if "change_id__in" in kwargs and not first_check:
+            first_check.append(True)
+            return SyncChange.objects.none()
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(SyncChange.objects, "filter", filtered)
+    result = sync.sync_apply(user=other, changes=[{**score, "value": "12"}])[0]
+    assert (result.status, result.code, result.replayed, result.person) == ("refused", "invalid_change", False, None)
+    assert "another login" in result.message
+    assert list(SyncChange.objects.values_list("user_id", flat=True)) == [user.pk]
+    assert Participation.objects.get(session=session, person=people[0]).pre_score == Decimal("59")
