@@ -1,5 +1,6 @@
 """Who may call the API beyond being signed in."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, permissions
 
 from ops.security import requires_second_factor
@@ -12,7 +13,7 @@ class SecondFactorPassedForSession(permissions.BasePermission):
     a session cookie is not: without this check, a staff password alone would write through the API.
     """
 
-    message = "Pass your second factor before using the API from this browser."
+    message = _("Pass your second factor before using the API from this browser.")
 
     def has_permission(self, request, view) -> bool:
         if not isinstance(request.successful_authenticator, authentication.SessionAuthentication):

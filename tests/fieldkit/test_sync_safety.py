@@ -222,7 +222,9 @@ def test_a_change_recorded_under_another_login_is_refused_and_not_stored(field, 
     assert sync.sync_apply(user=user, changes=[score])[0].status == "applied"
 
 
-def test_a_change_id_another_login_stored_meanwhile_is_refused_not_answered_as_a_replay(field, cascade, monkeypatch):
+def test_a_change_id_another_login_stored_meanwhile_is_refused_not_answered_as_a_replay(
+    field, cascade, monkeypatch, english
+):
     session, user, people = field
     other = trainer_login(cascade.qualified_trainer(start=session.start_date - timedelta(days=100)))
     services.session_trainer_add(session=session, person=other.person)
@@ -245,3 +247,15 @@ def test_a_change_id_another_login_stored_meanwhile_is_refused_not_answered_as_a
     assert "another login" in result.message
     assert list(SyncChange.objects.values_list("user_id", flat=True)) == [user.pk]
     assert Participation.objects.get(session=session, person=people[0]).pre_score == Decimal("59")
+
+
+def test_the_refusal_to_staff_without_their_second_factor_speaks_the_readers_language(field, client):
+    session, _trainer, people = field
+    manager = login("manager", roles.CENTRE_MANAGER, centre=session.training_centre)
+    score = change("score", session=session.pk, person=people[0].pk, field="pre_score", value="55")
+    client.force_login(manager)
+    response = client.post(
+        "/api/v1/sync/", {"changes": [score]}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="ar"
+    )
+    assert response.status_code == 403
+    assert response.json()["detail"] == "أكمل التحقق بعامل التحقق الثاني قبل استخدام واجهة البرمجة من هذا المتصفح."
