@@ -150,3 +150,4 @@ class SyncResultSerializer(serializers.Serializer):
 class SyncResponseSerializer(serializers.Serializer):
     results = SyncResultSerializer(many=True)
     conflicts = serializers.IntegerField(help_text="The caller's unresolved conflicts, this batch's and earlier ones.")
+    user = serializers.IntegerField(help_text="The signed-in login the changes were answered for.")

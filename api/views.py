@@ -235,7 +235,12 @@ class SyncView(APIView):
         unresolved = field_services.conflicts_visible_to(request.user).filter(
             user=request.user, status=ChangeStatus.CONFLICT
         )
+        # The signed-in login: a page opened under another one (a shared phone) stops and opens again.
         return Response(
-            {"results": [result.as_dict() for result in results], "conflicts": unresolved.count()},
+            {
+                "results": [result.as_dict() for result in results],
+                "conflicts": unresolved.count(),
+                "user": request.user.pk,
+            },
             status=status.HTTP_200_OK,
         )

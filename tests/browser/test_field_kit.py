@@ -351,6 +351,47 @@ def test_a_shared_phone_keeps_each_logins_changes_for_that_login(
     page.locator("[data-conflicts] li[data-code=session_not_yours]").wait_for(state="detached")
 
 
+def test_a_page_left_open_under_another_login_keeps_that_logins_changes_for_it(
+    live_server, page, browser_context, screenshot_path, cascade, field_session
+):
+    session, trainer = field_session
+    other = cascade.qualified_trainer(start=session.start_date - timedelta(days=200))
+    account("trainer.other", roles.TRAINER, person=other)
+    first_row = Participation.objects.filter(session=session).order_by("pk").first()
+    learner_sign_in(page, live_server, "trainer.field")
+    open_field_kit(page, live_server)
+    take_offline(page)
+    page.click(f"[data-session-id='{session.pk}']")
+    page.locator("[data-grid] tbody tr").nth(0).locator("[data-field=pre_score]").fill("67")
+    page.locator("[data-grid] tbody tr").nth(0).locator("[data-field=pre_score]").press("Tab")
+    wait_pending(page, 1)
+
+    # Another trainer signs in in another tab of the same phone; this tab still shows the first login's page
+    # and sends its change with the other trainer's cookie.
+    elsewhere = browser_context.new_page()
+    browser_context.clear_cookies()
+    learner_sign_in(elsewhere, live_server, "trainer.other")
+    elsewhere.close()
+    page.click("[data-sync-now]")
+    # The answer names the signed-in login: the page opens again under it, and the change waits for its own.
+    page.locator("[data-other-login]").wait_for(timeout=SIGN_IN_TIMEOUT)
+    page.screenshot(path=screenshot_path("field-kit-page-of-another-login"), full_page=True)
+    assert pending(page) == 0
+    assert [change["user"] for change in page.evaluate(READ_OUTBOX)] == [trainer.user_id]
+    assert page.locator("[data-conflicts] li").count() == 0
+    assert not SyncChange.objects.exists()
+
+    # The first trainer signs in again: their change is sent under their login and applied.
+    browser_context.clear_cookies()
+    learner_sign_in(page, live_server, "trainer.field")
+    open_field_kit(page, live_server)
+    wait_pending(page, 1)
+    page.click("[data-sync-now]")
+    wait_pending(page, 0)
+    assert SyncChange.objects.get().status == ChangeStatus.APPLIED
+    assert str(Participation.objects.get(pk=first_row.pk).pre_score) == "67.00"
+
+
 def test_a_day_that_came_after_the_sessions_were_taken_can_be_ticked(live_server, page, browser_context, cascade):
     today = timezone.localdate()
     trainer = cascade.qualified_trainer(start=today - timedelta(days=200))

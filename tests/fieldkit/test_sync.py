@@ -151,6 +151,7 @@ def test_the_endpoint_answers_each_change(field, client):
     body = response.json()
     assert [r["status"] for r in body["results"]] == ["applied", "applied", "refused"]
     assert body["conflicts"] == 0
+    assert body["user"] == user.pk  # a page opened under another login knows to open again
     assert client.post("/api/v1/sync/", {"changes": "x"}, content_type="application/json").status_code == 400
 
 

@@ -124,6 +124,7 @@ async function take() {
   await load();
   open(current);
   say(fill(T.took, { n: bundle.sessions.length }));
+  root.dataset.took = String(bundle.sessions.length);
 }
 
 const save = () =>
@@ -309,13 +310,17 @@ async function status() {
   );
 }
 
+// A change the server refused as another login's is that login's to send: it stays in the queue.
+const OTHER_LOGIN = "change_of_another_login";
+const answeredForGood = (result) => result.code !== OTHER_LOGIN;
+
 // What was not applied stays listed (a refused change, with the change itself) until it is dismissed.
 async function remember(results, pending) {
   const sent = new Map(pending.map((c) => [c.id, c]));
   const kept = (await get("conflicts")) || [];
   const known = new Set(kept.map((r) => r.id));
   const fresh = results
-    .filter((r) => r.status !== "applied" && !known.has(r.id))
+    .filter((r) => r.status !== "applied" && answeredForGood(r) && !known.has(r.id))
     .map((r) => ({ ...r, user: USER, change: r.status === "refused" ? sent.get(r.id) || null : null }));
   await keep("conflicts", [...kept, ...fresh]);
 }
@@ -334,7 +339,10 @@ function sync() {
 
 async function send() {
   const pending = await outbox();
-  if (!pending.length) return status();
+  if (!pending.length) {
+    await status();
+    return finished();
+  }
   let body;
   try {
     const response = await fetch(root.dataset.sync, {
@@ -347,10 +355,19 @@ async function send() {
     body = await response.json();
   } catch (error) {
     say(T.syncFailed, true);
-    return status();
+    await status();
+    return finished();
   }
-  // Every answered change leaves the queue; a refused one is kept with the list of those not applied.
-  const answered = new Map(body.results.map((r) => [r.id, r]));
+  if (body.user !== undefined && Number(body.user) !== USER) {
+    // Another login is signed in than the one this page was opened under (a page kept on the phone, a tab
+    // left open while another trainer signed in): nothing of the answer is recorded, and the page opens
+    // again under the signed-in login, where this queue shows as waiting for its own login.
+    location.reload();
+    return;
+  }
+  // Every answered change leaves the queue, but another login's; a refused one is kept with the list of
+  // those not applied.
+  const answered = new Set(body.results.filter(answeredForGood).map((r) => r.id));
   await remember(body.results, pending);
   await tx("outbox", "readwrite", (s) => pending.forEach((c) => answered.has(c.id) && s.delete(c.seq)));
   const notApplied = body.results.filter((r) => r.status !== "applied");
@@ -360,6 +377,12 @@ async function send() {
   if (!(await outbox()).length) await take(); // fresh records: new people's ids, others' changes
   say(message, notApplied.length > 0);
   await status();
+  finished();
+}
+
+// Each finished sync is counted on the page (data-synced): what waits for it knows when it is over.
+function finished() {
+  root.dataset.synced = String(Number(root.dataset.synced || 0) + 1);
 }
 
 // --- Start ------------------------------------------------------------------------------------
