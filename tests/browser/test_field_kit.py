@@ -315,10 +315,14 @@ def test_a_shared_phone_keeps_each_logins_changes_for_that_login(
     page.locator("[data-other-login]").wait_for()
     assert pending(page) == 0
     assert page.locator(f"[data-session-id='{session.pk}']").count() == 0
+    sent = []
+    page.on("request", lambda request: sent.append(request.url) if "/api/v1/sync/" in request.url else None)
     page.click("[data-sync-now]")
+    page.locator("#fk[data-synced='1']").wait_for(state="attached")  # this sync is over, answer and all
     page.click("[data-take]")  # not held back by the other login's waiting change
-    page.locator("[data-message]", has_text="0").wait_for()
+    page.locator("#fk[data-took='0']").wait_for(state="attached")
     page.screenshot(path=screenshot_path("field-kit-shared-phone"), full_page=True)
+    assert sent == []  # the first login's change was not sent under this one
     assert not SyncChange.objects.exists()
     assert Participation.objects.get(pk=first_row.pk).pre_score is None
 
