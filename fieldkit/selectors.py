@@ -28,6 +28,13 @@ def sessions_to_take(trainer_id: int):
     )
 
 
+def people_offered_to(trainer_id: int):
+    """The people the field kit hands a trainer for the roster search: those of the governorates of the
+    centres of the sessions they take offline."""
+    governorates = sessions_to_take(trainer_id).values("training_centre__governorate_id")
+    return Person.objects.filter(governorate_id__in=governorates)
+
+
 def offline_bundle(trainer_id: int) -> dict:
     """Everything the offline workspace needs, as plain JSON-ready data."""
     sessions = list(sessions_to_take(trainer_id))
@@ -54,14 +61,13 @@ def offline_bundle(trainer_id: int) -> dict:
             }
         )
     governorate_ids = sorted({s.training_centre.governorate_id for s in sessions})
-    people = {
-        str(gid): list(
-            Person.objects.filter(governorate_id=gid)
-            .order_by("name_ar_normalized")
-            .values_list("id", "service_number", "name_ar", "name_latin", "gender")
-        )
-        for gid in governorate_ids
-    }
+    people: dict[str, list] = {str(gid): [] for gid in governorate_ids}
+    for governorate_id, *row in (
+        people_offered_to(trainer_id)
+        .order_by("name_ar_normalized")
+        .values_list("governorate_id", "id", "service_number", "name_ar", "name_latin", "gender")
+    ):
+        people.setdefault(str(governorate_id), []).append(row)
     return {
         "taken_at": timezone.now().isoformat(),
         "today": timezone.localdate().isoformat(),

@@ -26,6 +26,7 @@ from fieldkit.models import ChangeStatus, SyncChange
 from lms.models import Enrolment, Person
 from lms.outline import course_plan
 from lms.services import standing_of
+from lms.text import normalize_arabic
 
 CONFLICT_RESOLVED = _("The conflict is resolved.")
 # The offline page's words, handed to its script (kept with the page in the phone's cache).
@@ -151,7 +152,7 @@ def conflicts(request: HttpRequest) -> HttpResponse:
     open_rows = list(visible.filter(status=ChangeStatus.CONFLICT).order_by("received_at", "position")[:500])
     resolved = visible.exclude(status__in=[ChangeStatus.CONFLICT, ChangeStatus.APPLIED])
     done_rows = list(resolved.order_by("-resolved_at")[:50])
-    people = _people_labels([*open_rows, *done_rows])
+    people = _people_labels(user, [*open_rows, *done_rows])
     for row in [*open_rows, *done_rows]:
         row.reason = services.reason_message(row.code, row.params)
         row.what = _describe(row)
@@ -160,7 +161,7 @@ def conflicts(request: HttpRequest) -> HttpResponse:
     for row in open_rows:
         row.names_a_person = row.kind in services.CASCADE_KINDS
         if row.kind == "person_create":
-            row.existing = _existing_person(row.payload.get("service_number"))
+            row.number_recorded, row.existing = _existing_person(user, row.payload)
     return render(
         request,
         "fieldkit/conflicts.html",
@@ -168,16 +169,36 @@ def conflicts(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _existing_person(number) -> Person | None:
-    """The person already recorded under a new person's service number: the trainer may use them instead."""
+def _existing_person(user, payload: dict) -> tuple[bool, Person | None]:
+    """Whether a new person's service number is recorded already, and the person holding it when ``user``
+    may know who that is: the trainer then uses them instead. Anyone else's name is not told (a service
+    number would otherwise name whoever holds it anywhere in the country), unless the name typed for the
+    new person is theirs, in any Arabic spelling."""
+    number = payload.get("service_number")
     if not isinstance(number, str) or not number.strip():
-        return None
-    return Person.objects.filter(service_number=western_digits(number.strip())).first()
+        return False, None
+    person = Person.objects.filter(service_number=western_digits(number.strip())).first()
+    if person is None:
+        return False, None
+    typed = payload.get("name_ar")
+    same_name = isinstance(typed, str) and normalize_arabic(typed) == person.name_ar_normalized
+    return True, person if same_name or _known_to(user, {person.pk}) else None
 
 
-def _people_labels(rows) -> dict[int, str]:
+def _known_to(user, ids: set[int]) -> set[int]:
+    """Of the people ``ids``, those ``user`` may read, or finds in what the field kit hands them."""
+    known = set(permissions.people_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    if (trainer_id := permissions.trainer_person_id(user)) is not None and ids - known:
+        offered = selectors.people_offered_to(trainer_id).filter(pk__in=ids - known)
+        known |= set(offered.values_list("pk", flat=True))
+    return known
+
+
+def _people_labels(user, rows) -> dict[int, str]:
+    """The people the changes name: by name and service number when ``user`` may know them, else by id."""
     ids = {r.person_id_sent or r.person_id_applied for r in rows} - {None}
-    return {p.pk: str(p) for p in Person.objects.filter(pk__in=ids)}
+    known = _known_to(user, ids)
+    return {p.pk: str(p) if p.pk in known else f"#{p.pk}" for p in Person.objects.filter(pk__in=ids)}
 
 
 @login_required

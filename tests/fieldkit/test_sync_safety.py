@@ -259,3 +259,41 @@ def test_the_refusal_to_staff_without_their_second_factor_speaks_the_readers_lan
     )
     assert response.status_code == 403
     assert response.json()["detail"] == "أكمل التحقق بعامل التحقق الثاني قبل استخدام واجهة البرمجة من هذا المتصفح."
+
+
+def test_the_conflicts_page_names_the_holder_of_a_taken_number_only_to_a_trainer_who_may_know_them(field, client):
+    from tests.factories import governorate
+
+    session, user, _people = field
+    basra = governorate("BA")
+    stranger = PersonFactory(service_number="880010", name_ar="سعاد جواد الموسوي", governorate=basra)
+    namesake = PersonFactory(service_number="880011", name_ar="أحمد عبد الله", governorate=basra)
+    rostered = PersonFactory(service_number="880012", name_ar="كريمة ناصر", governorate=basra)
+    services.participation_record(session=session, person=rostered)
+    batch = [
+        new_person(session, "880010", "حسن علي"),  # someone else's number, anywhere in the country
+        new_person(session, "880011", "احمد عبد الله"),  # the very person, typed without the hamza
+        new_person(session, "880012", "حسين كاظم"),  # someone on the trainer's roster
+    ]
+    assert [r.code for r in sync.sync_apply(user=user, changes=batch)] == ["person_invalid"] * 3
+    client.force_login(user)
+    page = client.get("/field/conflicts/").content.decode()
+    assert stranger.name_ar not in page
+    assert 'name="value" value="880010"' not in page
+    assert page.count("data-number-recorded") == 1
+    assert page.count("data-use-existing") == 2
+    assert namesake.name_ar in page and rostered.name_ar in page
+
+
+def test_the_conflicts_page_names_a_person_the_trainer_may_not_know_by_id_alone(field, client):
+    from tests.factories import governorate
+
+    session, user, _people = field
+    stranger = PersonFactory(service_number="880013", name_ar="سعاد جواد الموسوي", governorate=governorate("BA"))
+    services.session_close(session=session)
+    add = change("participant_add", session=session.pk, person=stranger.pk)
+    assert sync.sync_apply(user=user, changes=[add])[0].code == "session_closed"
+    client.force_login(user)
+    page = client.get("/field/conflicts/").content.decode()
+    assert f"#{stranger.pk}" in page
+    assert stranger.name_ar not in page and "880013" not in page
