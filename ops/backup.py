@@ -38,7 +38,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -417,6 +417,9 @@ def restore(backup_dir: Path, alias: str = "default") -> RestoreReport:
 # of one name (a nightly task handed out again while the first still ran) never touch each other's
 # files: whichever writes the manifest last is the backup, and it names files that run wrote whole.
 # A lock in the shared cache, renewed while the run lasts, makes a second run give way at once.
+# Each run folder is a whole copy of the database: a run that fails or gives way deletes its own,
+# and each run first deletes those that no manifest names and that began over a day ago (left by
+# a worker that died, or by a run whose manifest another overwrote).
 
 RUNS_DIR = "runs"
 LOCK_SECONDS = 120  # renewed every LOCK_SECONDS / 4 while the run lives; lapses soon after it dies
@@ -463,34 +466,117 @@ def _running_alone(name: str) -> Iterator[None]:
             cache.delete(key)
 
 
+def _run_prefix(name: str, run: str) -> str:
+    return f"{name}/{RUNS_DIR}/{run}"
+
+
+def _prefix_delete(storage: Storage, prefix: str) -> None:
+    """Delete every file stored under ``prefix`` (and, on local disk, its emptied folders)."""
+    for key in list(stored_names(storage, prefix)):
+        storage.delete(key)
+    with suppress(NotImplementedError):  # object storage: no folders once their files are gone
+        shutil.rmtree(storage.path(prefix), ignore_errors=True)
+
+
+RUN_LEFT_AFTER_SECONDS = 24 * 3600  # a run folder this old that no manifest names was left by a dead run
+
+
+def _run_started(run: str) -> datetime | None:
+    """When a run began, read from its name (``<UTC time>-<random>``); None for another name."""
+    try:
+        return datetime.strptime(run.split("-", 1)[0], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _manifest_run(storage: Storage, name: str) -> str | None:
+    """The run the manifest of backup ``name`` names ("" for a backup stored before runs had
+    prefixes, None when there is no manifest or it cannot be read: then nothing is touched)."""
+    try:
+        if not storage.exists(f"{name}/{MANIFEST}"):
+            return ""
+        with storage.open(f"{name}/{MANIFEST}", "rb") as handle:
+            return json.loads(handle.read()).get("run") or ""
+    except (OSError, ValueError) as exc:
+        logger.warning("backup %s: the manifest could not be read, its runs are left alone: %r", name, exc)
+        return None
+
+
+def _leftover_runs_delete(storage: Storage, name: str, now: datetime) -> list[str]:
+    """Delete the run folders of every backup (``name`` and each top-level name) that no manifest
+    names and that began over a day ago: written by runs that died, failed or gave way without
+    clearing up (a run still going is younger, so it is never touched). Returns the prefixes."""
+    try:
+        top, _files = storage.listdir("")
+    except FileNotFoundError:  # a local folder never made: nothing stored yet
+        return []
+    deleted = []
+    for backup_name in sorted({name, *top}):
+        try:
+            runs, _files = storage.listdir(f"{backup_name}/{RUNS_DIR}")
+        except FileNotFoundError:
+            continue
+        if not runs:
+            continue
+        kept = _manifest_run(storage, backup_name)
+        if kept is None:
+            continue
+        for run in runs:
+            started = _run_started(run)
+            if run == kept or started is None or (now - started).total_seconds() < RUN_LEFT_AFTER_SECONDS:
+                continue
+            prefix = _run_prefix(backup_name, run)
+            _prefix_delete(storage, prefix)
+            deleted.append(prefix)
+            logger.info("backup %s: deleted the files a run left behind (%s)", backup_name, prefix)
+    return deleted
+
+
 def backup_to_storage(name: str, alias: str = "default") -> dict:
     """Write a backup as ``backup`` does, into the ``backups`` storage as ``name``: built in a
     temporary local directory, then stored file by file under a prefix of this run's own, and the
-    manifest naming the run last. Raises BackupRunning while another run writes ``name``."""
+    manifest naming the run last. Raises BackupRunning while another run writes ``name``.
+
+    A run that fails or gives way deletes its own prefix (no manifest names it); the files of a run
+    whose worker died are deleted by a later run (``_leftover_runs_delete``), so no whole copy of
+    the database is left behind unnamed."""
     storage = storages["backups"]
     if backup_exists_in_storage(name):
         raise BackupError(f"The backups storage already holds a backup named {name}; choose another name.")
     with _running_alone(name):
         if backup_exists_in_storage(name):  # finished by a run that held the lock before this one
             raise BackupError(f"The backups storage already holds a backup named {name}; choose another name.")
-        run = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
-        with tempfile.TemporaryDirectory(prefix="mps-backup-") as work:
-            manifest = backup(Path(work), alias=alias)
-            written = sorted(path for path in Path(work).rglob("*") if path.is_file() and path.name != MANIFEST)
-            for path in written:
-                key = f"{name}/{RUNS_DIR}/{run}/{path.relative_to(work).as_posix()}"
-                with path.open("rb") as handle:
-                    if storage.save(key, File(handle, name=key)) != key:
-                        raise BackupError(f"The backups storage already holds {key}.")
-        manifest = {**manifest, "run": run}
-        key = f"{name}/{MANIFEST}"
-        finished_meanwhile = BackupRunning(f"A backup named {name} was finished by another run meanwhile.")
-        if storage.exists(key):  # that run's backup is whole, and stays the one restored
-            raise finished_meanwhile
-        saved = storage.save(key, ContentFile(json.dumps(manifest, indent=2, sort_keys=True).encode()))
-        if saved != key:  # a storage that never replaces a file kept the other run's manifest
-            storage.delete(saved)
-            raise finished_meanwhile
+        now = datetime.now(UTC)
+        _leftover_runs_delete(storage, name, now)
+        run = f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+        try:
+            manifest = _run_store(storage, name, run, alias)
+        except BaseException:
+            if _manifest_run(storage, name) != run:  # this run's own files, which no manifest names
+                _prefix_delete(storage, _run_prefix(name, run))
+            raise
+    return manifest
+
+
+def _run_store(storage: Storage, name: str, run: str, alias: str) -> dict:
+    """Store a backup under this run's prefix, then the manifest naming it (see backup_to_storage)."""
+    with tempfile.TemporaryDirectory(prefix="mps-backup-") as work:
+        manifest = backup(Path(work), alias=alias)
+        written = sorted(path for path in Path(work).rglob("*") if path.is_file() and path.name != MANIFEST)
+        for path in written:
+            key = f"{_run_prefix(name, run)}/{path.relative_to(work).as_posix()}"
+            with path.open("rb") as handle:
+                if storage.save(key, File(handle, name=key)) != key:
+                    raise BackupError(f"The backups storage already holds {key}.")
+    manifest = {**manifest, "run": run}
+    key = f"{name}/{MANIFEST}"
+    finished_meanwhile = BackupRunning(f"A backup named {name} was finished by another run meanwhile.")
+    if storage.exists(key):  # that run's backup is whole, and stays the one restored
+        raise finished_meanwhile
+    saved = storage.save(key, ContentFile(json.dumps(manifest, indent=2, sort_keys=True).encode()))
+    if saved != key:  # a storage that never replaces a file kept the other run's manifest
+        storage.delete(saved)
+        raise finished_meanwhile
     return manifest
 
 

@@ -5,7 +5,8 @@ into the backups storage as ``<date>/``, where any node can read it back. The ta
 a backup that already holds a manifest is finished and left alone; in the backups storage a copy
 of the message handed out while the first run still writes (a backup can outlast the broker's
 visibility timeout) finds the first run's lock and returns at once, and runs that overlap anyway
-write under prefixes of their own (``ops.backup.backup_to_storage``). In ``BACKUP_DIR`` a backup
+write under prefixes of their own (``ops.backup.backup_to_storage``); a run that fails or gives way
+deletes its own files, and each run deletes those a dead run left over a day before. In ``BACKUP_DIR`` a backup
 left half-written by a worker that died mid-task is cleared and written again. With ``acks_late``
 the message stays on the broker until the task returns, so a killed worker's backup is redelivered.
 """
