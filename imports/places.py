@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from imports import access, layout, matching, services
 from imports.models import ImportJob, JobStatus
+from imports.storage import upload_read
 
 NOTHING_TO_ACCEPT = _("This import names no unit or station to create, or it has already been checked.")
 ADMINISTRATORS_ONLY = _("Only an administrator may create units and stations.")
@@ -34,9 +35,10 @@ NOTHING_CHOSEN = _("Tick the units and stations to create.")
 def _check_again(job: ImportJob, *, create_places: bool | frozenset, listed: list[dict] | None = None) -> ImportJob:
     """The job's file checked again; ``create_places``: True (all), False, or the ``place_key`` of the
     places chosen among ``listed`` (the job's list of missing places, each marked ``create``)."""
-    if job.file_path is None or not job.file_path.exists():
-        raise ValidationError(services.FILE_GONE)
-    dataset = layout.job_dataset(job)
+    with upload_read(job.stored_name) as path:  # this node keeps no copy once the file is read
+        if path is None or not path.exists():
+            raise ValidationError(services.FILE_GONE)
+        dataset = layout.job_dataset(job)
     outcome = services.records_import(
         kind=job.kind,
         dataset=dataset,

@@ -3,17 +3,22 @@
 On local disk (the embedded default) that is ``IMPORTS_DIR``; in object storage (several web and
 worker nodes) a bucket every node reads, so a file uploaded to one web node is dry-run there and
 imported by whichever worker takes the job. The readers of a spreadsheet want a path, so a node
-reads an object through a copy of its own (``local_copy``), used only while the stored file is
-there: a copy whose object is gone is deleted when next asked for, or by the next node's fetch
-(``_prune_copies``), and the dry run and the import delete their copy when they are done
-(``local_copy_discard``). The uploads hold personal data: no node keeps one after it is deleted
-from storage. What exists, and what is deleted, is the stored file.
+reads an object through a copy of its own, for as long as it reads, and deletes it when done: the
+places step, the check again of a held job and the sheet and column steps read inside
+``upload_read``, which deletes the copy when the block ends however it ends; the dry run and the
+import delete theirs when they are done (``local_copy_discard``). The uploads hold
+personal data, so no node keeps a copy once it has read it. Only a process killed mid-read leaves
+one behind; it is deleted by that node's next fetch, or by the hourly sweep of stale uploads when
+it runs there (``local_copies_prune``), once its object is gone or it is older than
+``IMPORT_ABANDONED_AFTER_HOURS``. What exists, and what is deleted, is the stored file.
 """
 
 import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -74,6 +79,27 @@ def local_copy_discard(name: str) -> None:
     it (the stored file stays; a later reader fetches it again)."""
     if name and _is_local(import_storage(), name) is None:
         (COPIES_DIR / Path(name).name).unlink(missing_ok=True)
+
+
+@contextmanager
+def upload_read(name: str) -> Iterator[Path | None]:
+    """The stored upload ``name`` as a path on this node while the block runs (None for no name; a
+    path that does not exist when the stored file is gone); this node's copy, if one was fetched,
+    is deleted when the block ends."""
+    if not name:
+        yield None
+        return
+    try:
+        yield local_copy(name)
+    finally:
+        local_copy_discard(name)
+
+
+def local_copies_prune() -> None:
+    """Delete this node's copies of uploads no longer stored, or older than an abandoned dry run
+    (left by a process that died while reading): the hourly sweep of stale uploads calls it."""
+    if COPIES_DIR.is_dir():
+        _prune_copies(import_storage())
 
 
 def stored_file_save(name: str, content) -> None:

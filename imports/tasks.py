@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import translation
 
-from imports import services
+from imports import services, storage
 
 
 @shared_task(bind=True)
@@ -25,5 +25,8 @@ def check_import_job(job_id: str, language: str | None = None) -> str | None:
 
 @shared_task
 def import_files_cleanup() -> int:
-    """Hourly (CELERY_BEAT_SCHEDULE): delete uploads of finished or abandoned imports."""
-    return services.import_files_cleanup()
+    """Hourly (CELERY_BEAT_SCHEDULE): delete uploads of finished or abandoned imports, and this
+    node's copies of uploads no longer stored (left by a process that died while reading one)."""
+    deleted = services.import_files_cleanup()
+    storage.local_copies_prune()
+    return deleted
