@@ -146,6 +146,12 @@ class Command(BaseCommand):
                 % {"sheet": sheet, "sheets": list_joined(names)}
             )
         table = sheets.find_table(workbook, kind, sheet=sheet)
+        if table is None and sheet is not None:
+            # The named sheet as it is, so the dry run names the columns missing from *that* sheet.
+            located = sheets.locate(workbook, kind, sheet=sheet)
+            if located.table is None:  # a blank sheet
+                raise CommandError(_("The sheet “%(sheet)s” is empty.") % {"sheet": sheet})
+            return files.table_dataset(located.table)
         if table is None:
             return files.read_dataset(file, fmt=fmt, name=file.name)  # names the missing columns
         if table.tied:
