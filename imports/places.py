@@ -30,6 +30,10 @@ NOT_HELD = _("This import is not waiting for reference data.")
 
 
 NOTHING_CHOSEN = _("Tick the units and stations to create.")
+LIST_CHANGED = _(
+    "The list of units and stations to create has changed since this page was shown (the file was "
+    "checked again). Look at the list again and tick the places to create."
+)
 
 
 def _check_again(job: ImportJob, *, create_places: bool | frozenset, listed: list[dict] | None = None) -> ImportJob:
@@ -64,16 +68,28 @@ def _check_again(job: ImportJob, *, create_places: bool | frozenset, listed: lis
     return job
 
 
+def place_shown(place: dict) -> str:
+    """How the choice form names a place of the list (sent back beside the ticks, so a list that
+    changed since the form was shown is noticed): its kind, governorate and name as written."""
+    return " ".join(f"{place['place']} {place['governorate']} {place['name']}".split())
+
+
 @transaction.atomic
-def import_job_places_accept(*, job: ImportJob, user, chosen: Iterable[int] | None = None) -> ImportJob:
+def import_job_places_accept(
+    *, job: ImportJob, user, chosen: Iterable[int] | None = None, shown: list[str] | None = None
+) -> ImportJob:
     """An administrator accepts creating the units and stations their file names: checked again.
-    ``chosen``: the positions, in ``job.missing_places``, of the places to create (None: all)."""
+    ``chosen``: the positions, in ``job.missing_places``, of the places to create (None: all);
+    ``shown``: the list as the form showed it (``place_shown`` of each place, in order). When the
+    file was checked again since, the positions may stand for other places: refused, to look again."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if not access.is_administrator(user) or job.training_centre_id is not None:
         raise ValidationError(ADMINISTRATORS_ONLY)
     if job.status != JobStatus.CHECKED or not job.missing_places:
         raise ValidationError(NOTHING_TO_ACCEPT)
     listed = job.missing_places
+    if shown is not None and [" ".join(name.split()) for name in shown] != [place_shown(p) for p in listed]:
+        raise ValidationError(LIST_CHANGED, code="list_changed")
     picked = set(range(len(listed))) if chosen is None else {int(i) for i in chosen} & set(range(len(listed)))
     if not picked:
         raise ValidationError(NOTHING_CHOSEN)

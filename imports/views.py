@@ -227,8 +227,9 @@ def places_accept(request, pk):
         return redirect("imports:job", pk=job.pk)
     # The step's form ticks place by place ("place": positions in the job's list); without it, all.
     chosen = [n for n in request.POST.getlist("place") if n.isdigit()] if "choosing" in request.POST else None
+    shown = request.POST.getlist("shown") if "shown" in request.POST else None  # the list as shown
     try:
-        places.import_job_places_accept(job=job, user=request.user, chosen=chosen)
+        places.import_job_places_accept(job=job, user=request.user, chosen=chosen, shown=shown)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("imports:job", pk=job.pk)
