@@ -94,12 +94,12 @@ class AuditScope:
 
 def audit_scope_for(user) -> AuditScope:
     """The facts a user may audit; ``PermissionDenied`` for anyone who may not use the dashboard."""
+    if not permissions.reads_dashboard(user):
+        raise PermissionDenied
     if permissions.sees_everything(user):
         return AuditScope(everything=True)
     governorate_id = permissions.officer_governorate_id(user)
     centre_id = permissions.managed_centre_id(user)
-    if governorate_id is None and centre_id is None:
-        raise PermissionDenied
     return AuditScope(
         governorate_ids=frozenset([governorate_id] if governorate_id else []),
         centre_ids=frozenset([centre_id] if centre_id else []),

@@ -182,3 +182,10 @@ def can_add_people(user) -> bool:
     only what identifies a person (name, service number, rank, governorate).
     """
     return is_administrator(user) or trainer_person_id(user) is not None or managed_centre_id(user) is not None
+
+
+def reads_dashboard(user) -> bool:
+    """Whether the Directorate's dashboard has figures for ``user``: everything (administrators,
+    auditors), an officer's governorate or a manager's centre (``audit.selectors.audit_scope_for``
+    gives the scope itself)."""
+    return sees_everything(user) or officer_governorate_id(user) is not None or managed_centre_id(user) is not None

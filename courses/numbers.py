@@ -10,10 +10,15 @@ fields' default widget (``CoursesConfig.ready``).
 
 from django import forms
 
+# The digits alone, for text that is not a number to parse (a service number, a name's key).
+DIGIT_FORMS = {
+    **{chr(0x0660 + n): str(n) for n in range(10)},  # Arabic-Indic ٠-٩
+    **{chr(0x06F0 + n): str(n) for n in range(10)},  # Extended Arabic-Indic (Persian, Urdu) ۰-۹
+}
+WESTERN_DIGITS = str.maketrans(DIGIT_FORMS)
 _DIGITS = str.maketrans(
     {
-        **{chr(0x0660 + n): str(n) for n in range(10)},  # Arabic-Indic ٠-٩
-        **{chr(0x06F0 + n): str(n) for n in range(10)},  # Extended Arabic-Indic (Persian, Urdu) ۰-۹
+        **DIGIT_FORMS,
         "\u066b": ".",  # Arabic decimal separator ٫
         "\u066c": "",  # Arabic thousands separator ٬
         "\u060c": "",  # Arabic comma ، (typed as a thousands separator)

@@ -11,15 +11,13 @@ text as written is always kept for display and certificates.
 
 import re
 
+from courses.numbers import DIGIT_FORMS
+
 _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 _TATWEEL = "\u0640"
 _ALEF_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
 # Letters and digits a Persian keyboard types for Arabic ones (فارسی ی, ک, ە…): "الزبیر" is "الزبير".
-_PERSIAN_FORMS = str.maketrans(
-    {"ی": "ي", "ې": "ي", "ک": "ك", "ۀ": "ه", "ھ": "ه", "ە": "ه"}
-    | {persian: str(digit) for digit, persian in enumerate("۰۱۲۳۴۵۶۷۸۹")}
-    | {arabic: str(digit) for digit, arabic in enumerate("٠١٢٣٤٥٦٧٨٩")}
-)
+_PERSIAN_FORMS = str.maketrans({"ی": "ي", "ې": "ي", "ک": "ك", "ۀ": "ه", "ھ": "ه", "ە": "ه"} | DIGIT_FORMS)
 _SPACES = re.compile(r"\s+")
 
 

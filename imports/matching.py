@@ -15,10 +15,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from courses.models import Course
+from courses.numbers import WESTERN_DIGITS
 from lms.models import Governorate, PoliceUnit, Station, TrainingCentre
 from lms.text import normalize_arabic
 
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _DMY = re.compile(r"^(\d{1,2})\s*[/.\-\\]\s*(\d{1,2})\s*[/.\-\\]\s*(\d{4})$")
 _YMD = re.compile(r"^(\d{4})\s*[/.\-\\]\s*(\d{1,2})\s*[/.\-\\]\s*(\d{1,2})$")
 _SERIAL = re.compile(r"^(\d{5})(\.0+)?$")
@@ -32,7 +32,7 @@ _MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u2066\u206
 
 def key(text) -> str:
     """The comparison form of a name or code: Arabic folded, case and spacing ignored."""
-    return normalize_arabic(str(text).translate(_DIGITS))
+    return normalize_arabic(str(text).translate(WESTERN_DIGITS))
 
 
 def place_key(place: str, governorate_code: str, name) -> tuple[str, str, str]:
@@ -60,7 +60,7 @@ def parse_date(value) -> date:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = str(int(value)) if float(value).is_integer() else str(value)
-    raw = text(value).translate(_DIGITS).translate(_MARKS).replace("٫", ".").replace("،", "/").strip()
+    raw = text(value).translate(WESTERN_DIGITS).translate(_MARKS).replace("٫", ".").replace("،", "/").strip()
     if match := _YMD.match(raw):
         year, month, day = (int(g) for g in match.groups())
     elif match := _DMY.match(raw):
@@ -73,14 +73,14 @@ def parse_date(value) -> date:
 
 
 def parse_int(value) -> int:
-    raw = text(value).translate(_DIGITS).replace(",", "")
+    raw = text(value).translate(WESTERN_DIGITS).replace(",", "")
     if re.fullmatch(r"-?\d+(\.0+)?", raw):
         return int(Decimal(raw))
     raise ValueError(raw)
 
 
 def parse_decimal(value) -> Decimal:
-    raw = text(value).translate(_DIGITS).replace("٫", ".")
+    raw = text(value).translate(WESTERN_DIGITS).replace("٫", ".")
     try:
         number = Decimal(raw)
     except InvalidOperation as exc:

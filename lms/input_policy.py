@@ -22,6 +22,8 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from courses.numbers import WESTERN_DIGITS
+
 BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
 # Format characters Arabic-script spelling needs: zero-width non-joiner and joiner.
 ALLOWED_FORMAT = frozenset({"\u200c", "\u200d"})
@@ -29,7 +31,6 @@ FREE_TEXT_CONTROLS = frozenset({"\n", "\r", "\t"})
 NAME_PUNCTUATION = frozenset(" .'-()\u2019")
 SERVICE_NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z/\-]*$")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 BIDI_REFUSED = _(
     "“{field}” holds a hidden direction control ({code}) that would print the text in another order; remove it."
@@ -90,7 +91,7 @@ def check_name(value: str, *, field) -> str:
 
 def check_service_number(value: str, *, field=None) -> str:
     """A service number, with Arabic-Indic digits read as Western ones."""
-    text = str(value).strip().translate(_ARABIC_DIGITS)
+    text = str(value).strip().translate(WESTERN_DIGITS)
     _refuse_hidden(text, field or _("service number"), line_breaks=False)
     if not SERVICE_NUMBER.match(text):
         raise ValidationError(SERVICE_NUMBER_REFUSED.format(value=text), code="service_number")

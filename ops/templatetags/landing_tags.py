@@ -25,11 +25,7 @@ def account_links(context) -> list[dict]:
         links.append({"url": reverse("lms:my_learning"), "title": _("My learning")})
     if permissions.has_role(user, roles.TRAINER) or any(permissions.has_role(user, r) for r in roles.STAFF_ROLES):
         links.append({"url": reverse("cascade:workspace"), "title": _("My sessions")})
-    if (
-        permissions.sees_everything(user)
-        or permissions.officer_governorate_id(user) is not None
-        or permissions.managed_centre_id(user) is not None
-    ):  # whoever the dashboard has figures for: the Directorate, an officer's governorate, a manager's centre
+    if permissions.reads_dashboard(user):
         links.append({"url": reverse("audit:dashboard"), "title": _("Dashboard")})
     if user.is_staff or user.has_perm("wagtailadmin.access_admin"):
         links.append({"url": reverse("wagtailadmin_home"), "title": _("Staff area")})
