@@ -1,38 +1,21 @@
 """The sync of changes recorded offline: idempotent, through the cascade's writer, honest about conflicts."""
 
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 
 from cascade import services
-from cascade.models import AttendanceDay, Outcome, Participation, SessionKind
+from cascade.models import AttendanceDay, Outcome, Participation
 from fieldkit import services as sync
 from fieldkit.models import ChangeStatus, SyncChange
 from lms import roles
 from lms.models import Person
 from tests.cascade.personas import login, trainer_login
-from tests.factories import PersonFactory
+from tests.fieldkit.conftest import change
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def field(cascade):
-    """An open cascade session that began four days ago and ends today, its trainer, three participants."""
-    today = timezone.localdate()
-    trainer = cascade.qualified_trainer(start=today - timedelta(days=200))
-    session = cascade.session(kind=SessionKind.CASCADE, lead=trainer, start=today - timedelta(days=4))
-    people = [PersonFactory() for _ in range(3)]
-    for person in people:
-        services.participation_record(session=session, person=person)
-    return session, trainer_login(trainer), people
-
-
-def change(kind: str, **fields) -> dict:
-    return {"id": str(uuid.uuid4()), "kind": kind, **fields}
 
 
 def marks(session, people, days: int) -> list[dict]:

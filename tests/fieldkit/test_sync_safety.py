@@ -1,39 +1,23 @@
 """The sync endpoint under the conditions a shared phone and a busy server bring: who is signed in, how,
 and what happens when two writes race."""
 
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from cascade import services
-from cascade.models import Participation, SessionKind
+from cascade.models import Participation
 from fieldkit import services as sync
 from fieldkit.models import ChangeStatus, SyncChange
 from lms import roles
 from tests.cascade.personas import login, trainer_login
 from tests.conftest import log_in_verified
 from tests.factories import PersonFactory
+from tests.fieldkit.conftest import change
 from tests.lms.conftest import Answers, build_course, make_trainee
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def field(cascade):
-    today = timezone.localdate()
-    trainer = cascade.qualified_trainer(start=today - timedelta(days=200))
-    session = cascade.session(kind=SessionKind.CASCADE, lead=trainer, start=today - timedelta(days=4))
-    people = [PersonFactory() for _ in range(3)]
-    for person in people:
-        services.participation_record(session=session, person=person)
-    return session, trainer_login(trainer), people
-
-
-def change(kind: str, **fields) -> dict:
-    return {"id": str(uuid.uuid4()), "kind": kind, **fields}
 
 
 def test_staff_signed_in_by_password_alone_cannot_write_through_the_sync(field, client):
