@@ -291,21 +291,28 @@ ADD_TO_OUTBOX = """(change) => new Promise((resolve) => {
 })"""
 
 
-def test_a_shared_phone_keeps_each_logins_changes_for_that_login(
-    live_server, page, browser_context, screenshot_path, cascade, field_session
-):
-    session, trainer = field_session
+def first_trainers_score_waits(page, live_server, cascade, session, score: str) -> Participation:
+    """trainer.field takes the session offline and records a pre-test score for its first row, left
+    waiting on the phone (going back online would send it at once, under this login); a second
+    trainer, trainer.other, has an account on the same phone. The row is returned."""
     other = cascade.qualified_trainer(start=session.start_date - timedelta(days=200))
     account("trainer.other", roles.TRAINER, person=other)
     first_row = Participation.objects.filter(session=session).order_by("pk").first()
     learner_sign_in(page, live_server, "trainer.field")
     open_field_kit(page, live_server)
     take_offline(page)
-    # Recorded and left waiting (going back online would send it at once, under this login).
     page.click(f"[data-session-id='{session.pk}']")
-    page.locator("[data-grid] tbody tr").nth(0).locator("[data-field=pre_score]").fill("66")
+    page.locator("[data-grid] tbody tr").nth(0).locator("[data-field=pre_score]").fill(score)
     page.locator("[data-grid] tbody tr").nth(0).locator("[data-field=pre_score]").press("Tab")
     wait_pending(page, 1)
+    return first_row
+
+
+def test_a_shared_phone_keeps_each_logins_changes_for_that_login(
+    live_server, page, browser_context, screenshot_path, cascade, field_session
+):
+    session, _trainer = field_session
+    first_row = first_trainers_score_waits(page, live_server, cascade, session, "66")
 
     # Another trainer signs in on the same phone: the first one's sessions and people are not shown,
     # their change is not sent under this login, and it is said to wait for its own login.
@@ -359,16 +366,7 @@ def test_a_page_left_open_under_another_login_keeps_that_logins_changes_for_it(
     live_server, page, browser_context, screenshot_path, cascade, field_session
 ):
     session, trainer = field_session
-    other = cascade.qualified_trainer(start=session.start_date - timedelta(days=200))
-    account("trainer.other", roles.TRAINER, person=other)
-    first_row = Participation.objects.filter(session=session).order_by("pk").first()
-    learner_sign_in(page, live_server, "trainer.field")
-    open_field_kit(page, live_server)
-    take_offline(page)
-    page.click(f"[data-session-id='{session.pk}']")
-    page.locator("[data-grid] tbody tr").nth(0).locator("[data-field=pre_score]").fill("67")
-    page.locator("[data-grid] tbody tr").nth(0).locator("[data-field=pre_score]").press("Tab")
-    wait_pending(page, 1)
+    first_row = first_trainers_score_waits(page, live_server, cascade, session, "67")
 
     # Another trainer signs in in another tab of the same phone; this tab still shows the first login's page
     # and sends its change with the other trainer's cookie.
