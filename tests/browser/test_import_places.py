@@ -55,7 +55,8 @@ def test_an_administrator_creates_the_new_unit_in_the_dry_run(live_server, page,
     assert "مديرية شرطة الرصافة" in text  # the near match of the misspelt one
     page.screenshot(path=screenshot_path("imports-missing-places"), full_page=True)
 
-    page.locator("#accept-places input[name=accept]").check()
+    boxes = page.locator("#accept-places input[name=place]")
+    assert boxes.count() == 2 and all(box.is_checked() for box in boxes.all())  # each place, ticked at first
     page.locator("#accept-places button[type=submit]").click()
     page.wait_for_load_state("networkidle")
     expect(page.locator("#places-accepted")).to_be_visible()
