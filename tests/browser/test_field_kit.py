@@ -308,6 +308,16 @@ def first_trainers_score_waits(page, live_server, cascade, session, score: str) 
     return first_row
 
 
+def first_trainer_syncs_again(page, live_server, browser_context) -> None:
+    """trainer.field signs in again on the phone and sends the one change that waited for them."""
+    browser_context.clear_cookies()
+    learner_sign_in(page, live_server, "trainer.field")
+    open_field_kit(page, live_server)
+    wait_pending(page, 1)
+    page.click("[data-sync-now]")
+    wait_pending(page, 0)
+
+
 def test_a_shared_phone_keeps_each_logins_changes_for_that_login(
     live_server, page, browser_context, screenshot_path, cascade, field_session
 ):
@@ -334,12 +344,7 @@ def test_a_shared_phone_keeps_each_logins_changes_for_that_login(
     assert Participation.objects.get(pk=first_row.pk).pre_score is None
 
     # The first trainer comes back: their change is sent under their login.
-    browser_context.clear_cookies()
-    learner_sign_in(page, live_server, "trainer.field")
-    open_field_kit(page, live_server)
-    wait_pending(page, 1)
-    page.click("[data-sync-now]")
-    wait_pending(page, 0)
+    first_trainer_syncs_again(page, live_server, browser_context)
     stored = SyncChange.objects.get()
     assert (stored.status, stored.user.get_username()) == (ChangeStatus.APPLIED, "trainer.field")
     assert str(Participation.objects.get(pk=first_row.pk).pre_score) == "66.00"
@@ -384,12 +389,7 @@ def test_a_page_left_open_under_another_login_keeps_that_logins_changes_for_it(
     assert not SyncChange.objects.exists()
 
     # The first trainer signs in again: their change is sent under their login and applied.
-    browser_context.clear_cookies()
-    learner_sign_in(page, live_server, "trainer.field")
-    open_field_kit(page, live_server)
-    wait_pending(page, 1)
-    page.click("[data-sync-now]")
-    wait_pending(page, 0)
+    first_trainer_syncs_again(page, live_server, browser_context)
     assert SyncChange.objects.get().status == ChangeStatus.APPLIED
     assert str(Participation.objects.get(pk=first_row.pk).pre_score) == "67.00"
 
