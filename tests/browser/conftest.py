@@ -34,27 +34,60 @@ def _orm_from_the_playwright_thread():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_request_at_a_time():
-    """The live server answers the browser's requests one at a time.
+class _LiveServerGate:
+    """One request at a time, and none once a test is over.
 
     With the test database in SQLite's memory, Django's live server hands every request thread the
     same connection; a page's parallel fetches (the admin's icon sprite and translation catalogue
     beside the page itself) then use it at once, which SQLite refuses now and then ("bad parameter
     or other API misuse"), more often on a loaded machine. Connections stay concurrent; only the
-    handling of each request is serialised, which is all the shared connection needs."""
+    handling of each request is serialised, which is all the shared connection needs.
+
+    When a test ends, the page's last fetches may still be in the server while pytest-django
+    empties the tables on that same connection ("database table is locked"). The gate closes
+    first: it waits for the request being answered and turns later ones away."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.closed = False
+
+    def open(self) -> None:
+        with self.lock:
+            self.closed = False
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+
+
+_GATE = _LiveServerGate()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_request_at_a_time():
     from django.core.handlers.wsgi import WSGIHandler
 
-    lock = threading.Lock()
     original = WSGIHandler.__call__
 
     def serialised(self, environ, start_response):
-        with lock:
+        with _GATE.lock:
+            if _GATE.closed:
+                start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+                return [b"the test is over"]
             return original(self, environ, start_response)
 
     WSGIHandler.__call__ = serialised
     yield
     WSGIHandler.__call__ = original
+
+
+@pytest.fixture(autouse=True)
+def _no_request_after_the_test():
+    # Set up after pytest-django's database fixtures (theirs are the plugin's autouse fixtures),
+    # so torn down before their flush.
+    _GATE.open()
+    yield
+    _GATE.close()
 
 
 def pytest_collection_modifyitems(items):
