@@ -243,6 +243,9 @@ class DashboardPage(models.Model):
     version = models.PositiveBigIntegerField()
     html = models.TextField()
     rendered_at = models.DateTimeField(auto_now=True)
+    render_ms = models.PositiveIntegerField(
+        default=0, help_text="How long the figures and the body took to compute, in milliseconds."
+    )
 
     class Meta:
         verbose_name = _("stored dashboard page")

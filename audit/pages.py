@@ -9,17 +9,20 @@ sent (its filter parameters, sorted, empty ones dropped): only a query whose fil
 is ever stored, under the scope of the user who sent it, so a governorate officer or a centre
 manager can only ever be served a page of their own scope.
 
-A session saved anywhere bumps the facts version and so retires every stored page at once. Where
-tasks run on workers, a request that finds only a retired page (rendered within
+A session saved anywhere bumps the facts version and so retires every stored page at once. A
+retired page that took less than ``AUDIT_INLINE_RENDER_MS`` to compute (most pages, since the
+summary cells) is computed again in the request: the figures are then as current as the records.
+Where tasks run on workers, a request that finds a slower retired page (rendered within
 ``AUDIT_STALE_PAGE_SECONDS``) is answered with it, marked as older than the records, and one
 background task per page renders it again from the current facts: a dashboard that costs seconds
-to compute at national scale is not recomputed by every auditor who opens it after each save. The
-page prints when its figures were counted either way.
+to compute is not recomputed by every auditor who opens it after each save. The page prints when
+its figures were counted either way.
 """
 
 import functools
 import hashlib
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -92,6 +95,7 @@ class StoredPage:
     html: SafeString
     current: bool  # rendered from the current facts version
     rendered_at: datetime
+    render_ms: int
 
 
 def stored_page(key: str) -> StoredPage | None:
@@ -100,14 +104,14 @@ def stored_page(key: str) -> StoredPage | None:
     row = (
         DashboardPage.objects.filter(key=key)
         .annotate(current_version=Subquery(current))
-        .values_list("html", "version", "current_version", "rendered_at")
+        .values_list("html", "version", "current_version", "rendered_at", "render_ms")
         .first()
     )
     if row is None:
         return None
-    html, version, current_version, rendered_at = row
+    html, version, current_version, rendered_at, render_ms = row
     # Stored pages are our own rendering, every text in it escaped when it was rendered.
-    return StoredPage(mark_safe(html), version == (current_version or 0), rendered_at)  # noqa: S308
+    return StoredPage(mark_safe(html), version == (current_version or 0), rendered_at, render_ms)  # noqa: S308
 
 
 def stale_pages_served() -> bool:
@@ -120,13 +124,22 @@ def stale_page_seconds() -> int:
     return int(getattr(settings, "AUDIT_STALE_PAGE_SECONDS", 3600))
 
 
+def inline_render_ms() -> int:
+    return int(getattr(settings, "AUDIT_INLINE_RENDER_MS", 1000))
+
+
 def servable(page: StoredPage | None) -> bool:
-    """Serve this stored page as it is: current, or retired recently enough while a new one is rendered."""
+    """Serve this stored page as it is: current, or retired recently enough while a new one is
+    rendered, when rendering it again would keep the request waiting."""
     if page is None:
         return False
     if page.current:
         return True
-    return stale_pages_served() and page.rendered_at >= timezone.now() - timedelta(seconds=stale_page_seconds())
+    return (
+        stale_pages_served()
+        and page.render_ms >= inline_render_ms()
+        and page.rendered_at >= timezone.now() - timedelta(seconds=stale_page_seconds())
+    )
 
 
 def refresh_claim(key: str) -> bool:
@@ -165,8 +178,8 @@ def _query_lists(query: Mapping):
     return query.lists() if hasattr(query, "lists") else ((k, [v]) for k, v in query.items())
 
 
-def page_store(key: str, *, version: int, html: str) -> None:
-    DashboardPage.objects.update_or_create(key=key, defaults={"version": version, "html": html})
+def page_store(key: str, *, version: int, html: str, render_ms: int) -> None:
+    DashboardPage.objects.update_or_create(key=key, defaults={"version": version, "html": html, "render_ms": render_ms})
 
 
 def page_render(
@@ -194,6 +207,7 @@ def page_render(
 
 def page_compute(*, filterset: FactFilter, key: str | None, request=None) -> SafeString:
     """Render the page of a validated filter set from the current facts, storing it under ``key``."""
+    started = time.monotonic()
     state = facts_state()
     cleaned = filterset.cleaned if filterset.is_bound else {}
     dashboard = dashboard_for(filterset.scope, filterset.qs, cleaned, version=state.version)
@@ -201,7 +215,7 @@ def page_compute(*, filterset: FactFilter, key: str | None, request=None) -> Saf
         filterset=filterset, plain=filters_key(cleaned), dashboard=dashboard, state=state, request=request
     )
     if key:
-        page_store(key, version=state.version, html=html)
+        page_store(key, version=state.version, html=html, render_ms=int((time.monotonic() - started) * 1000))
     return html
 
 

@@ -122,8 +122,12 @@ def snapshots_warm(scope: AuditScope | None = None, *, languages: list[str] | No
             dashboard = snapshot_store(scope, cleaned[piece.value], figures[piece.value], version=state.version, ms=ms)
             plain = filters_key(cleaned[piece.value])
             for language in languages:
+                rendering = time.monotonic()
                 with translation.override(language):
                     html = page_render(filterset=filterset, plain=plain, dashboard=dashboard, state=state)
-                    page_store(page_key(scope, piece.query, language), version=state.version, html=html)
+                    render_ms = ms + int((time.monotonic() - rendering) * 1000)
+                    page_store(
+                        page_key(scope, piece.query, language), version=state.version, html=html, render_ms=render_ms
+                    )
             count += 1
     return count

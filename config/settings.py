@@ -232,6 +232,8 @@ AUDIT_MENTORING_MIN_SCORED = env_int("AUDIT_MENTORING_MIN_SCORED", 10)
 # while it was rendered less than this long ago (the beat rebuild renders the national pages
 # every AUDIT_REBUILD_MINUTES), and a worker renders it again; 0 renders it in the request instead.
 AUDIT_STALE_PAGE_SECONDS = env_int("AUDIT_STALE_PAGE_SECONDS", 3600)
+# A retired page that took less than this to compute is computed again in the request instead.
+AUDIT_INLINE_RENDER_MS = env_int("AUDIT_INLINE_RENDER_MS", 1000)
 AUDIT_SMALL_GROUP_THRESHOLD = env_int("AUDIT_SMALL_GROUP_THRESHOLD", 5)
 AUDIT_SMALL_GROUPS_IN_EXPORTS = env_bool("AUDIT_SMALL_GROUPS_IN_EXPORTS", default=True)
 AUDIT_SMALL_GROUPS_ON_PAGES = env_bool("AUDIT_SMALL_GROUPS_ON_PAGES", default=False)

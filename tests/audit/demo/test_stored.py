@@ -125,9 +125,11 @@ def test_a_governorate_officer_cannot_reach_a_stored_page_of_another_governorate
 
 @pytest.fixture
 def with_workers(settings):
-    """Tasks go to workers (as in production): the test records what is queued instead."""
+    """Tasks go to workers (as in production): the test records what is queued instead. The demo's
+    pages render in milliseconds; here every page counts as one too slow to render in the request."""
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.AUDIT_STALE_PAGE_SECONDS = 900
+    settings.AUDIT_INLINE_RENDER_MS = 0
 
 
 def test_with_workers_a_retired_page_is_served_marked_while_one_refresh_is_queued(
@@ -159,6 +161,29 @@ def test_with_workers_a_retired_page_is_served_marked_while_one_refresh_is_queue
     assert "<!-- rendered before the save -->" not in page and 'class="notice outdated"' not in page
     assert 'class="freshness"' in page
     assert DashboardPage.objects.get().version == FactsState.objects.get().version
+
+
+def test_with_workers_a_retired_page_quick_to_compute_is_computed_in_the_request(
+    demo, demo_user, verified_login, client, stored_pages, with_workers, settings, monkeypatch
+):
+    from audit import tasks
+
+    settings.AUDIT_INLINE_RENDER_MS = 1000
+    verified_login(demo_user("auditor"))
+    assert client.get("/audit/").status_code == 200
+    DashboardPage.objects.update(html="<!-- rendered before the save -->", render_ms=999)
+    facts_version_bump()
+    monkeypatch.setattr(tasks.dashboard_page_refresh, "delay_on_commit", pytest.fail)
+    page = client.get("/audit/").content.decode()
+    assert "<!-- rendered before the save -->" not in page and 'class="notice outdated"' not in page
+    assert DashboardPage.objects.get().version == FactsState.objects.get().version
+    # One that took longer is served retired while a worker renders it again.
+    queued = []
+    monkeypatch.setattr(tasks.dashboard_page_refresh, "delay_on_commit", lambda **kwargs: queued.append(kwargs))
+    DashboardPage.objects.update(html="<!-- slow to render -->", render_ms=1000)
+    facts_version_bump()
+    page = client.get("/audit/").content.decode()
+    assert "<!-- slow to render -->" in page and 'class="notice outdated"' in page and len(queued) == 1
 
 
 def test_a_retired_page_older_than_the_limit_is_rendered_in_the_request(
