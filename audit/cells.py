@@ -111,9 +111,7 @@ class IdList(Aggregate):
 def _keyed(facts: QuerySet) -> QuerySet:
     """Facts with the cell's month and the governorate the person serves in (the unit's, or the
     person's own without a unit: the dashboard's "Serves in")."""
-    return facts.order_by().annotate(
-        month=TruncMonth("start_date"), serves=Coalesce("unit__governorate_id", "person__governorate_id")
-    )
+    return facts.order_by().annotate(month=TruncMonth("start_date"), serves=F("serves_in_id"))
 
 
 def _cell_rows(facts: QuerySet) -> list[tuple]:
@@ -305,7 +303,7 @@ def _pg_base(facts: QuerySet) -> tuple[str, tuple]:
         k_gen=Coalesce("generation", -1),
         k_month=TruncMonth("start_date"),
         k_gender=F("gender"),
-        k_serves=Coalesce("unit__governorate_id", "person__governorate_id", -1),
+        k_serves=Coalesce("serves_in_id", -1),
         k_person=F("person_id"),
         k_session=F("session_id"),
         k_completed=F("completed"),

@@ -17,7 +17,6 @@ understands: names, not ids.
 from datetime import date
 
 import django_filters
-from django.db.models import Q
 from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
@@ -93,7 +92,7 @@ class FactFilter(django_filters.FilterSet):
     def filter_serves_in(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(Q(unit__governorate=value) | Q(unit__isnull=True, person__governorate=value))
+        return queryset.filter(serves_in=value)
 
     @property
     def cleaned(self) -> dict:

@@ -53,6 +53,9 @@ class ParticipationFact(models.Model):
     training_centre = _ref(TrainingCentre)
     unit = _ref(PoliceUnit, null=True)
     station = _ref(Station, null=True)
+    # Kept here rather than joined from the person at each read: a period's partial months are
+    # summed from the facts on the spot, and a join to every person costs more than the facts.
+    serves_in = _ref(Governorate, null=True, help_text="The governorate of the person's unit, else the person's own.")
     lead_trainer = _ref(Person, null=True)
     gender = models.CharField(max_length=1, choices=Gender.choices)
     generation = models.PositiveSmallIntegerField(null=True)

@@ -35,7 +35,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import ExtractYear, Now, TruncQuarter
+from django.db.models.functions import Coalesce, ExtractYear, Now, TruncQuarter
 from django.utils import timezone
 
 from audit import cells
@@ -69,6 +69,7 @@ FACT_COLUMNS = (
     "training_centre_id",
     "unit_id",
     "station_id",
+    "serves_in_id",
     "lead_trainer_id",
     "gender",
     "generation",
@@ -103,6 +104,7 @@ def _fact_rows(participations: QuerySet[Participation], *, generations_loaded: b
         "f_training_centre_id": F("session__training_centre_id"),
         "f_unit_id": F("person__unit_id"),
         "f_station_id": F("person__station_id"),
+        "f_serves_in_id": Coalesce("person__unit__governorate_id", "person__governorate_id"),
         "f_lead_trainer_id": Subquery(lead.values("person_id")[:1]),
         "f_gender": F("person__gender"),
         "f_generation": _loaded_generation()
