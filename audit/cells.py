@@ -130,13 +130,7 @@ def _cell_rows(facts: QuerySet) -> list[tuple]:
         )
         .values_list(*CELL_KEY, "participations", "completions", "scored", "gain_sum", "people", "tot")
     )
-    trainers = {
-        tuple(row[:-1]): row[-1]
-        for row in _keyed(facts.filter(kind__in=CASCADE_KINDS))
-        .values(*CELL_KEY)
-        .annotate(trainers=IdList("session__trainers__person_id"))
-        .values_list(*CELL_KEY, "trainers")
-    }
+    trainers = _cell_trainers(facts)
     cells = []
     for row in rows:
         key = tuple(row[: len(CELL_KEY)])
@@ -149,11 +143,31 @@ def _cell_rows(facts: QuerySet) -> list[tuple]:
                 scored,
                 gain_sum or Decimal(0),
                 _text_ids(people),
-                _text_ids(trainers.get(key)),
+                ids_pack(trainers.get(key, ())),
                 _text_ids(tot),
             )
         )
     return cells
+
+
+def _cell_trainers(facts: QuerySet) -> dict[tuple, set[int]]:
+    """The trainers of each cell's ToT and cascade sessions: the cells' distinct sessions first,
+    then those sessions' trainers (joining trainers to every fact would repeat each session's
+    trainers once per participant before the distinct ids are taken)."""
+    sessions: dict[int, list[tuple]] = defaultdict(list)
+    for *key, session_id in (
+        _keyed(facts.filter(kind__in=CASCADE_KINDS)).values_list(*CELL_KEY, "session_id").distinct()
+    ):
+        sessions[session_id].append(tuple(key))
+    trainers: dict[tuple, set[int]] = defaultdict(set)
+    ids = list(sessions)
+    for start in range(0, len(ids), _BATCH):
+        for session_id, person_id in SessionTrainer.objects.filter(
+            session_id__in=ids[start : start + _BATCH]
+        ).values_list("session_id", "person_id"):
+            for key in sessions[session_id]:
+                trainers[key].add(person_id)
+    return trainers
 
 
 def _trainer_query(facts: QuerySet) -> QuerySet:
