@@ -394,17 +394,22 @@ def _cells_write(facts: QuerySet) -> None:
     )
 
 
-def _places_write(facts: QuerySet) -> None:
-    """Insert the people of every station and unit of ``facts`` (PostgreSQL)."""
+def _places_write(facts: QuerySet, chosen: dict[str, set[int]] | None = None) -> None:
+    """Insert the people of every station and unit of ``facts`` (PostgreSQL); with ``chosen``, of
+    the stations and units it names by place kind only."""
     places = connection.ops.quote_name(PlacePeople._meta.db_table)
-    facts_sql, facts_params = facts.order_by().values_list("station_id", "unit_id", "person_id").query.sql_with_params()
     for kind, column in ((PlacePeople.STATION, "station_id"), (PlacePeople.UNIT, "unit_id")):
+        scoped = facts.filter(**{f"{column}__isnull": False})
+        if chosen is not None:
+            if not chosen.get(kind):
+                continue
+            scoped = scoped.filter(**{f"{column}__in": sorted(chosen[kind])})
+        facts_sql, facts_params = scoped.order_by().values_list(column, "person_id").query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {places} (place_kind, place_id, people) "  # noqa: S608 — identifiers only
                 f"SELECT %s, x.place, string_agg(int4send(x.id::int), ''::bytea ORDER BY x.id) FROM "
-                f"(SELECT DISTINCT f.{column} AS place, f.person_id AS id FROM ({facts_sql}) f "
-                f"WHERE f.{column} IS NOT NULL) x GROUP BY x.place",
+                f"(SELECT DISTINCT f.{column} AS place, f.person_id AS id FROM ({facts_sql}) f) x GROUP BY x.place",
                 [kind, *facts_params],
             )
 
@@ -520,10 +525,16 @@ def cells_refresh(touched: Touched) -> None:
             _trainer_cells_store(_trainer_rows(facts))
     if touched.stations:
         PlacePeople.objects.filter(place_kind=PlacePeople.STATION, place_id__in=touched.stations).delete()
-        _places_store(PlacePeople.STATION, "station_id", touched.stations)
     if touched.units:
         PlacePeople.objects.filter(place_kind=PlacePeople.UNIT, place_id__in=touched.units).delete()
-        _places_store(PlacePeople.UNIT, "unit_id", touched.units)
+    if connection.vendor == "postgresql":
+        chosen = {PlacePeople.STATION: touched.stations, PlacePeople.UNIT: touched.units}
+        _places_write(ParticipationFact.objects.all(), chosen)
+    else:
+        if touched.stations:
+            _places_store(PlacePeople.STATION, "station_id", touched.stations)
+        if touched.units:
+            _places_store(PlacePeople.UNIT, "unit_id", touched.units)
     if touched.cohorts:
         people = sorted({person for person, _course in touched.cohorts})
         for start in range(0, len(people), 900):
@@ -703,14 +714,16 @@ class _Cohorts:
     """Every trainer's own ToT cohort gain, read once per facts version in each process."""
 
     version: tuple | None = None
-    gains: dict[tuple[int, int], tuple[Decimal, int]] = {}
+    gains: dict[tuple[int, int], float] = {}
 
     @classmethod
     def get(cls, version: tuple) -> dict:
+        """(trainer, course) → the mean gain of the trainer's own ToT cohort (scored cohorts only)."""
         if cls.version != version or version[1] is None:
             cls.gains = {
-                (t, c): (total, n)
+                (t, c): float(total / n)
                 for t, c, total, n in TrainerCohort.objects.values_list("trainer_id", "course_id", "gain_sum", "scored")
+                if n
             }
             cls.version = version
         return cls.gains
@@ -853,7 +866,7 @@ def _generations(sums: dict, people: dict, trainer_ids: dict) -> list[dict]:
 
 
 def _trainers(plan: Plan, facts: QuerySet, version: tuple) -> dict:
-    from audit.selectors import mentoring_gain_ratio, mentoring_min_scored, trainer_gain_row, trainers_health
+    from audit.selectors import mentoring_gain_ratio, mentoring_min_scored, trainers_health
 
     minimum, ratio_limit = mentoring_min_scored(), mentoring_gain_ratio()
     stored = (
@@ -873,19 +886,12 @@ def _trainers(plan: Plan, facts: QuerySet, version: tuple) -> dict:
             found[0] += row[-2]
             found[1] += row[-1]
     cohorts = _Cohorts.get(version)
-    rows = []
-    for (trainer, course), (n, total) in sums.items():
-        if n < minimum:
-            continue
-        mean = float(total / n)
-        cohort_total, cohort_n = cohorts.get((trainer, course), (Decimal(0), 0))
-        cohort = float(cohort_total / cohort_n) if cohort_n else None
-        rows.append(
-            trainer_gain_row(
-                trainer=trainer, course=course, scored=n, mean=mean, cohort=cohort, ratio_limit=ratio_limit
-            )
-        )
-    return trainers_health(rows, ratio_limit=ratio_limit, minimum=minimum)
+    judged = (
+        (trainer, course, n, float(total / n), cohorts.get((trainer, course)))
+        for (trainer, course), (n, total) in sums.items()
+        if n >= minimum
+    )
+    return trainers_health(judged, ratio_limit=ratio_limit, minimum=minimum)
 
 
 def _targets(scope, filters: dict, plan: dict, centre_gov: dict) -> dict:

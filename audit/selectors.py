@@ -14,9 +14,11 @@ the length of the list behind it are the same by construction, and the tests che
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -351,12 +353,31 @@ def trainer_gain_row(*, trainer: int, course: int, scored: int, mean: float, coh
     }
 
 
-def trainers_health(rows: list[dict], *, ratio_limit, minimum: int) -> dict:
-    """The cascade-health table: every flagged trainer first, then the others up to TRAINERS_SHOWN."""
-    rows.sort(key=lambda r: (r["ratio"] if r["ratio"] is not None else 99, r["trainer"], r["course"]))
-    flagged = [r for r in rows if r["flagged"]]
-    shown = flagged + [r for r in rows if not r["flagged"]][: max(0, TRAINERS_SHOWN - len(flagged))]
-    return {"judged": len(rows), "flagged": len(flagged), "rows": shown, "ratio_limit": ratio_limit, "minimum": minimum}
+def trainers_health(judged: Iterable[tuple], *, ratio_limit, minimum: int) -> dict:
+    """The cascade-health table: every flagged trainer first, then the others up to TRAINERS_SHOWN.
+
+    ``judged`` holds (trainer, course, scored, mean gain, cohort gain or None) for every trainer
+    with at least the minimum scored participants: tens of thousands nationally, so they are
+    ranked as tuples and only the rows shown become ``trainer_gain_row`` dicts."""
+    ranked = []
+    for trainer, course, scored, mean, cohort in judged:
+        ratio = mean / cohort if cohort and cohort > 0 else None
+        rank = round(ratio, 2) if ratio is not None else 99
+        ranked.append((rank, trainer, course, ratio is not None and ratio < ratio_limit, scored, mean, cohort))
+    ranked.sort(key=itemgetter(0, 1, 2))
+    flagged = [r for r in ranked if r[3]]
+    shown = flagged + [r for r in ranked if not r[3]][: max(0, TRAINERS_SHOWN - len(flagged))]
+    rows = [
+        trainer_gain_row(trainer=t, course=c, scored=n, mean=mean, cohort=cohort, ratio_limit=ratio_limit)
+        for _rank, t, c, _flag, n, mean, cohort in shown
+    ]
+    return {
+        "judged": len(ranked),
+        "flagged": len(flagged),
+        "rows": rows,
+        "ratio_limit": ratio_limit,
+        "minimum": minimum,
+    }
 
 
 def _trainer_gains(facts: QuerySet, split: str | None):
@@ -393,24 +414,14 @@ def _trainer_gains(facts: QuerySet, split: str | None):
     }
 
     def figures(value) -> dict:
-        rows = []
+        judged = []
         for row in own_rows.get(value, []):
             sessions = cohort_sessions.get((row["lead_trainer_id"], row["course_id"]), set())
             total = sum(session_gain[s][0] for s in sessions if s in session_gain)
             n = sum(session_gain[s][1] for s in sessions if s in session_gain)
             cohort = float(total) / n if n else None
-            mean = float(row["mean_gain"])
-            rows.append(
-                trainer_gain_row(
-                    trainer=row["lead_trainer_id"],
-                    course=row["course_id"],
-                    scored=row["scored"],
-                    mean=mean,
-                    cohort=cohort,
-                    ratio_limit=ratio_limit,
-                )
-            )
-        return trainers_health(rows, ratio_limit=ratio_limit, minimum=minimum)
+            judged.append((row["lead_trainer_id"], row["course_id"], row["scored"], float(row["mean_gain"]), cohort))
+        return trainers_health(judged, ratio_limit=ratio_limit, minimum=minimum)
 
     return figures
 

@@ -168,12 +168,15 @@ def _loaded_generation() -> RawSQL:
     )
 
 
-def _bump(*, rebuilt: bool, seconds: float = 0.0) -> FactsState:
+def _bump(*, rebuilt: bool, seconds: float = 0.0, rows_added: int = 0) -> FactsState:
+    """A new facts version; the row count is counted again after a rebuild and moved by
+    ``rows_added`` otherwise (counting two million facts after every session refresh would cost
+    more than the refresh)."""
     state, _created = FactsState.objects.select_for_update().get_or_create(pk=1)
     now = timezone.now()
     state.version += 1
     state.updated_at = now
-    state.rows = ParticipationFact.objects.count()
+    state.rows = ParticipationFact.objects.count() if rebuilt else state.rows + rows_added
     if rebuilt:
         state.rebuilt_at = now
         state.rebuild_seconds = seconds
@@ -263,18 +266,18 @@ def sessions_facts_refresh(*, session_ids: Iterable[int]) -> int:
     _state_locked()
     began = _database_now()
     ids = sorted({int(pk) for pk in session_ids})
-    count = 0
+    count = removed = 0
     touched = cells.Touched(set(), set(), set(), set())
     for start in range(0, len(ids), _IDS_PER_QUERY):
         chunk = ids[start : start + _IDS_PER_QUERY]
         facts = ParticipationFact.objects.filter(session_id__in=chunk)
         touched |= cells.Touched.of(facts)  # the cells the old facts counted in
-        facts.delete()
+        removed += facts.delete()[0]
         count += _insert_facts(Participation.objects.filter(session_id__in=chunk))
         touched |= cells.Touched.of(facts)  # and those the new ones count in
         PendingSession.objects.filter(session_id__in=chunk, noted_at__lte=began).delete()
     cells.cells_refresh(touched)
-    _bump(rebuilt=False)
+    _bump(rebuilt=False, rows_added=count - removed)
     return count
 
 

@@ -145,6 +145,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Wagtail's search index uses PostgreSQL's full-text fields there.
     INSTALLED_APPS.append("django.contrib.postgres")
+    # The dashboard's aggregates (tens of thousands of groups at national scale) hash and sort in
+    # memory rather than on disk, and its short queries are not held up compiling JIT code.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = " ".join(
+        part
+        for part in (_options.get("options", ""), f"-c work_mem={env_str('DB_WORK_MEM', '32MB')}", "-c jit=off")
+        if part
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache -----------------------------------------------------------------------------------
