@@ -12,22 +12,13 @@ from collections.abc import Iterable, Sequence
 
 from django.db import models, transaction
 from simple_history import utils as history_utils
-from simple_history.models import HistoricalRecords
 
+from lms.bulk import acting_user
 from ops.models import TRACKED_MODELS
 
 
 def is_tracked(model) -> bool:
     return model in TRACKED_MODELS or model._meta.concrete_model in TRACKED_MODELS
-
-
-def acting_user(user=None):
-    """``user`` if given, else the authenticated user of the request being served, else None."""
-    if user is not None:
-        return user
-    request = getattr(HistoricalRecords.context, "request", None)
-    request_user = getattr(request, "user", None)
-    return request_user if getattr(request_user, "is_authenticated", False) else None
 
 
 def _model_of(objs: Sequence, model):

@@ -28,11 +28,11 @@ from import_export.results import InvalidRow, RowResult
 
 from cascade.integrity import ParticipantDraft, SessionDraft
 from imports import matching
-from imports.bulk import records_create, records_update
 from imports.widgets import (
     BoundWidget,
 )
 from lms import input_policy
+from lms.bulk import records_create, records_update
 
 DUPLICATE_ROW = _("The same record is already in row {line} of this file.")
 OTHER_CENTRE = _("“{centre}” is not your training centre; you can import rows of {own} only.")

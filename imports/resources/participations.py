@@ -8,7 +8,6 @@ from import_export.fields import Field
 from cascade import integrity
 from cascade.integrity import ParticipantDraft, RuleBreach, SessionDraft, session_breaches, sessions_breaches
 from cascade.lineage import ancestor_ids
-from cascade.lineage_upkeep import bulk_writes, links_add_session
 from cascade.models import (
     Outcome,
     Participation,
@@ -16,8 +15,7 @@ from cascade.models import (
     SessionTrainer,
     TrainingSession,
 )
-from cascade.services import headcounts_cover_named
-from cascade.signals import sessions_note
+from cascade.writer import participations_write
 from imports import matching
 from imports.resources.base import (
     HISTORY_REASON,
@@ -37,27 +35,12 @@ from imports.widgets import (
 )
 from lms.models import Person
 
-# Past this many sessions written at once, and at least as many new participations as were stored,
-# the lineage index is rebuilt in one pass instead of extended session by session.
-LINKS_REBUILD_OVER = 200
-
 
 def _ancestors(person_ids: set[int]) -> set[int]:
     found: set[int] = set()
     for chunk in chunks(person_ids, 5000):
         found |= ancestor_ids(chunk)
     return found
-
-
-def _large_load(session_count: int, new_rows: int) -> bool:
-    """Whether a write of ``new_rows`` participations in ``session_count`` sessions is better followed by
-    one rebuild of the lineage index than by extending it session by session.
-
-    Extending costs in proportion to the sessions' own people; a rebuild, in proportion to everything
-    stored. So a rebuild only when the import at least doubles the participations (a first load):
-    for a few thousand rows added to a national data set it would cost minutes instead of seconds.
-    """
-    return session_count > LINKS_REBUILD_OVER and new_rows >= Participation.objects.count()
 
 
 class ParticipationResource(RecordResource):
@@ -167,26 +150,14 @@ class ParticipationResource(RecordResource):
             else:
                 passed.append(session_id)
                 if in_step:
-                    self._write(items)
-                    links_add_session(session_id)
+                    self._write(items, [session_id])
             done += len(items)
             if done % 1000 < len(items):
                 self.progress_step(done)
         if self._result.has_validation_errors():
             return  # the file is refused and rolled back: writing the rest would be wasted
         if not in_step:
-            items = [item for session_id in passed for item in groups[session_id]]
-            # bulk_create sends no signal: the lineage index learns the new edges here.
-            extended = [sid for sid in passed if any(is_create for _, _, is_create in groups[sid])]
-            if _large_load(len(extended), sum(1 for _, _, is_create in items if is_create)):
-                with bulk_writes():  # the index's per-row upkeep off, one links_rebuild at the end
-                    self._write(items)
-            else:
-                self._write(items)
-                for session_id in extended:
-                    links_add_session(session_id)
-        headcounts_cover_named(passed, user=self.acting_user, reason=HISTORY_REASON)
-        sessions_note(passed)
+            self._write([item for session_id in passed for item in groups[session_id]], passed)
 
     def _sessionsession_draft(self, session_id: int, items) -> SessionDraft:
         """The session as the file leaves it: its stored participants, changed or joined by the rows."""
@@ -208,9 +179,14 @@ class ParticipationResource(RecordResource):
             was_closed=session.status == SessionStatus.CLOSED,
         )
 
-    def _write(self, items) -> None:
-        self.save_pending(
-            items, ["days_attended", "pre_score", "post_score", "outcome"], create_batch=5000, update_batch=2000
+    def _write(self, items, session_ids) -> None:
+        participations_write(
+            created=[p for _number, p, is_create in items if is_create],
+            changed=[p for _number, p, is_create in items if not is_create],
+            fields=["days_attended", "pre_score", "post_score", "outcome"],
+            session_ids=session_ids,
+            user=self.acting_user,
+            reason=HISTORY_REASON,
         )
 
     def _attribute(self, breaches: list[RuleBreach], items) -> None:

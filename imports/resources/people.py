@@ -9,7 +9,6 @@ from import_export.fields import Field
 
 from cascade.permissions import people_of_centre
 from imports import matching
-from imports.bulk import records_create, records_update
 from imports.resources.base import (
     HISTORY_REASON,
     RecordResource,
@@ -22,6 +21,7 @@ from imports.widgets import (
     PlaceWidget,
     ServiceNumberWidget,
 )
+from lms.bulk import records_create, records_update
 from lms.models import Gender, Person, Rank
 from lms.text import normalize_arabic
 

@@ -8,7 +8,6 @@ from import_export.fields import Field
 
 from cascade import integrity
 from cascade.integrity import ParticipantDraft, RuleBreach, session_breaches, sessions_breaches
-from cascade.lineage_upkeep import links_session_changed, session_generations_refresh
 from cascade.models import (
     Participation,
     SessionKind,
@@ -17,9 +16,8 @@ from cascade.models import (
     TrainerRole,
     TrainingSession,
 )
-from cascade.signals import sessions_note
+from cascade.writer import SessionWrite, sessions_write
 from imports import matching
-from imports.bulk import records_create
 from imports.resources.base import (
     HISTORY_REASON,
     SESSION_OF_OTHER_CENTRE,
@@ -41,8 +39,18 @@ from imports.widgets import (
     PersonWidget,
 )
 from lms.models import Person
-from ops.history import delete_with_history
 
+# What a row of an existing session may change (its reference and status are not the file's to set).
+UPDATED_FIELDS = (
+    "course",
+    "kind",
+    "training_centre",
+    "governorate",
+    "start_date",
+    "end_date",
+    "headcount_male",
+    "headcount_female",
+)
 CENTRE_NOT_IN_GOVERNORATE = _("Training centre “{centre}” is in {actual}, not in {given}.")
 
 
@@ -191,59 +199,28 @@ class TrainingSessionResource(RecordResource):
                 continue
             if is_create:
                 session.created_by = self.user if getattr(self.user, "pk", None) else None
-                new.append(session)
-            else:
-                self._write_update(session)
+                new.append(self._write_of(session))
+            else:  # written now: the sessions below it are checked against its trainers
+                sessions_write(
+                    writes=[self._write_of(session)],
+                    fields=UPDATED_FIELDS,
+                    user=self.acting_user,
+                    reason=HISTORY_REASON,
+                )
             done += 1
             if done % 250 == 0:
                 self.progress_step(done)
-        records_create(new, TrainingSession, user=self.acting_user, reason=HISTORY_REASON, batch_size=1000)
-        records_create(
-            [row for session in new for row in self._trainer_rows(session)],
-            SessionTrainer,
-            user=self.acting_user,
-            reason=HISTORY_REASON,
-            batch_size=2000,
-        )
-        session_generations_refresh(session.pk for session in new)  # their trainers' generation places them
-        sessions_note(session.pk for session in new)
+        sessions_write(writes=new, fields=UPDATED_FIELDS, user=self.acting_user, reason=HISTORY_REASON)
         self.progress_step(self.total)
 
-    def _trainer_rows(self, session) -> list[SessionTrainer]:
-        rows = [SessionTrainer(session_id=session.pk, person_id=session.import_lead.pk, role=TrainerRole.LEAD)]
-        rows += [
-            SessionTrainer(session_id=session.pk, person_id=p.pk, role=TrainerRole.CO_TRAINER)
-            for p in session.import_co_trainers
-        ]
-        return rows
-
-    def _write_update(self, session) -> None:
-        sessions_note([session.pk])
-        session._history_user, session._change_reason = self.acting_user, HISTORY_REASON
-        session.save(
-            update_fields=[
-                "course",
-                "kind",
-                "training_centre",
-                "governorate",
-                "start_date",
-                "end_date",
-                "headcount_male",
-                "headcount_female",
-            ]
+    def _write_of(self, session) -> SessionWrite:
+        return SessionWrite(
+            session=session,
+            lead_id=session.import_lead.pk,
+            co_trainer_ids=tuple(p.pk for p in session.import_co_trainers),
+            stored_trainers=tuple(self.stored_trainers.get(session.pk, ())),
+            stored_participant_ids=frozenset(p.person_id for p in self.stored_participants.get(session.pk, ())),
         )
-        stored = self.stored_trainers.get(session.pk, [])
-        wanted = {(t.person_id, t.role) for t in self._trainer_rows(session)}
-        if {(t.person_id, t.role) for t in stored} != wanted:
-            delete_with_history(
-                SessionTrainer.objects.filter(session_id=session.pk), user=self.acting_user, reason=HISTORY_REASON
-            )
-            records_create(self._trainer_rows(session), SessionTrainer, user=self.acting_user, reason=HISTORY_REASON)
-            links_session_changed(  # the lineage index follows the trainers who came or went
-                session.pk,
-                trainers_before={t.person_id for t in stored},
-                participants_before={p.person_id for p in self.stored_participants.get(session.pk, ())},
-            )
 
     def _attribute_of(self, breach: RuleBreach, session) -> str:
         """The column of a session row that a broken rule concerns (by its code and the ids it names)."""

@@ -3,10 +3,11 @@ index knows every participant it adds."""
 
 import pytest
 
+from cascade import writer
 from cascade.lineage_upkeep import links_are_current, stale_tables
 from cascade.models import Participation, SessionKind
 from imports.columns import PARTICIPATIONS, PEOPLE
-from imports.resources import HISTORY_REASON, participations
+from imports.resources import HISTORY_REASON
 from imports.services import records_import
 from lms.models import Person
 from tests.imports.helpers import dataset
@@ -51,7 +52,7 @@ def test_imported_participations_have_history_rows_and_the_lineage_index_follows
     cascade, django_user_model, monkeypatch, first_load
 ):
     if first_load:  # three sessions count as a large first load: bulk_writes() and one rebuild
-        monkeypatch.setattr(participations, "LINKS_REBUILD_OVER", 0)
+        monkeypatch.setattr(writer, "LINKS_REBUILD_OVER", 0)
     user = django_user_model.objects.create_user(username="importer", password=None)
     trainer = cascade.qualified_trainer()
     sessions = [cascade.session(kind=SessionKind.CASCADE, lead=trainer) for _ in range(3)]

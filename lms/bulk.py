@@ -1,15 +1,16 @@
-"""Bulk writes of imported records with their history rows, set-based.
+"""Bulk writes of many records with their history rows, set-based (imports, the cascade's writer).
 
-``ops.history`` keeps history on bulk paths by building one historical object per record in Python
-and inserting them; for the tens of thousands of rows of an import that costs more than the write
+``simple_history``'s ``bulk_create_with_history`` builds one historical object per record in Python
+and inserts them; for the tens of thousands of rows of an import that costs more than the write
 itself. Here the records are written with ``bulk_create`` / ``bulk_update`` and their history rows
 follow in one ``INSERT … SELECT`` per batch that copies the tracked columns of the rows just written,
 with the time, the change type ("+" created, "~" changed), the acting account and the reason: the
-same rows ``simple_history``'s ``bulk_create_with_history`` would write, read back from the table.
+same rows ``bulk_create_with_history`` would write, read back from the table.
 
 Whenever that copy cannot be made exactly — the historical table has a column this module does not
-fill, the database cannot return the new rows' ids, the model is not tracked — the write goes
-through ``ops.history`` instead.
+fill, the database cannot return the new rows' ids — the write goes through ``simple_history``'s
+own bulk helpers instead; a model without history (``ops`` registers which are tracked) is written
+as it is.
 """
 
 from collections.abc import Sequence
@@ -17,17 +18,31 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
-
-from ops import history
+from simple_history import utils as history_utils
+from simple_history.models import HistoricalRecords
 
 HISTORY_COLUMNS = ("history_date", "history_type", "history_user", "history_change_reason")
 # SQLite allows 999 parameters per statement in older builds; PostgreSQL takes one array.
 SQLITE_IDS_PER_STATEMENT = 500
 
 
+def acting_user(user=None):
+    """``user`` if given, else the authenticated user of the request being served, else None."""
+    if user is not None:
+        return user
+    request = getattr(HistoricalRecords.context, "request", None)
+    request_user = getattr(request, "user", None)
+    return request_user if getattr(request_user, "is_authenticated", False) else None
+
+
+def _historical(model):
+    """The historical model ``simple_history`` keeps for ``model``, or None when it keeps none."""
+    return getattr(getattr(model, "history", None), "model", None)
+
+
 def _copy_plan(model) -> tuple[str, list[str], list[str]] | None:
     """(historical table, its columns, the source columns they copy), or None when a column would be left out."""
-    historical = getattr(getattr(model, "history", None), "model", None)
+    historical = _historical(model)
     if historical is None:
         return None
     meta = historical._meta
@@ -51,7 +66,7 @@ def _history_insert(model, ids: list, *, history_type: str, user, reason: str) -
     q = connection.ops.quote_name
     historical = model.history.model._meta
     columns = [*targets, *(historical.get_field(name).column for name in HISTORY_COLUMNS)]
-    actor = history.acting_user(user)
+    actor = acting_user(user)
     values = [
         connection.ops.adapt_datetimefield_value(timezone.now()),
         history_type,
@@ -73,11 +88,7 @@ def _history_insert(model, ids: list, *, history_type: str, user, reason: str) -
 
 
 def _set_based(model) -> bool:
-    return (
-        history.is_tracked(model)
-        and _copy_plan(model) is not None
-        and connection.features.can_return_rows_from_bulk_insert
-    )
+    return _copy_plan(model) is not None and connection.features.can_return_rows_from_bulk_insert
 
 
 def records_create(
@@ -87,8 +98,13 @@ def records_create(
     objs = list(objs)
     if not objs:
         return objs
+    if _historical(model) is None:
+        return model.objects.bulk_create(objs, batch_size=batch_size)
     if not _set_based(model):
-        return history.bulk_create_with_history(objs, model, user=user, reason=reason, batch_size=batch_size)
+        with transaction.atomic():
+            return history_utils.bulk_create_with_history(
+                objs, model, batch_size=batch_size, default_user=acting_user(user), default_change_reason=reason
+            )
     with transaction.atomic():
         created = model.objects.bulk_create(objs, batch_size=batch_size)
         _history_insert(model, [obj.pk for obj in created], history_type="+", user=user, reason=reason)
@@ -102,8 +118,18 @@ def records_update(
     objs = list(objs)
     if not objs:
         return 0
+    if _historical(model) is None:
+        return model.objects.bulk_update(objs, list(fields), batch_size=batch_size)
     if not _set_based(model):
-        return history.bulk_update_with_history(objs, fields, model, user=user, reason=reason, batch_size=batch_size)
+        with transaction.atomic():
+            return history_utils.bulk_update_with_history(
+                objs,
+                model,
+                list(fields),
+                batch_size=batch_size,
+                default_user=acting_user(user),
+                default_change_reason=reason,
+            )
     with transaction.atomic():
         count = model.objects.bulk_update(objs, list(fields), batch_size=batch_size)
         _history_insert(model, [obj.pk for obj in objs], history_type="~", user=user, reason=reason)
