@@ -1,4 +1,5 @@
-"""The cascade's bulk writes: many sessions, their trainers and participations at once.
+"""The cascade's bulk writes: many sessions, their trainers and participations at once, and one
+person's records merged into another's.
 
 Imports bring thousands of rows in one file. The caller has already checked them against every
 integrity rule, for all of them at once (``cascade.integrity.sessions_breaches``: breaches carry
@@ -16,10 +17,12 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from cascade import lineage_upkeep
-from cascade.models import Participation, SessionTrainer, TrainerRole, TrainingSession
-from cascade.services import headcounts_cover_named
+from cascade.integrity import RulesBroken, sessions_breaches
+from cascade.models import Outcome, Participation, SessionTrainer, TrainerQualification, TrainerRole, TrainingSession
+from cascade.services import headcounts_cover_named, session_draft
 from cascade.signals import sessions_note
 from lms.bulk import acting_user, records_create, records_update
+from lms.models import Person
 
 # Past this many sessions given new participants at once, and at least as many new participations
 # as were stored, the lineage index is rebuilt in one pass instead of extended session by session.
@@ -127,3 +130,112 @@ def participations_write(
             lineage_upkeep.links_add_session(session_id)
     headcounts_cover_named(ids, user=actor, reason=reason)
     sessions_note(ids)
+
+
+# --- one person's records merged into another's (imports.merge) ---------------------------------
+
+# The cascade's records of a person; a merge moves them here, combining the rows both people have.
+PERSON_RECORDS = (Participation, SessionTrainer, TrainerQualification)
+
+
+@transaction.atomic
+def person_records_merge(
+    *, survivor: Person, duplicate: Person, user=None, reason: str
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Give the survivor the duplicate's participations, trainer roles and qualifications; return
+    how many rows of each model were combined with one the survivor already had, and how many moved.
+
+    - a participation in the same session: the survivor's row is kept and takes the duplicate's
+      values where its own are empty; a completed outcome wins; days attended under both are kept once;
+    - a trainer role in the same session: one row is kept, as lead if either was the lead;
+    - a qualification from the same ToT: one row is kept, valid from the earlier to the later date.
+
+    The lineage index, the generations and the rules follow in ``person_merge_finish``, once the
+    duplicate is gone."""
+    actor = acting_user(user)
+    combined = {
+        Participation._meta.label: _participations_combine(survivor, duplicate, actor, reason),
+        SessionTrainer._meta.label: _trainer_roles_combine(survivor, duplicate, actor, reason),
+        TrainerQualification._meta.label: _qualifications_combine(survivor, duplicate, actor, reason),
+    }
+    moved = {}
+    for model in PERSON_RECORDS:
+        rows = list(model.objects.select_for_update().filter(person=duplicate))
+        for row in rows:
+            row.person = survivor
+        moved[model._meta.label] = records_update(rows, ["person"], model, user=actor, reason=reason)
+    return (
+        {label: count for label, count in combined.items() if count},
+        {label: count for label, count in moved.items() if count},
+    )
+
+
+def person_merge_finish(*, survivor: Person, people_below: Iterable[int], session_ids: Iterable[int]) -> None:
+    """After a merge: the lineage index recomputed for the survivor and everyone below either
+    person, and every session either took part in checked again (a merge that makes someone
+    train themselves or closes a cycle is refused: ``RulesBroken``, nothing stays written)."""
+    lineage_upkeep.links_recompute({survivor.pk, *people_below})
+    ids = sorted(set(session_ids))
+    breaches = [
+        breach
+        for found in sessions_breaches([session_draft(s) for s in TrainingSession.objects.filter(pk__in=ids)])
+        for breach in found
+    ]
+    if breaches:
+        raise RulesBroken(breaches)
+    sessions_note(ids)  # their rows now name the survivor: the figures follow after the commit
+
+
+def _marked(obj, actor, reason: str):
+    """``obj`` with the actor and reason its next save or delete records in its history row."""
+    obj._history_user, obj._change_reason = actor, reason
+    return obj
+
+
+def _participations_combine(survivor: Person, duplicate: Person, actor, reason: str) -> int:
+    mine = {p.session_id: p for p in Participation.objects.filter(person=survivor)}
+    combined = 0
+    for theirs in Participation.objects.filter(person=duplicate, session_id__in=list(mine)):
+        kept = mine[theirs.session_id]
+        kept.days_attended = max(kept.days_attended, theirs.days_attended)
+        kept.pre_score = kept.pre_score if kept.pre_score is not None else theirs.pre_score
+        kept.post_score = kept.post_score if kept.post_score is not None else theirs.post_score
+        if Outcome.COMPLETED in (kept.outcome, theirs.outcome):
+            kept.outcome = Outcome.COMPLETED
+        kept_days = set(kept.attendance_days.values_list("day", flat=True))
+        theirs.attendance_days.filter(day__in=kept_days).delete()  # the same day recorded under both
+        theirs.attendance_days.update(participation=kept)
+        _marked(theirs, actor, reason).delete()
+        _marked(kept, actor, reason).save()
+        combined += 1
+    return combined
+
+
+def _trainer_roles_combine(survivor: Person, duplicate: Person, actor, reason: str) -> int:
+    mine = {t.session_id: t for t in SessionTrainer.objects.filter(person=survivor)}
+    combined = 0
+    for theirs in SessionTrainer.objects.filter(person=duplicate, session_id__in=list(mine)):
+        kept = mine[theirs.session_id]
+        was_lead = theirs.role == TrainerRole.LEAD
+        _marked(theirs, actor, reason).delete()
+        if was_lead and kept.role != TrainerRole.LEAD:
+            kept.role = TrainerRole.LEAD
+            _marked(kept, actor, reason).save(update_fields=["role"])
+        combined += 1
+    return combined
+
+
+def _qualifications_combine(survivor: Person, duplicate: Person, actor, reason: str) -> int:
+    mine = {(q.course_id, q.source_session_id): q for q in TrainerQualification.objects.filter(person=survivor)}
+    combined = 0
+    for theirs in TrainerQualification.objects.filter(person=duplicate):
+        kept = mine.get((theirs.course_id, theirs.source_session_id))
+        if kept is None:
+            continue
+        kept.valid_from = min(kept.valid_from, theirs.valid_from)
+        if kept.valid_until is not None:
+            kept.valid_until = None if theirs.valid_until is None else max(kept.valid_until, theirs.valid_until)
+        _marked(theirs, actor, reason).delete()
+        _marked(kept, actor, reason).save(update_fields=["valid_from", "valid_until"])
+        combined += 1
+    return combined
