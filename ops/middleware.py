@@ -1,7 +1,8 @@
 """Staff accounts are signed in only once they have passed their second factor.
 
-After the password, a staff account (``ops.security.requires_second_factor``) that has not yet
-verified a device this session is sent to the verify page (or, with no device yet, to the
+After the password, a staff account (``ops.security.requires_second_factor``; for a course author
+who is not staff, on administration pages) that has not yet verified a device this session is sent
+to the verify page (or, with no device yet, to the
 enrolment page) from every page except the ones it needs to get there: the second-factor pages,
 signing in and out, static files and the language switch. The API is exempt: it
 authenticates by token, and its one view that also takes the session (the field kit's sync)
@@ -44,7 +45,7 @@ class StaffSecondFactorMiddleware:
             getattr(user, "is_authenticated", False)
             and not user.is_verified()
             and not self._exempt(request.path)
-            and requires_second_factor(user)
+            and requires_second_factor(user, request.path)
         ):
             if not self._navigation(request):
                 return HttpResponseForbidden()

@@ -17,11 +17,16 @@ def client_ip(request) -> str | None:
     return client_address(request)
 
 
-def requires_second_factor(user) -> bool:
-    """Staff roles and superusers pass a second factor before any staff page opens.
+ADMIN_PREFIX = "/admin/"
 
-    Trainers and trainees are not asked: the issue limits the requirement to the staff roles, and a
-    trainer's access is confined to their own sessions (see README, Security).
+
+def requires_second_factor(user, path: str = "") -> bool:
+    """Staff roles and superusers pass a second factor before any staff page opens; anyone else
+    who may enter the administration (a trainer who also authors a course) passes it before an
+    administration page (``path``) opens.
+
+    Trainers and trainees are not asked in the workspace and the learner area: a trainer's access
+    there is confined to their own sessions (see README, Security).
     """
     if not getattr(settings, "OTP_REQUIRED_FOR_STAFF", True):
         return False
@@ -33,7 +38,7 @@ def requires_second_factor(user) -> bool:
     if cached is None:
         cached = user.groups.filter(name__in=roles.STAFF_ROLES).exists()
         user._ops_staff_role = cached
-    return cached
+    return cached or (path.startswith(ADMIN_PREFIX) and user.has_perm("wagtailadmin.access_admin"))
 
 
 def lockout_username(request, credentials: dict | None) -> str:

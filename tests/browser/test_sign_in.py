@@ -41,7 +41,9 @@ def demo():
     cache.clear()
 
 
-def sign_in_from_the_home_page(page, live_server, username: str, link: str) -> None:
+def sign_in_from_the_home_page_until_the_code(
+    page, live_server, username: str, link: str = "wagtailadmin_login"
+) -> None:
     page.goto(f"{live_server.url}/")
     page.locator(f"header a[href='{reverse(link)}']").first.click()
     page.wait_for_url(lambda url: "/sign-in/" in url or "/admin/login/" in url, timeout=SIGN_IN_TIMEOUT)
@@ -49,6 +51,10 @@ def sign_in_from_the_home_page(page, live_server, username: str, link: str) -> N
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.locator("main form button[type=submit], form.login-form button[type=submit]").first.click()
     page.wait_for_url(lambda url: "/sign-in/" not in url and "/admin/login/" not in url, timeout=SIGN_IN_TIMEOUT)
+
+
+def sign_in_from_the_home_page(page, live_server, username: str, link: str) -> None:
+    sign_in_from_the_home_page_until_the_code(page, live_server, username, link)
     if SECOND_FACTOR in page.url:
         pass_second_factor(page, username)
     page.wait_for_load_state("networkidle", timeout=SIGN_IN_TIMEOUT)
@@ -83,3 +89,13 @@ def test_every_role_signs_in_with_its_second_factor_and_lands_on_its_home(live_s
             sign_in_from_the_home_page(page, live_server, username, link)
             assert page.url == f"{live_server.url}{reverse(home)}", username
         context.close()
+
+
+def test_a_wrong_second_factor_code_is_said_on_the_page(live_server, page, demo):
+    sign_in_from_the_home_page_until_the_code(page, live_server, "reviewer")
+    page.locator("main form.login-form input[name=code]").fill("000000")
+    page.locator("main form.login-form button[type=submit]").click()
+    error = page.locator("main .messages li.error")
+    error.wait_for(timeout=SIGN_IN_TIMEOUT)
+    assert error.is_visible() and "الرمز" in error.inner_text()
+    assert SECOND_FACTOR in page.url

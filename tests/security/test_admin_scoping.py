@@ -127,6 +127,17 @@ def test_a_trainer_with_admin_access_gets_no_people_session_or_qualification_scr
     assert refused(client.get(url))
 
 
+def test_a_trainer_with_admin_access_passes_the_second_factor_before_the_admin_but_not_the_workspace(
+    client, trainer_with_admin_access
+):
+    client.force_login(trainer_with_admin_access)
+    assert client.get("/cascade/workspace/").status_code == 200
+    response = client.get("/admin/pages/")
+    assert response.status_code == 302 and response["Location"].startswith("/account/second-factor/")
+    log_in_verified(client, trainer_with_admin_access)
+    assert client.get("/admin/").status_code == 200
+
+
 def test_a_trainer_with_admin_access_cannot_open_even_their_own_session_there(client, world, trainer_with_admin_access):
     log_in_verified(client, trainer_with_admin_access)
     assert client.get(f"/admin/sessions/edit/{world.session_a.pk}/").status_code == 404
