@@ -17,6 +17,7 @@ understands: names, not ids.
 from datetime import date
 
 import django_filters
+from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +38,19 @@ def _generation_label(number: int) -> str:
 # Lazy: the label is put in the reader's language when the form is rendered, not at import time.
 generation_label = lazy(_generation_label, str)
 GENERATION_CHOICES = [(str(n), generation_label(n)) for n in range(1, 6)]
+PERIOD_REVERSED = _("The period ends on {stop}, before it starts on {start}: swap the two dates.")
+
+
+class FactFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        period = cleaned.get("period")
+        if period and period.start and period.stop and period.start > period.stop:
+            # Accepted, such a period selects nothing and every figure reads 0 without saying why.
+            self.add_error("period", PERIOD_REVERSED.format(start=date_text(period.start), stop=date_text(period.stop)))
+        return cleaned
+
+
 FORM_FIELDS = ("governorate", "serves_in", "training_centre", "course", "kind", "generation", "gender", "period")
 DRILL_FIELDS = ("station", "unit", "lead_trainer", "year", "quarter")
 
@@ -66,16 +80,23 @@ class FactFilter(django_filters.FilterSet):
         field_name="start_date",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
-    station = django_filters.ModelChoiceFilter(queryset=Station.objects.none(), field_name="station")
-    unit = django_filters.ModelChoiceFilter(queryset=PoliceUnit.objects.none(), field_name="unit")
+    station = django_filters.ModelChoiceFilter(
+        label=_("Police station"), queryset=Station.objects.none(), field_name="station"
+    )
+    unit = django_filters.ModelChoiceFilter(
+        label=_("Police unit"), queryset=PoliceUnit.objects.none(), field_name="unit"
+    )
     # Bounded: a value past what the database holds is a form error (400), not a server error.
-    lead_trainer = django_filters.NumberFilter(field_name="lead_trainer_id", min_value=1, max_value=2**63 - 1)
-    year = django_filters.NumberFilter(field_name="year", min_value=1900, max_value=9999)
-    quarter = django_filters.DateFilter(field_name="quarter")
+    lead_trainer = django_filters.NumberFilter(
+        label=_("Lead trainer"), field_name="lead_trainer_id", min_value=1, max_value=2**63 - 1
+    )
+    year = django_filters.NumberFilter(label=_("Year"), field_name="year", min_value=1900, max_value=9999)
+    quarter = django_filters.DateFilter(label=_("Quarter"), field_name="quarter")
 
     class Meta:
         model = ParticipationFact
         fields: list[str] = []
+        form = FactFilterForm
 
     def __init__(self, data=None, *, scope: AuditScope, **kwargs) -> None:
         super().__init__(data, queryset=facts_visible_to(scope), **kwargs)

@@ -56,7 +56,12 @@ class _BadFilters(Exception):
 
 
 def _bad_filters(request: HttpRequest, error: _BadFilters) -> HttpResponse:
-    return render(request, "audit/bad_filters.html", {"errors": error.filterset.form.errors}, status=400)
+    form = error.filterset.form
+    # Each error under the label the reader sees on the form, not the parameter's name.
+    errors = [
+        (form.fields[name].label if name in form.fields else "", messages) for name, messages in form.errors.items()
+    ]
+    return render(request, "audit/bad_filters.html", {"errors": errors}, status=400)
 
 
 def _dashboard(request: HttpRequest, *, export: bool, skip: frozenset[str] = frozenset()):

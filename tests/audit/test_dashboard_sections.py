@@ -116,6 +116,19 @@ def test_trained_in_and_serves_in_are_separate_filters(two_quarters, verified_lo
     assert client.get(f"/audit/section/coverage/?governorate={basra.pk}").context["section_tables"][0].rows == []
 
 
+def test_bad_filters_are_named_by_their_labels_and_a_reversed_period_is_refused(two_quarters, verified_login, client):
+    verified_login(auditor())
+    with translation.override("en"):
+        page = client.get(
+            "/audit/?governorate=99999&period_after=2025-01-01&period_before=2020-01-01", HTTP_ACCEPT_LANGUAGE="en"
+        )
+    assert page.status_code == 400
+    text = re.sub(r"<[^>]+>", "", page.content.decode())
+    assert "Trained in (governorate):" in text and "governorate:" not in text
+    assert "Period:" in text and "swap the two dates" in text
+    assert client.get("/audit/?period_after=2020-01-01&period_before=2025-01-01").status_code == 200
+
+
 def test_the_export_log_prints_filters_in_words(two_quarters, verified_login, client):
     centre, basra = two_quarters
     verified_login(auditor())
