@@ -28,7 +28,7 @@ from audit.tables import quarter_label
 from cascade.models import SessionKind
 from config.formats import date_input_hint_lazy, date_text
 from courses.models import Course
-from lms.models import Gender, Governorate, Person, PoliceUnit, Station, TrainingCentre
+from lms.models import Gender, Governorate, Person, PoliceUnit, Station, TrainingCentre, in_reading_order
 
 
 def _generation_label(number: int) -> str:
@@ -102,8 +102,9 @@ class FactFilter(django_filters.FilterSet):
         super().__init__(data, queryset=facts_visible_to(scope), **kwargs)
         self.scope = scope
         governorates = scope.governorates()
-        self.filters["governorate"].queryset = governorates
-        self.filters["training_centre"].queryset = scope.centres()
+        self.filters["governorate"].queryset = in_reading_order(governorates)
+        self.filters["serves_in"].queryset = in_reading_order(Governorate.objects.all())
+        self.filters["training_centre"].queryset = in_reading_order(scope.centres())
         self.filters["station"].queryset = Station.objects.filter(governorate__in=governorates)
         self.filters["unit"].queryset = PoliceUnit.objects.filter(governorate__in=governorates)
         for name in FORM_FIELDS:

@@ -55,6 +55,15 @@ class BilingualName(models.Model):
         return self.name_en if (get_language() or "ar").startswith("en") else self.name_ar
 
 
+def in_reading_order(queryset: models.QuerySet) -> models.QuerySet:
+    """Governorates, centres, units or stations in the alphabetical order of the names the reader
+    sees (Arabic names on an Arabic page; the models' own ordering follows the English names)."""
+    name = "name_en" if (get_language() or "ar").startswith("en") else "name_ar"
+    if queryset.model is Governorate:
+        return queryset.order_by(name)
+    return queryset.order_by(f"governorate__{name}", name)
+
+
 class Governorate(BilingualName):
     code = models.CharField(_("code"), max_length=8, unique=True)
     is_kurdistan_region = models.BooleanField(_("Kurdistan Region"), default=False)

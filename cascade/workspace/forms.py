@@ -20,7 +20,7 @@ from config.formats import date_input_hint_lazy
 from courses.models import Course
 from courses.numbers import western_digits
 from lms.input_policy import check_free_text
-from lms.models import Gender, Person, TrainingCentre
+from lms.models import Gender, Person, TrainingCentre, in_reading_order
 
 PERSON_NOT_FOUND = _("No person has the service number {number}.")
 FUTURE_ATTENDANCE = _("Attendance cannot be recorded for {day}: that day has not come yet.")
@@ -120,7 +120,7 @@ class SessionCreateForm(SessionFieldsForm):
     def __init__(self, *args, trainer: Person, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["course"].queryset = qualified_courses(trainer)
-        self.fields["training_centre"].queryset = trainer_centres(trainer)
+        self.fields["training_centre"].queryset = in_reading_order(trainer_centres(trainer))
         if trainer.is_master_trainer:
             # Master trainers (generation 0) also run ToT and direct sessions.
             self.fields["kind"].choices = SessionKind.choices

@@ -129,6 +129,15 @@ def test_bad_filters_are_named_by_their_labels_and_a_reversed_period_is_refused(
     assert client.get("/audit/?period_after=2020-01-01&period_before=2025-01-01").status_code == 200
 
 
+def test_the_place_lists_follow_the_readers_alphabet(verified_login, client):
+    verified_login(auditor())
+    for language, name in (("ar", "name_ar"), ("en", "name_en")):
+        with translation.override(language):
+            form = client.get("/audit/", HTTP_ACCEPT_LANGUAGE=language).context["filter"].form
+            listed = [choice.instance for choice, _label in list(form.fields["serves_in"].choices)[1:]]
+        assert [getattr(g, name) for g in listed] == sorted(getattr(g, name) for g in listed), language
+
+
 def test_the_export_log_prints_filters_in_words(two_quarters, verified_login, client):
     centre, basra = two_quarters
     verified_login(auditor())
