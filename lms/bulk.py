@@ -13,7 +13,7 @@ own bulk helpers instead; a model without history (``ops`` registers which are t
 as it is.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -38,6 +38,50 @@ def acting_user(user=None):
 def _historical(model):
     """The historical model ``simple_history`` keeps for ``model``, or None when it keeps none."""
     return getattr(getattr(model, "history", None), "model", None)
+
+
+def _model_of(objs: Sequence, model):
+    if model is not None:
+        return model
+    if not objs:
+        return None
+    return type(objs[0])
+
+
+def bulk_create_with_history(objs: Iterable[models.Model], model=None, *, user=None, reason: str = "", batch_size=None):
+    """``Model.objects.bulk_create(objs)`` plus one "created" historical row per object, built by
+    ``simple_history`` (a model without history is written as it is)."""
+    objs = list(objs)
+    model = _model_of(objs, model)
+    if model is None:
+        return []
+    if _historical(model) is None:
+        return model.objects.bulk_create(objs, batch_size=batch_size)
+    with transaction.atomic():
+        return history_utils.bulk_create_with_history(
+            objs, model, batch_size=batch_size, default_user=acting_user(user), default_change_reason=reason
+        )
+
+
+def bulk_update_with_history(
+    objs: Iterable[models.Model], fields: Sequence[str], model=None, *, user=None, reason: str = "", batch_size=None
+) -> int:
+    """``Model.objects.bulk_update(objs, fields)`` plus one "changed" historical row per object."""
+    objs = list(objs)
+    model = _model_of(objs, model)
+    if model is None:
+        return 0
+    if _historical(model) is None:
+        return model.objects.bulk_update(objs, fields, batch_size=batch_size)
+    with transaction.atomic():
+        return history_utils.bulk_update_with_history(
+            objs,
+            model,
+            list(fields),
+            batch_size=batch_size,
+            default_user=acting_user(user),
+            default_change_reason=reason,
+        )
 
 
 def _copy_plan(model) -> tuple[str, list[str], list[str]] | None:
@@ -98,13 +142,8 @@ def records_create(
     objs = list(objs)
     if not objs:
         return objs
-    if _historical(model) is None:
-        return model.objects.bulk_create(objs, batch_size=batch_size)
     if not _set_based(model):
-        with transaction.atomic():
-            return history_utils.bulk_create_with_history(
-                objs, model, batch_size=batch_size, default_user=acting_user(user), default_change_reason=reason
-            )
+        return bulk_create_with_history(objs, model, user=user, reason=reason, batch_size=batch_size)
     with transaction.atomic():
         created = model.objects.bulk_create(objs, batch_size=batch_size)
         _history_insert(model, [obj.pk for obj in created], history_type="+", user=user, reason=reason)
@@ -118,18 +157,8 @@ def records_update(
     objs = list(objs)
     if not objs:
         return 0
-    if _historical(model) is None:
-        return model.objects.bulk_update(objs, list(fields), batch_size=batch_size)
     if not _set_based(model):
-        with transaction.atomic():
-            return history_utils.bulk_update_with_history(
-                objs,
-                model,
-                list(fields),
-                batch_size=batch_size,
-                default_user=acting_user(user),
-                default_change_reason=reason,
-            )
+        return bulk_update_with_history(objs, fields, model, user=user, reason=reason, batch_size=batch_size)
     with transaction.atomic():
         count = model.objects.bulk_update(objs, list(fields), batch_size=batch_size)
         _history_insert(model, [obj.pk for obj in objs], history_type="~", user=user, reason=reason)

@@ -8,60 +8,15 @@ request's user unless one is given, e.g. by a Celery task acting for the user wh
 Models that are not tracked are written as usual.
 """
 
-from collections.abc import Iterable, Sequence
-
 from django.db import models, transaction
-from simple_history import utils as history_utils
 
-from lms.bulk import acting_user
+# The acting account and the bulk writes with history are the same everywhere: ``lms.bulk`` holds them.
+from lms.bulk import acting_user, bulk_create_with_history, bulk_update_with_history  # noqa: F401
 from ops.models import TRACKED_MODELS
 
 
 def is_tracked(model) -> bool:
     return model in TRACKED_MODELS or model._meta.concrete_model in TRACKED_MODELS
-
-
-def _model_of(objs: Sequence, model):
-    if model is not None:
-        return model
-    if not objs:
-        return None
-    return type(objs[0])
-
-
-def bulk_create_with_history(objs: Iterable[models.Model], model=None, *, user=None, reason: str = "", batch_size=None):
-    """``Model.objects.bulk_create(objs)`` plus one "created" historical row per object."""
-    objs = list(objs)
-    model = _model_of(objs, model)
-    if model is None:
-        return []
-    if not is_tracked(model):
-        return model.objects.bulk_create(objs, batch_size=batch_size)
-    with transaction.atomic():
-        return history_utils.bulk_create_with_history(
-            objs, model, batch_size=batch_size, default_user=acting_user(user), default_change_reason=reason
-        )
-
-
-def bulk_update_with_history(
-    objs: Iterable[models.Model], fields: Sequence[str], model=None, *, user=None, reason: str = "", batch_size=None
-) -> int:
-    """``Model.objects.bulk_update(objs, fields)`` plus one "changed" historical row per object."""
-    objs = list(objs)
-    model = _model_of(objs, model)
-    if model is None:
-        return 0
-    if not is_tracked(model):
-        return model.objects.bulk_update(objs, fields, batch_size=batch_size)
-    with transaction.atomic():
-        return history_utils.bulk_update_with_history(
-            objs,
-            model,
-            list(fields),
-            batch_size=batch_size,
-            default_user=acting_user(user),
-            default_change_reason=reason,
-        )
 
 
 def update_with_history(queryset: models.QuerySet, *, user=None, reason: str = "", **changes) -> int:
