@@ -73,14 +73,12 @@ def sessions_write(*, writes: Sequence[SessionWrite], fields: Sequence[str], use
 def _session_change(write: SessionWrite, *, fields: Sequence[str], actor, reason: str) -> None:
     session = write.session
     sessions_note([session.pk])
-    session._history_user, session._change_reason = actor, reason
-    session.save(update_fields=list(fields))
+    _marked(session, actor, reason).save(update_fields=list(fields))
     wanted = write.trainer_rows()
     if {(t.person_id, t.role) for t in write.stored_trainers} == {(t.person_id, t.role) for t in wanted}:
         return
     for row in SessionTrainer.objects.filter(session_id=session.pk):
-        row._history_user, row._change_reason = actor, reason
-        row.delete()
+        _marked(row, actor, reason).delete()
     records_create(wanted, SessionTrainer, user=actor, reason=reason)
     lineage_upkeep.links_session_changed(
         session.pk,
