@@ -18,14 +18,18 @@ def production(settings):
     settings.DEBUG = False
 
 
+def arabic_error_page(response, status: int) -> str:
+    assert response.status_code == status
+    page = response.content.decode()
+    assert f'data-error="{status}"' in page
+    assert '<html lang="ar" dir="rtl">' in page
+    return page
+
+
 @pytest.mark.django_db
 def test_a_trainee_opening_the_audit_dashboard_is_told_in_arabic_that_it_is_not_for_them(client, production):
     client.force_login(login("error-pages-trainee", roles.TRAINEE, person=PersonFactory()))
-    response = client.get("/audit/")
-    assert response.status_code == 403
-    page = response.content.decode()
-    assert 'data-error="403"' in page
-    assert '<html lang="ar" dir="rtl">' in page
+    page = arabic_error_page(client.get("/audit/"), 403)
     assert "هذه الصفحة غير متاحة لحسابك" in page
     assert f'href="{reverse("account_home")}"' in page  # their own pages, one step away
     assert "Forbidden" not in page
@@ -33,11 +37,7 @@ def test_a_trainee_opening_the_audit_dashboard_is_told_in_arabic_that_it_is_not_
 
 @pytest.mark.django_db
 def test_a_missing_page_answers_404_with_the_sites_page(client, production):
-    response = client.get("/learn/no-such-page/")
-    assert response.status_code == 404
-    page = response.content.decode()
-    assert 'data-error="404"' in page
-    assert '<html lang="ar" dir="rtl">' in page
+    page = arabic_error_page(client.get("/learn/no-such-page/"), 404)
     assert "الصفحة غير موجودة" in page
     assert f'href="{reverse("lms:login")}"' in page
     assert "Not Found" not in page
