@@ -9,6 +9,8 @@
 """
 
 from django.urls import include, path, reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -27,6 +29,7 @@ from certificates.codes import code_display
 from certificates.models import Certificate, CertificateBatch, VerificationLog
 from certificates.selectors import batch_centre_limit, can_revoke, certificates_visible_to
 from certificates.services import certificates_issue
+from lms.templatetags.identifiers import identifier_html
 
 
 class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
@@ -136,6 +139,12 @@ def register_certificates_admin_urls():
     return [path("certificates/", include((admin_urls, "certificates_admin"), namespace="certificates_admin"))]
 
 
+def _html(message, **params) -> SafeString:
+    """``message % params`` as HTML: the message and plain parameters escaped, HTML ones (the serial,
+    isolated and kept on one line) left as they are."""
+    return mark_safe(conditional_escape(message) % {name: conditional_escape(value) for name, value in params.items()})  # noqa: S308
+
+
 @hooks.register("lms_certificate_links")
 def certificate_links_for_my_learning(person):
     """The trainee's current certificates for "My learning" (lms asks through this hook): each as its
@@ -145,7 +154,9 @@ def certificate_links_for_my_learning(person):
 
     links = []
     for certificate in Certificate.objects.active().filter(person=person).order_by("issued_at"):
-        label = _("%(kind)s %(serial)s") % {"kind": certificate.get_kind_display(), "serial": certificate.serial}
+        label = _html(
+            _("%(kind)s %(serial)s"), kind=certificate.get_kind_display(), serial=identifier_html(certificate.serial)
+        )
         code = code_display(certificate.code)
         links += [
             CertificateLink(
@@ -156,13 +167,13 @@ def certificate_links_for_my_learning(person):
             ),
             CertificateLink(
                 course_id=certificate.course_id,
-                label=_("%(certificate)s as an Open Badge (for a digital wallet)") % {"certificate": label},
+                label=_html(_("%(certificate)s as an Open Badge (for a digital wallet)"), certificate=label),
                 url=reverse("certificates:credential", args=[code]),
                 session_id=certificate.session_id,
             ),
             CertificateLink(
                 course_id=certificate.course_id,
-                label=_("Verify %(certificate)s") % {"certificate": label},
+                label=_html(_("Verify %(certificate)s"), certificate=label),
                 url=reverse("certificates:verify_code", args=[code]),
                 session_id=certificate.session_id,
             ),

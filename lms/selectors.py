@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class CertificateLink:
     course_id: int
-    label: str
+    label: str  # HTML-safe when it carries markup (the serial, isolated and unbroken)
     url: str
     session_id: int | None = None  # set for the certificate of a face-to-face session
 

@@ -332,7 +332,9 @@ def participant_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpRes
         else:
             request.session[UNDO_KEY.format(session=session.pk)] = {
                 "person": participation.person_id,
-                "name": str(participation.person),
+                # Apart, so that the roster's note keeps the service number isolated and on one line.
+                "name_ar": participation.person.name_ar,
+                "service_number": participation.person.service_number,
                 "days_present": [day.isoformat() for day in days] if days else None,
                 "days_attended": participation.days_attended,
                 "pre_score": None if participation.pre_score is None else str(participation.pre_score),
