@@ -37,6 +37,7 @@ EGYPTIAN_MONTHS = (
 
 NUMBER = re.compile(r"(?<![\w.,/:-])\d[\d.,]*\d(?![\w/:-])|(?<![\w.,/:-])\d(?![\w.,/:-])")
 GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")  # 2,144 or 2,144.5
+SPACED_PERCENT = re.compile(r"\d\s+%")  # the site writes 52.5%
 OTHER_DATES = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{4}\b|\b\d{4}/\d{1,2}/\d{1,2}\b")
 
 
@@ -50,8 +51,8 @@ def visible_text(page: str) -> str:
 def problems(text: str) -> list[str]:
     """What breaks the site's format in ``text``: a comma that does not group thousands (52,50,
     116,7), a dot that does (2.144), a count of four or five digits left ungrouped (2144; years
-    and seven-digit service numbers aside), a date written otherwise (ISO, d/m/Y, m/d/Y) or an
-    Egyptian month name."""
+    and seven-digit service numbers aside), a percent sign set apart from its number (52.5 %), a
+    date written otherwise (ISO, d/m/Y, m/d/Y) or an Egyptian month name."""
     found = []
     for token in NUMBER.findall(text):
         token = token.strip(".,")
@@ -63,6 +64,7 @@ def problems(text: str) -> list[str]:
             found.append(f"dot grouping thousands: {token}")
         elif re.match(r"^\d{4,5}$", token) and not re.match(r"^(19|20)\d\d$", token):
             found.append(f"ungrouped count: {token}")
+    found += [f"percent sign apart from its number: {p}" for p in SPACED_PERCENT.findall(text)]
     found += [f"date not in the site format: {d}" for d in OTHER_DATES.findall(text)]
     found += [f"Egyptian month name: {m}" for m in EGYPTIAN_MONTHS if m in text]
     return found
@@ -71,6 +73,7 @@ def problems(text: str) -> list[str]:
 def test_the_checker_catches_each_mixed_format():
     assert problems("2,144 · 116.7 · 52.5 · 7 كانون الأول 2026 · MPS-01 · 2024 Q3") == []
     assert problems("116,7") and problems("52,50") and problems("2.144.500") and problems("2144")
+    assert problems("52.5 %") and not problems("52.5%")
     assert problems("2026-12-07") and problems("07/12/2026") and problems("12/7/2026") and problems("7 ديسمبر 2026")
 
 
