@@ -38,7 +38,7 @@ def _generation_label(number: int) -> str:
 # Lazy: the label is put in the reader's language when the form is rendered, not at import time.
 generation_label = lazy(_generation_label, str)
 GENERATION_CHOICES = [(str(n), generation_label(n)) for n in range(1, 6)]
-PERIOD_REVERSED = _("The period ends on {stop}, before it starts on {start}: swap the two dates.")
+PERIOD_REVERSED = _("The period ends on %(stop)s, before it starts on %(start)s: swap the two dates.")
 
 
 class FactFilterForm(forms.Form):
@@ -47,7 +47,14 @@ class FactFilterForm(forms.Form):
         period = cleaned.get("period")
         if period and period.start and period.stop and period.start > period.stop:
             # Accepted, such a period selects nothing and every figure reads 0 without saying why.
-            self.add_error("period", PERIOD_REVERSED.format(start=date_text(period.start), stop=date_text(period.stop)))
+            self.add_error(
+                "period",
+                forms.ValidationError(
+                    PERIOD_REVERSED,
+                    code="period_reversed",
+                    params={"start": date_text(period.start), "stop": date_text(period.stop)},
+                ),
+            )
         return cleaned
 
 

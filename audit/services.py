@@ -176,7 +176,7 @@ def _bump(*, rebuilt: bool, seconds: float = 0.0, rows_added: int = 0) -> FactsS
     now = timezone.now()
     state.version += 1
     state.updated_at = now
-    state.rows = ParticipationFact.objects.count() if rebuilt else state.rows + rows_added
+    state.rows = ParticipationFact.objects.count() if rebuilt else max(0, state.rows + rows_added)
     if rebuilt:
         state.rebuilt_at = now
         state.rebuild_seconds = seconds

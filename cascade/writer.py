@@ -168,10 +168,13 @@ def person_records_merge(
     )
 
 
-def person_merge_finish(*, survivor: Person, people_below: Iterable[int], session_ids: Iterable[int]) -> None:
+def person_merge_finish(
+    *, survivor: Person, people_below: Iterable[int], session_ids: Iterable[int], user=None, reason: str
+) -> None:
     """After a merge: the lineage index recomputed for the survivor and everyone below either
-    person, and every session either took part in checked again (a merge that makes someone
-    train themselves or closes a cycle is refused: ``RulesBroken``, nothing stays written)."""
+    person, every session either took part in checked again (a merge that makes someone train
+    themselves or closes a cycle is refused: ``RulesBroken``, nothing stays written) and its
+    reported headcounts raised to its named participants."""
     lineage_upkeep.links_recompute({survivor.pk, *people_below})
     ids = sorted(set(session_ids))
     breaches = [
@@ -181,6 +184,7 @@ def person_merge_finish(*, survivor: Person, people_below: Iterable[int], sessio
     ]
     if breaches:
         raise RulesBroken(breaches)
+    headcounts_cover_named(ids, user=user, reason=reason)  # the survivor may be counted under another gender
     sessions_note(ids)  # their rows now name the survivor: the figures follow after the commit
 
 

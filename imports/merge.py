@@ -96,7 +96,9 @@ def person_merge(*, survivor: Person, duplicate: Person, user=None) -> MergeOutc
 
     _keep_identity(survivor, duplicate, actor)
     _mark(duplicate, actor).delete()  # its lineage pairs go with it (on delete cascade)
-    person_merge_finish(survivor=survivor, people_below=below, session_ids=session_ids)
+    person_merge_finish(
+        survivor=survivor, people_below=below, session_ids=session_ids, user=actor, reason=HISTORY_REASON
+    )
     return outcome
 
 

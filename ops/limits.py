@@ -1,7 +1,7 @@
 """Limits on staff sessions and on the admin's password reset.
 
-- A staff session (anyone who passes the second factor: ``ops.security.requires_second_factor``)
-  ends after ``STAFF_SESSION_IDLE_HOURS`` without a request (8 hours by default); every request
+- A staff session (anyone who must pass the second factor, ``ops.security.requires_second_factor``,
+  or has passed it) ends after ``STAFF_SESSION_IDLE_HOURS`` without a request (8 hours by default); every request
   moves the end on. Trainees and trainers keep Django's ``SESSION_COOKIE_AGE``.
 - The admin's "forgotten password" form sends at most ``PASSWORD_RESET_RATE_LIMIT`` e-mails per
   ``PASSWORD_RESET_RATE_WINDOW`` seconds for one address, and as many for one client address;
@@ -28,7 +28,8 @@ class StaffSessionIdleMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and requires_second_factor(user):
+        # A course author who passed the second factor for the administration counts as staff too.
+        if user is not None and (requires_second_factor(user) or getattr(user, "is_verified", lambda: False)()):
             request.session.set_expiry(int(settings.STAFF_SESSION_IDLE_HOURS * 3600))
         return self.get_response(request)
 

@@ -3,16 +3,24 @@
 from django.db import migrations, models
 
 
-class Migration(migrations.Migration):
+def stored_pages_drop(apps, schema_editor):
+    """Stored pages are a cache: those from before this field could not say what they cost, and
+    would all pass for quick ones. The next request or warm-up stores them again."""
+    apps.get_model("audit", "DashboardPage").objects.all().delete()
 
+
+class Migration(migrations.Migration):
     dependencies = [
-        ('audit', '0004_summary_cells'),
+        ("audit", "0004_summary_cells"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='dashboardpage',
-            name='render_ms',
-            field=models.PositiveIntegerField(default=0, help_text='How long the figures and the body took to compute, in milliseconds.'),
+            model_name="dashboardpage",
+            name="render_ms",
+            field=models.PositiveIntegerField(
+                default=0, help_text="How long the figures and the body took to compute, in milliseconds."
+            ),
         ),
+        migrations.RunPython(stored_pages_drop, migrations.RunPython.noop, elidable=True),
     ]

@@ -12,6 +12,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from courses.authoring import WORKFLOW_NAME, course_author_unassign
 from courses.models import Course, CoursePage, ModulePage
+from tests.conftest import log_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def submit_new_module(client, parent: Page, title="وحدة جديدة", slug="n
 
 
 def test_trainer_drafts_in_an_assigned_course_in_both_languages(client, trainer_a):
-    client.force_login(trainer_a)
+    log_in_verified(client, trainer_a)
     for language in ("ar", "en"):
         parent = course_page("MPS-01", language)
         assert client.get(add_module_url(parent)).status_code == 200
@@ -51,7 +52,7 @@ def test_trainer_drafts_in_an_assigned_course_in_both_languages(client, trainer_
 
 
 def test_trainer_is_refused_on_another_course_and_on_settings_and_users(client, trainer_a):
-    client.force_login(trainer_a)
+    log_in_verified(client, trainer_a)
     other = course_page("MPS-02")
     lesson = other.get_descendants().live().last()
     assert client.get(reverse("wagtailadmin_pages:edit", args=(other.pk,))).status_code in (302, 403)
@@ -89,7 +90,7 @@ def test_kurdish_can_be_added_later_and_falls_under_the_course_authors(trainer_a
 
 
 def test_reviewer_approves_with_a_comment_and_the_module_goes_live(client, trainer_a, reviewer, verified_login):
-    client.force_login(trainer_a)
+    log_in_verified(client, trainer_a)
     module = submit_new_module(client, course_page("MPS-01"))
     task_state = module.current_workflow_task_state
     verified_login(reviewer)
@@ -104,7 +105,7 @@ def test_reviewer_approves_with_a_comment_and_the_module_goes_live(client, train
 
 
 def test_reviewer_rejects_with_a_comment_and_the_draft_stays_unpublished(client, trainer_a, reviewer, verified_login):
-    client.force_login(trainer_a)
+    log_in_verified(client, trainer_a)
     module = submit_new_module(client, course_page("MPS-01"), slug="to-reject")
     task_state = module.current_workflow_task_state
     verified_login(reviewer)
@@ -117,7 +118,7 @@ def test_reviewer_rejects_with_a_comment_and_the_draft_stays_unpublished(client,
 
 
 def test_a_trainer_cannot_approve_their_own_submission(client, trainer_a):
-    client.force_login(trainer_a)
+    log_in_verified(client, trainer_a)
     module = submit_new_module(client, course_page("MPS-01"), slug="self-approve")
     task_state = module.current_workflow_task_state
     url = reverse("wagtailadmin_pages:workflow_action", args=(module.pk, "approve", task_state.pk))
@@ -132,7 +133,7 @@ def test_revisions_can_be_compared_and_reverted(client, trainer_a):
     first = module.latest_revision
     module.title = "عنوان معدّل"
     second = module.save_revision(user=trainer_a)
-    client.force_login(trainer_a)
+    log_in_verified(client, trainer_a)
     compare = reverse("wagtailadmin_pages:revisions_compare", args=(module.pk, first.pk, second.pk))
     response = client.get(compare)
     assert response.status_code == 200 and "عنوان معدّل" in response.text
@@ -168,7 +169,7 @@ def test_scheduled_publishing_waits_for_go_live_at(trainer_a, reviewer):
 
 
 def test_empty_module_title_is_refused_on_the_field(client, trainer_a):
-    client.force_login(trainer_a)
+    log_in_verified(client, trainer_a)
     response = client.post(add_module_url(course_page("MPS-01")), module_form("", "empty-title"))
     assert response.status_code == 200
     assert "title" in response.context["form"].errors
