@@ -43,7 +43,8 @@ def test_trainer_drafts_reviewer_approves_visitors_read_it_in_both_languages(
     course = content["MPS-01"]
     trainer_ctx = chromium.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     trainer = trainer_ctx.new_page()
-    log_in(trainer, live_server, "author.browser", PASSWORD)
+    # An author who is not staff passes the second factor on the way into the administration.
+    log_in(trainer, live_server, "author.browser", PASSWORD, next_url="/admin/pages/")
     trainer.goto(f"{live_server.url}/admin/pages/add/courses/modulepage/{course.pk}/")
     trainer.fill("#id_title", "وحدة جديدة: الشرطة والمدارس")
     trainer.fill("#id_summary", "كيف يعمل المركز مع المدارس لحماية الأطفال.")
@@ -88,7 +89,7 @@ def test_trainer_drafts_reviewer_approves_visitors_read_it_in_both_languages(
 
 
 def test_trainer_cannot_open_another_courses_pages(live_server, page, content):
-    log_in(page, live_server, "author.browser", PASSWORD)
+    log_in(page, live_server, "author.browser", PASSWORD, next_url="/admin/pages/")
     response = page.goto(f"{live_server.url}/admin/pages/{content['MPS-02'].pk}/edit/")
     refused = response.status == 403 or "/admin/pages/" not in page.url or page.locator(".messages .error").count()
     assert refused
