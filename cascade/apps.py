@@ -10,11 +10,18 @@ def _master_trainer_changed(sender, person_id: int, **kwargs) -> None:
     generations_refresh_below(person_id)
 
 
+def _people_changed(sender, person_ids, **kwargs) -> None:
+    from cascade.services import people_recount
+
+    people_recount(person_ids=person_ids)
+
+
 class CascadeConfig(AppConfig):
     name = "cascade"
     verbose_name = _("Cascade training")
 
     def ready(self) -> None:
-        from lms.signals import master_trainer_changed
+        from lms.signals import master_trainer_changed, people_changed
 
         master_trainer_changed.connect(_master_trainer_changed, dispatch_uid="cascade-master-trainer-changed")
+        people_changed.connect(_people_changed, dispatch_uid="cascade-people-changed")

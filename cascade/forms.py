@@ -9,23 +9,27 @@ nothing — neither the session nor any row — while a rule fails. A closed ses
 outright. A centre manager can only place a session in their own centre, so a session they create
 or change stays in their scope (``cascade.permissions``).
 
-Saving runs in one transaction with the session row locked (as the workspace's writes do); then,
-as every writer does, the lineage index follows the trainers and participants who came or went
-(``cascade.lineage_upkeep.links_session_changed``), headcounts left as they were rise to meet the named participants
-(``cascade.services.headcounts_cover_named``) and the session is noted as changed
-(``cascade.signals.sessions_note``), so the figures follow after the commit.
+Saving goes through the cascade's writer (``cascade.services.session_save_as_edited``): one
+transaction with the session row locked, the lineage index following the trainers and participants
+who came or went, headcounts left as they were rising to meet the named participants, and the
+session noted as changed, so the figures follow after the commit.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from cascade import lineage_upkeep, permissions
-from cascade.integrity import RULE_CLOSED, SESSION_CLOSED, ParticipantDraft, SessionDraft, session_breaches
-from cascade.models import Participation, SessionTrainer, TrainerRole, TrainingSession
-from cascade.services import headcounts_cover_named
-from cascade.signals import sessions_note
+from cascade import permissions, services
+from cascade.integrity import (
+    RULE_CLOSED,
+    SESSION_CLOSED,
+    ParticipantDraft,
+    SessionDraft,
+    Validity,
+    qualification_change_breaches,
+    session_breaches,
+)
+from cascade.models import TrainerRole
 
 HEADCOUNT_FIELDS = ("headcount_male", "headcount_female")
 
@@ -118,23 +122,29 @@ class TrainingSessionForm(WagtailAdminModelForm):
             self.instance.created_by = self.for_user
         if not commit:
             return super().save(commit=False)
-        with transaction.atomic():
-            trainers_before: set[int] = set()
-            participants_before: set[int] = set()
-            if self.instance.pk:
-                # One writer at a time per session, as the workspace's writes lock it.
-                TrainingSession.objects.select_for_update().filter(pk=self.instance.pk).first()
-                trainers_before = set(
-                    SessionTrainer.objects.filter(session_id=self.instance.pk).values_list("person_id", flat=True)
-                )
-                participants_before = set(
-                    Participation.objects.filter(session_id=self.instance.pk).values_list("person_id", flat=True)
-                )
-            session = super().save(commit=True)
-            lineage_upkeep.links_session_changed(
-                session.pk, trainers_before=trainers_before, participants_before=participants_before
-            )
-            headcounts_cover_named([session.pk], user=self.for_user)
-            if self.has_changed() or any(formset.has_changed() for formset in self.formsets.values()):
-                sessions_note([session.pk])
-        return session
+        changed = self.has_changed() or any(formset.has_changed() for formset in self.formsets.values())
+        return services.session_save_as_edited(
+            session_id=self.instance.pk,
+            write=lambda: super(TrainingSessionForm, self).save(commit=True),
+            changed=changed,
+            user=self.for_user,
+        )
+
+
+class TrainerQualificationForm(WagtailAdminModelForm):
+    """The admin's qualification form: a change that would leave a cascade session led by a trainer
+    without a valid qualification is refused with the sessions named, and the cascade's writer
+    stores it (``cascade.services.qualification_save``), so the figures count it."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.instance.pk and all(cleaned.get(name) for name in ("person", "course", "valid_from")):
+            after = Validity(cleaned["person"].pk, cleaned["course"].pk, cleaned["valid_from"], cleaned["valid_until"])
+            breaches = qualification_change_breaches(qualification_id=self.instance.pk, after=after)
+            if breaches:
+                raise ValidationError([breach.as_error() for breach in breaches])
+        return cleaned
+
+    def save(self, commit: bool = True):
+        qualification = super().save(commit=False)
+        return services.qualification_save(qualification=qualification) if commit else qualification

@@ -418,6 +418,47 @@ def enforce(draft: SessionDraft) -> None:
 
 
 @dataclass(frozen=True)
+class Validity:
+    """What a qualification would hold after a change: whose, for which course, from and until when."""
+
+    person_id: int
+    course_id: int
+    valid_from: date
+    valid_until: date | None
+
+
+def qualification_change_breaches(*, qualification_id: int | None, after: Validity | None) -> list[RuleBreach]:
+    """The cascade sessions a changed qualification would leave led by a trainer who holds none valid
+    on their start date: the stored qualification ``qualification_id`` (None: a new one) replaced by
+    ``after`` (None: deleted). Only its former (trainer, course) can lose cover; a new one only adds."""
+    stored = TrainerQualification.objects.filter(pk=qualification_id).values_list("person_id", "course_id").first()
+    if stored is None:
+        return []
+    person_id, course_id = stored
+    validities = list(
+        TrainerQualification.objects.filter(person_id=person_id, course_id=course_id)
+        .exclude(pk=qualification_id)
+        .values_list("valid_from", "valid_until")
+    )
+    if after is not None and (after.person_id, after.course_id) == stored:
+        validities.append((after.valid_from, after.valid_until))
+    facts = _StoredFacts({}, {}, {stored: validities}, {})
+    led = SessionTrainer.objects.filter(session__kind=SessionKind.CASCADE, person_id=person_id)
+    rows = led.filter(session__course_id=course_id).values_list("session__ref", "session__start_date")
+    uncovered = [
+        (ref, day) for ref, day in rows.order_by("session__start_date") if not facts.qualified_on(*stored, day)
+    ]
+    if not uncovered:
+        return []
+    person = _labels([person_id])[person_id]
+    code = Course.objects.filter(pk=course_id).values_list("code", flat=True).get()
+    return [
+        RuleBreach(RULE_NOT_QUALIFIED, {"session": ref, "person": person, "course": code, "day": day}, person_id)
+        for ref, day in uncovered
+    ]
+
+
+@dataclass(frozen=True)
 class Violation:
     rule: str
     session_refs: tuple[str, ...]

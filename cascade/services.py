@@ -12,7 +12,7 @@ reported headcounts rise to meet the named participants (``headcounts_cover_name
 every writer calls).
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -26,7 +26,15 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cascade import lineage_upkeep
-from cascade.integrity import SESSION_CLOSED, ParticipantDraft, SessionDraft, enforce
+from cascade.integrity import (
+    SESSION_CLOSED,
+    ParticipantDraft,
+    RulesBroken,
+    SessionDraft,
+    Validity,
+    enforce,
+    qualification_change_breaches,
+)
 from cascade.models import (
     AttendanceDay,
     Outcome,
@@ -542,6 +550,41 @@ def session_trainer_remove(*, session: TrainingSession, person: Person) -> None:
 
 
 @transaction.atomic
+def session_save_as_edited(
+    *, session_id: int | None, write: Callable[[], TrainingSession], changed: bool, user=None
+) -> TrainingSession:
+    """Store a session as the admin's page edits it whole: ``write`` saves its fields, trainers and
+    participants (already checked against every rule, ``cascade.forms``) and returns it. Around it, as
+    the workspace's writes do: the session row locked, the lineage index following who came or went,
+    headcounts left as they were topped up to the named participants, the session noted as changed."""
+    trainers_before: set[int] = set()
+    participants_before: set[int] = set()
+    if session_id:
+        TrainingSession.objects.select_for_update().filter(pk=session_id).first()
+        trainers_before = set(SessionTrainer.objects.filter(session_id=session_id).values_list("person_id", flat=True))
+        participants_before = set(
+            Participation.objects.filter(session_id=session_id).values_list("person_id", flat=True)
+        )
+    session = write()
+    lineage_upkeep.links_session_changed(
+        session.pk, trainers_before=trainers_before, participants_before=participants_before
+    )
+    headcounts_cover_named([session.pk], user=user)
+    if changed:
+        sessions_note([session.pk])
+    return session
+
+
+def people_recount(*, person_ids: Iterable[int]) -> None:
+    """People's gender or posting changed (``lms.signals.people_changed``): every session they took
+    part in is noted as changed, so the figures count them as they are now."""
+    ids = sorted({int(pk) for pk in person_ids})
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start : start + 2000]
+        sessions_note(Participation.objects.filter(person_id__in=chunk).values_list("session_id", flat=True).distinct())
+
+
+@transaction.atomic
 def sessions_delete(*, session_ids: Iterable[int]) -> list[str]:
     """Delete sessions with their trainers, participations and attendance, all or none; returns their refs.
 
@@ -626,6 +669,43 @@ def _years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February in a year that has none
         return day.replace(year=day.year + years, day=28)
+
+
+def _refused(breaches: list) -> None:
+    if breaches:
+        raise RulesBroken(breaches)
+
+
+@transaction.atomic
+def qualification_save(*, qualification: TrainerQualification) -> TrainerQualification:
+    """Store a qualification granted or corrected by hand (the admin's screen). Refused while it would
+    leave a cascade session led by a trainer who holds none valid on its start date; the facts of its
+    ToT session, before and after, count it again."""
+    before = None
+    if qualification.pk:
+        TrainerQualification.objects.select_for_update().filter(pk=qualification.pk).first()
+        before = TrainerQualification.objects.filter(pk=qualification.pk).values_list("source_session_id", flat=True)
+        before = before.first()
+        after = Validity(
+            qualification.person_id, qualification.course_id, qualification.valid_from, qualification.valid_until
+        )
+        _refused(qualification_change_breaches(qualification_id=qualification.pk, after=after))
+    qualification.save()
+    sessions_note([before, qualification.source_session_id])
+    return qualification
+
+
+@transaction.atomic
+def qualifications_delete(*, qualification_ids: Iterable[int]) -> int:
+    """Delete qualifications (the admin's screen), refused while a cascade session rests on one of
+    them; the facts of their ToT sessions count them no more."""
+    ids = sorted({int(pk) for pk in qualification_ids})
+    chosen = TrainerQualification.objects.select_for_update().filter(pk__in=ids)
+    sources = list(chosen.values_list("source_session_id", flat=True))
+    _refused([breach for pk in ids for breach in qualification_change_breaches(qualification_id=pk, after=None)])
+    deleted, _by_model = chosen.delete()
+    sessions_note(sources)
+    return deleted
 
 
 def qualification_grant_for_tot(*, session: TrainingSession) -> list[TrainerQualification]:

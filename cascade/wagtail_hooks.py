@@ -31,7 +31,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from cascade import permissions, services
-from cascade.forms import TrainingSessionForm
+from cascade.forms import TrainerQualificationForm, TrainingSessionForm
 from cascade.models import TrainerQualification, TrainingSession
 from cascade.selectors import trainings_of
 from lms.admin_scope import (
@@ -74,26 +74,34 @@ def person_admin_scope(user, action: str) -> QuerySet[Person] | None:
 
 
 SESSIONS_DELETED = _("Deleted: {sessions}.")
+QUALIFICATIONS_DELETED = _("Deleted {count} qualifications.")
 
 
 @hooks.register("before_delete_snippet")
-def sessions_delete(request, instances):
-    """Sessions are deleted by the cascade's writer (``cascade.services.sessions_delete``), which keeps the
-    lineage and notes them as changed, not by the admin's own delete: a confirmed deletion (POST) calls it
-    and redirects; a refused one (a ToT session whose qualifications other records rest on) says why."""
-    sessions = [obj for obj in instances if isinstance(obj, TrainingSession)]
-    if not sessions or request.method != "POST":
+def records_delete(request, instances):
+    """Sessions and qualifications are deleted by the cascade's writer (``cascade.services``), which keeps
+    the lineage and notes what changed, not by the admin's own delete: a confirmed deletion (POST) calls
+    it and redirects; a refused one (a ToT session whose qualifications other records rest on, a
+    qualification a cascade session rests on) says why."""
+    sessions = [obj.pk for obj in instances if isinstance(obj, TrainingSession)]
+    qualifications = [obj.pk for obj in instances if isinstance(obj, TrainerQualification)]
+    if not (sessions or qualifications) or request.method != "POST":
         return None
     try:
-        refs = services.sessions_delete(session_ids=[s.pk for s in sessions])
+        if sessions:
+            done = SESSIONS_DELETED.format(sessions=", ".join(services.sessions_delete(session_ids=sessions)))
+            model = TrainingSession
+        else:
+            done = QUALIFICATIONS_DELETED.format(count=services.qualifications_delete(qualification_ids=qualifications))
+            model = TrainerQualification
     except ValidationError as refused:
         for message in refused.messages:
             messages.error(request, message)
         return redirect(request.get_full_path())
-    messages.success(request, SESSIONS_DELETED.format(sessions=", ".join(refs)))
+    messages.success(request, done)
     target = request.GET.get("next") or request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse(TrainingSession.snippet_viewset.get_url_name("list"))
+        target = reverse(model.snippet_viewset.get_url_name("list"))
     return redirect(target)
 
 
@@ -192,6 +200,7 @@ class TrainerQualificationViewSet(ScopedSnippetViewSet):
         FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")]),
         FieldPanel("source_session"),
     ]
+    edit_handler = ObjectList(panels, base_form_class=TrainerQualificationForm)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("person", "course", "source_session__course")

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from courses.models import Course
-from lms.signals import master_trainer_changed
+from lms.signals import COUNTED_FIELDS, master_trainer_changed, people_changed
 
 
 class LearnerLoginForm(AuthenticationForm):
@@ -33,11 +33,14 @@ class BulkEnrolmentForm(forms.Form):
 class PersonAdminForm(WagtailAdminModelForm):
     """The admin's person form. A person who becomes, or stops being, a master trainer moves the
     generation of everything below them: the save says so (``lms.signals.master_trainer_changed``) in
-    its transaction, for the cascade to follow."""
+    its transaction, for the cascade to follow; so does a change of what the figures count them by
+    (``lms.signals.people_changed``)."""
 
     def save(self, commit: bool = True):
         existed = not self.instance._state.adding
         person = super().save(commit=commit)
         if commit and existed and "is_master_trainer" in self.changed_data:
             master_trainer_changed.send(sender=type(person), person_id=person.pk)
+        if commit and existed and set(COUNTED_FIELDS) & set(self.changed_data):
+            people_changed.send(sender=type(person), person_ids=[person.pk])
         return person

@@ -23,6 +23,7 @@ from imports.widgets import (
 )
 from lms.bulk import records_create, records_update
 from lms.models import Gender, Person, Rank
+from lms.signals import COUNTED_FIELDS, people_changed
 from lms.text import normalize_arabic
 
 POSSIBLE_DUPLICATE = _(
@@ -47,6 +48,16 @@ def _people_of_centre(numbers: list[str], centre) -> set[str]:
     for chunk in chunks(numbers):
         found.update(of_centre.filter(service_number__in=chunk).values_list("service_number", flat=True))
     return found
+
+
+def _counted_differently(people: list[Person]) -> list[int]:
+    """Those of ``people`` (changed, not yet saved) whom the cascade's figures would count by a
+    different gender, governorate, unit or station than the stored record."""
+    columns = [f"{name}_id" if name != "gender" else name for name in COUNTED_FIELDS]
+    stored: dict[int, tuple] = {}
+    for chunk in chunks([p.pk for p in people]):
+        stored.update((pk, rest) for pk, *rest in Person.objects.filter(pk__in=chunk).values_list("pk", *columns))
+    return [p.pk for p in people if stored.get(p.pk) != [getattr(p, c) for c in columns]]
 
 
 class PersonResource(RecordResource):
@@ -142,5 +153,8 @@ class PersonResource(RecordResource):
         for instance in updated:
             instance.updated_at = now
         fields = [*self._meta.fields[1:], "name_ar_normalized", "updated_at"]
+        recounted = _counted_differently(updated)
         records_update(updated, fields, Person, user=self.acting_user, reason=HISTORY_REASON, batch_size=1000)
+        if recounted:
+            people_changed.send(sender=Person, person_ids=recounted)
         self.progress_step(self.total)
