@@ -140,7 +140,7 @@ class TrainerQualificationForm(WagtailAdminModelForm):
         cleaned = super().clean()
         if self.instance.pk and all(cleaned.get(name) for name in ("person", "course", "valid_from")):
             after = Validity(cleaned["person"].pk, cleaned["course"].pk, cleaned["valid_from"], cleaned["valid_until"])
-            breaches = qualification_change_breaches(qualification_id=self.instance.pk, after=after)
+            breaches = qualification_change_breaches(removed=[self.instance.pk], after=after)
             if breaches:
                 raise ValidationError([breach.as_error() for breach in breaches])
         return cleaned

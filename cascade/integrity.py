@@ -427,34 +427,34 @@ class Validity:
     valid_until: date | None
 
 
-def qualification_change_breaches(*, qualification_id: int | None, after: Validity | None) -> list[RuleBreach]:
-    """The cascade sessions a changed qualification would leave led by a trainer who holds none valid
-    on their start date: the stored qualification ``qualification_id`` (None: a new one) replaced by
-    ``after`` (None: deleted). Only its former (trainer, course) can lose cover; a new one only adds."""
-    stored = TrainerQualification.objects.filter(pk=qualification_id).values_list("person_id", "course_id").first()
-    if stored is None:
+def qualification_change_breaches(*, removed: Iterable[int], after: Validity | None = None) -> list[RuleBreach]:
+    """The cascade sessions that would be left led by a trainer holding no qualification valid on
+    their start date if the stored qualifications ``removed`` were deleted, or (``after``) one of them
+    replaced. Only their own (trainer, course) pairs can lose cover: a new qualification only adds."""
+    removed = sorted(set(removed))
+    pairs = set(TrainerQualification.objects.filter(pk__in=removed).values_list("person_id", "course_id"))
+    if not pairs:
         return []
-    person_id, course_id = stored
-    validities = list(
-        TrainerQualification.objects.filter(person_id=person_id, course_id=course_id)
-        .exclude(pk=qualification_id)
-        .values_list("valid_from", "valid_until")
-    )
-    if after is not None and (after.person_id, after.course_id) == stored:
-        validities.append((after.valid_from, after.valid_until))
-    facts = _StoredFacts({}, {}, {stored: validities}, {})
-    led = SessionTrainer.objects.filter(session__kind=SessionKind.CASCADE, person_id=person_id)
-    rows = led.filter(session__course_id=course_id).values_list("session__ref", "session__start_date")
+    facts = _StoredFacts({}, {}, {pair: [] for pair in pairs}, {})
+    kept = TrainerQualification.objects.filter(person_id__in={p for p, _c in pairs}).exclude(pk__in=removed)
+    for person_id, course_id, valid_from, valid_until in kept.values_list(
+        "person_id", "course_id", "valid_from", "valid_until"
+    ):
+        facts.qualifications.get((person_id, course_id), []).append((valid_from, valid_until))
+    if after is not None and (after.person_id, after.course_id) in pairs:
+        facts.qualifications[(after.person_id, after.course_id)].append((after.valid_from, after.valid_until))
+    led = SessionTrainer.objects.filter(
+        session__kind=SessionKind.CASCADE, person_id__in={p for p, _c in pairs}
+    ).values_list("person_id", "session__course_id", "session__ref", "session__start_date", "session__course__code")
     uncovered = [
-        (ref, day) for ref, day in rows.order_by("session__start_date") if not facts.qualified_on(*stored, day)
+        row
+        for row in led.order_by("session__start_date", "session__ref")
+        if (row[0], row[1]) in pairs and not facts.qualified_on(row[0], row[1], row[3])
     ]
-    if not uncovered:
-        return []
-    person = _labels([person_id])[person_id]
-    code = Course.objects.filter(pk=course_id).values_list("code", flat=True).get()
+    labels = _labels({row[0] for row in uncovered})
     return [
-        RuleBreach(RULE_NOT_QUALIFIED, {"session": ref, "person": person, "course": code, "day": day}, person_id)
-        for ref, day in uncovered
+        RuleBreach(RULE_NOT_QUALIFIED, {"session": ref, "person": labels[pid], "course": code, "day": day}, pid)
+        for pid, _course, ref, day, code in uncovered
     ]
 
 

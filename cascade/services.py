@@ -683,13 +683,12 @@ def qualification_save(*, qualification: TrainerQualification) -> TrainerQualifi
     ToT session, before and after, count it again."""
     before = None
     if qualification.pk:
-        TrainerQualification.objects.select_for_update().filter(pk=qualification.pk).first()
-        before = TrainerQualification.objects.filter(pk=qualification.pk).values_list("source_session_id", flat=True)
-        before = before.first()
+        stored = TrainerQualification.objects.select_for_update().filter(pk=qualification.pk)
+        before = stored.values_list("source_session_id", flat=True).first()
         after = Validity(
             qualification.person_id, qualification.course_id, qualification.valid_from, qualification.valid_until
         )
-        _refused(qualification_change_breaches(qualification_id=qualification.pk, after=after))
+        _refused(qualification_change_breaches(removed=[qualification.pk], after=after))
     qualification.save()
     sessions_note([before, qualification.source_session_id])
     return qualification
@@ -697,12 +696,11 @@ def qualification_save(*, qualification: TrainerQualification) -> TrainerQualifi
 
 @transaction.atomic
 def qualifications_delete(*, qualification_ids: Iterable[int]) -> int:
-    """Delete qualifications (the admin's screen), refused while a cascade session rests on one of
-    them; the facts of their ToT sessions count them no more."""
-    ids = sorted({int(pk) for pk in qualification_ids})
-    chosen = TrainerQualification.objects.select_for_update().filter(pk__in=ids)
+    """Delete qualifications (the admin's screen), refused while a cascade session rests on them; the
+    facts of their ToT sessions count them no more."""
+    chosen = TrainerQualification.objects.select_for_update().filter(pk__in=sorted(set(qualification_ids)))
     sources = list(chosen.values_list("source_session_id", flat=True))
-    _refused([breach for pk in ids for breach in qualification_change_breaches(qualification_id=pk, after=None)])
+    _refused(qualification_change_breaches(removed=[q.pk for q in chosen]))
     deleted, _by_model = chosen.delete()
     sessions_note(sources)
     return deleted

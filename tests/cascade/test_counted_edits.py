@@ -160,3 +160,16 @@ def test_a_person_whose_gender_and_governorate_change_by_import_is_counted_by_th
     trainee.refresh_from_db()
     assert fact.serves_in_id == trainee.governorate_id
     assert trainee.governorate.code == "BA"
+
+
+def test_two_qualifications_that_each_cover_a_session_may_not_both_go_at_once(cascade):
+    trainer = cascade.qualified_trainer()
+    cascade.session(kind=SessionKind.CASCADE, lead=trainer, start=date(2022, 1, 10))
+    granted = trainer.qualifications.get()
+    second = TrainerQualification.objects.create(
+        person=trainer, course=granted.course, valid_from=date(2021, 6, 1), valid_until=None
+    )
+    with pytest.raises(integrity.RulesBroken):
+        services.qualifications_delete(qualification_ids=[granted.pk, second.pk])
+    assert TrainerQualification.objects.filter(person=trainer).count() == 2
+    assert services.qualifications_delete(qualification_ids=[second.pk]) == 1
