@@ -309,6 +309,7 @@ WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("ar", "العربية"), ("en", "English")]
 WAGTAIL_SITE_NAME = "MPS Learning & Cascade Tracker"
+WAGTAILADMIN_USER_LOGIN_FORM = "ops.forms.StaffLoginForm"
 WAGTAILADMIN_BASE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # No Gravatar: staff e-mail hashes are not sent to a third party (and the CSP allows no other origin).
