@@ -184,6 +184,12 @@ def can_add_people(user) -> bool:
     return is_administrator(user) or trainer_person_id(user) is not None or managed_centre_id(user) is not None
 
 
+def uses_workspace(user) -> bool:
+    """Whether the trainer workspace's sessions are for ``user``: trainers and staff; a trainee only
+    reads their own trainings there."""
+    return has_role(user, roles.TRAINER) or any(has_role(user, role) for role in roles.STAFF_ROLES)
+
+
 def reads_dashboard(user) -> bool:
     """Whether the Directorate's dashboard has figures for ``user``: everything (administrators,
     auditors), an officer's governorate or a manager's centre (``audit.selectors.audit_scope_for``

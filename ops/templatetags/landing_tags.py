@@ -5,7 +5,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cascade import permissions
-from lms import roles
 
 register = template.Library()
 
@@ -23,7 +22,7 @@ def account_links(context) -> list[dict]:
     links = []
     if permissions.person_of(user) is not None:
         links.append({"url": reverse("lms:my_learning"), "title": _("My learning")})
-    if permissions.has_role(user, roles.TRAINER) or any(permissions.has_role(user, r) for r in roles.STAFF_ROLES):
+    if permissions.uses_workspace(user):
         links.append({"url": reverse("cascade:workspace"), "title": _("My sessions")})
     if permissions.reads_dashboard(user):
         links.append({"url": reverse("audit:dashboard"), "title": _("Dashboard")})

@@ -426,6 +426,7 @@ def test_a_trainee_sees_only_their_own_trainings(client, world):
     client.force_login(login("trainee", roles.TRAINEE, person=world.participant_a))
     page = client.get(url("my_trainings"))
     assert [p.person for p in page.context["participations"]] == [world.participant_a]
+    assert f'href="{url("workspace")}"' not in page.content.decode()  # no "My sessions" to run
     assert client.get(url("workspace_session", world.session_a.pk)).status_code == 404
     assert list(client.get(url("workspace")).context["page"].object_list) == []
 
