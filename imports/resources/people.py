@@ -54,7 +54,7 @@ def _counted_differently(people: list[Person]) -> list[int]:
     """Those of ``people`` (changed, not yet saved) whom the cascade's figures would count by a
     different gender, governorate, unit or station than the stored record."""
     columns = [f"{name}_id" if name != "gender" else name for name in COUNTED_FIELDS]
-    stored: dict[int, tuple] = {}
+    stored: dict[int, list] = {}
     for chunk in chunks([p.pk for p in people]):
         stored.update((pk, rest) for pk, *rest in Person.objects.filter(pk__in=chunk).values_list("pk", *columns))
     return [p.pk for p in people if stored.get(p.pk) != [getattr(p, c) for c in columns]]
