@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from courses.models import Course
+from lms.models import Person
 from lms.signals import COUNTED_FIELDS, master_trainer_changed, people_changed
 
 
@@ -44,3 +45,18 @@ class PersonAdminForm(WagtailAdminModelForm):
         if commit and existed and set(COUNTED_FIELDS) & set(self.changed_data):
             people_changed.send(sender=type(person), person_ids=[person.pk])
         return person
+
+
+class PoliceUnitAdminForm(WagtailAdminModelForm):
+    """The admin's police unit form. The figures count the people of a unit as serving in the unit's
+    governorate: a unit moved to another governorate changes that for every one of them, so the
+    save names them (``lms.signals.people_changed``) in its transaction."""
+
+    def save(self, commit: bool = True):
+        moved = not self.instance._state.adding and "governorate" in self.changed_data
+        unit = super().save(commit=commit)
+        if commit and moved:
+            people = list(Person.objects.filter(unit=unit).values_list("pk", flat=True))
+            if people:
+                people_changed.send(sender=Person, person_ids=people)
+        return unit

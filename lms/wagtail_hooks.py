@@ -36,7 +36,7 @@ from lms.admin_scope import (
     ScopedSnippetViewSet,
     person_admin_scope,
 )
-from lms.forms import PersonAdminForm
+from lms.forms import PersonAdminForm, PoliceUnitAdminForm
 from lms.models import CompletionRule, Governorate, Person, PoliceUnit, StaffScope, Station, TrainingCentre
 
 # Registered before any screen asks for the model's policy (Wagtail refuses a later registration).
@@ -72,7 +72,9 @@ class PoliceUnitViewSet(ModelViewSet):
     list_display = ["name_ar", "name_en", "governorate"]
     list_filter = ["governorate"]
     search_fields = ["name_ar", "name_en"]
-    panels = [FieldPanel("name_ar"), FieldPanel("name_en"), FieldPanel("governorate")]
+    edit_handler = ObjectList(
+        [FieldPanel("name_ar"), FieldPanel("name_en"), FieldPanel("governorate")], base_form_class=PoliceUnitAdminForm
+    )
 
 
 class StationViewSet(ModelViewSet):

@@ -16,7 +16,7 @@ from imports.columns import PEOPLE
 from imports.services import records_import
 from lms.models import Gender
 from tests.cascade.test_admin import admin_client, page_text  # noqa: F401 — the fixture
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, PoliceUnitFactory, governorate
 from tests.imports.helpers import dataset
 
 pytestmark = pytest.mark.django_db
@@ -145,6 +145,21 @@ def test_a_person_whose_gender_changes_in_the_admin_is_counted_by_it(
         response = admin_client.post(f"/admin/people/edit/{trainee.pk}/", data)
     assert response.status_code == 302, page_text(response)
     assert counted(session, trainee).gender == Gender.FEMALE
+
+
+def test_the_people_of_a_unit_moved_to_another_governorate_in_the_admin_serve_there(
+    admin_client,  # noqa: F811
+    cascade,
+    django_capture_on_commit_callbacks,
+):
+    unit = PoliceUnitFactory(governorate=governorate("BG"))
+    session, trainee = trained(cascade, unit=unit, governorate=unit.governorate)
+    assert counted(session, trainee).serves_in_id == governorate("BG").pk
+    data = nested_form_data({"name_ar": unit.name_ar, "name_en": unit.name_en, "governorate": governorate("BA").pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/units/edit/{unit.pk}/", data)
+    assert response.status_code == 302, page_text(response)
+    assert counted(session, trainee).serves_in_id == governorate("BA").pk
 
 
 def test_a_person_whose_gender_and_governorate_change_by_import_is_counted_by_them(
