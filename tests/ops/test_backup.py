@@ -171,6 +171,14 @@ def test_a_postgresql_backup_restores_into_an_empty_database_with_every_row(
     (restored_upload,) = (tmp_path / "restored" / "media").rglob("*.txt")
     assert restored_upload.read_bytes() == "قائمة الحضور".encode()
 
+    # The restored figures: marked not yet counted until the rebuild the restore queued has run, then
+    # equal to a recount of the restored records in every exported table.
+    figures_env = {**target_env, "STATIC_MANIFEST": "0", "AUDIT_SMALL_GROUP_THRESHOLD": "0"}
+    checked = _python("tests/ops/check_restored_figures.py", env={**figures_env, "AUDIT_MENTORING_MIN_SCORED": "1"})
+    assert checked.returncode == 0, output_of(checked)
+    before, after, equal = checked.stdout.split()[-3:]
+    assert int(before) > 0 and int(after) == 0 and equal == "equal", checked.stdout
+
     again = manage("restore", str(out), env=target_env)
     assert again.returncode != 0
     assert "not empty" in again.stderr
