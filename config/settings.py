@@ -174,6 +174,15 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 # No broker configured means the embedded default: run every task in-process, at once.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Wagtail's background tasks (the reference index after each save): on the workers where there are
+# workers, in the request in the embedded default (ops.task_backend says why).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if CELERY_TASK_ALWAYS_EAGER
+        else "ops.task_backend.CeleryTaskBackend"
+    }
+}
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

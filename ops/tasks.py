@@ -1,4 +1,5 @@
-"""Background work of the ops app: the scheduled database backup, and the sweep of orphaned tasks.
+"""Background work of the ops app: the scheduled database backup, the sweep of orphaned tasks, and
+Wagtail's own background tasks (``ops.task_backend``).
 
 The nightly backup goes to ``BACKUP_DIR/<date>/`` when that is set, else (``BACKUP_TO_STORAGE``)
 into the backups storage as ``<date>/``, where any node can read it back. The task may run twice:
@@ -11,15 +12,20 @@ left half-written by a worker that died mid-task is cleared and written again. W
 the message stays on the broker until the task returns, so a killed worker's backup is redelivered.
 """
 
+import logging
 import shutil
 from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from ops import workers
 from ops.backup import FILES_DIR, MANIFEST, BackupRunning, backup, backup_exists_in_storage, backup_to_storage
+
+logger = logging.getLogger(__name__)
 
 
 def dated_backup_dir() -> Path:
@@ -56,3 +62,16 @@ def backup_schedule(out_dir: Path | None = None) -> None:
 def orphaned_tasks_requeue() -> list[str]:
     """Every TASK_SWEEP_SECONDS (Celery beat): put back the messages of workers that died mid-task."""
     return [f"{message.task}[{message.task_id}]" for message in workers.orphans_requeue()]
+
+
+@shared_task(ignore_result=True)
+def django_task_run(module_path: str, args: list, kwargs: dict) -> None:
+    """Run one task of Django's tasks framework that ``ops.task_backend`` handed to the workers.
+
+    Wagtail's tasks are about one stored object: when it is gone by the time the worker runs (a row
+    deleted just after it was saved), there is nothing left to do."""
+    task = import_string(module_path)
+    try:
+        task.call(*args, **kwargs)
+    except ObjectDoesNotExist:
+        logger.info("%s%s: the object is gone; nothing to do", module_path, tuple(args))
