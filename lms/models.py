@@ -151,13 +151,22 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(is_master_trainer=True)
 
     def search_name(self, text: str) -> "PersonQuerySet":
-        """Names containing ``text`` whatever its Arabic spelling variant, or a service-number prefix."""
-        needle = normalize_arabic(text)
-        return self.filter(
-            models.Q(name_ar_normalized__contains=needle)
-            | models.Q(name_latin__icontains=text.strip())
-            | models.Q(service_number__startswith=text.strip())
-        )
+        """People whose name holds every word of ``text``, in any order and whatever its Arabic
+        spelling variant, or whose service number holds it.
+
+        Offices write a name with the parts they know: first, father's and family name finds
+        the full four-part name, and part of a service number (in Arabic-Indic digits too) finds it.
+        """
+        words = normalize_arabic(text).split()
+        if not words:
+            return self.none()
+        arabic, latin = models.Q(), models.Q()
+        for word in words:
+            arabic &= models.Q(name_ar_normalized__contains=word)
+        for word in text.split():
+            latin &= models.Q(name_latin__icontains=word)
+        number = "".join(words)  # the digits folded to 0–9; a number typed with spaces is one number
+        return self.filter(arabic | latin | models.Q(service_number__icontains=number))
 
 
 class Person(models.Model):

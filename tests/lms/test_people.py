@@ -20,6 +20,20 @@ def test_search_tolerates_arabic_spelling_variants():
     assert list(Person.objects.search_name("عبد اللّه")) == [person]
 
 
+def test_search_finds_a_name_from_the_parts_an_office_writes_and_a_part_of_the_service_number():
+    person = PersonFactory(
+        name_ar="محمد علي حسين الجبوري", name_latin="Mohammed Ali Hussein Al-Jubouri", service_number="BG-40517"
+    )
+    PersonFactory(name_ar="محمد حسن علي الربيعي", service_number="BA-11111")
+    assert list(Person.objects.search_name("محمد علي الجبوري")) == [person]  # first, father's, family name
+    assert list(Person.objects.search_name("الجبوري محمد")) == [person]  # in any order
+    assert list(Person.objects.search_name("mohammed jubouri")) == [person]
+    assert list(Person.objects.search_name("40517")) == [person]
+    assert list(Person.objects.search_name("٤٠٥١٧")) == [person]  # Arabic-Indic digits
+    assert list(Person.objects.search_name("محمد علي الربيعي الجبوري")) == []  # every word must be there
+    assert list(Person.objects.search_name("   ")) == []
+
+
 def test_a_station_of_another_governorate_is_refused():
     station = StationFactory(unit__governorate=governorate("BA"))
     person = PersonFactory.build(governorate=governorate("BG"), station=station)
