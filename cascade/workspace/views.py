@@ -449,7 +449,7 @@ def my_trainings(request: HttpRequest) -> HttpResponse:
     """A person's own participations: course, session, dates, attendance, scores and outcome."""
     person = permissions.person_of(request.user)
     participations = selectors.trainings_of(person)
-    context = {"person": person, "participations": participations}
+    context = {"person": person, "participations": participations, "today": timezone.localdate()}
     # A trainee reads their own trainings here and is not offered the sessions they do not run.
     context["uses_workspace"] = permissions.uses_workspace(request.user)
     return render(request, "cascade/workspace/my_trainings.html", context)

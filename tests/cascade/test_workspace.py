@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from cascade import integrity, services
 from cascade.models import (
@@ -429,6 +430,17 @@ def test_a_trainee_sees_only_their_own_trainings(client, world):
     assert f'href="{url("workspace")}"' not in page.content.decode()  # no "My sessions" to run
     assert client.get(url("workspace_session", world.session_a.pk)).status_code == 404
     assert list(client.get(url("workspace")).context["page"].object_list) == []
+
+
+def test_an_open_session_is_not_shown_to_its_trainee_as_not_completed(client, world, english):
+    services.participation_record(session=world.session_a, person=world.participant_a)  # outcome: the default
+    client.force_login(login("trainee", roles.TRAINEE, person=world.participant_a))
+    page = text(client.get(url("my_trainings")))
+    assert "Incomplete" not in page
+    assert ("Session under way" if world.session_a.end_date >= timezone.localdate() else "Results not final") in page
+    world.session_a.status = SessionStatus.CLOSED
+    world.session_a.save(update_fields=["status"])
+    assert "Incomplete" in text(client.get(url("my_trainings")))  # closed: the outcome is final
 
 
 def test_the_integrity_rules_name_the_row_and_field_of_each_breach(cascade, world):
