@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/second-factor/", include("ops.urls")),
     path("account/home/", ops_views.home, name="account_home"),
+    path("favicon.ico", ops_views.favicon),
     path("api/v1/", include("api.urls")),
     path("learn/", include("lms.urls")),
     # The administration's sign-in, ending on each role's own home (see ops.landing).

@@ -1,10 +1,11 @@
-"""Second-factor pages: verify, enrol an authenticator, and replace the recovery codes."""
+"""Second-factor pages (verify, enrol an authenticator, replace the recovery codes), the role landing and the site icon."""
 
 from urllib.parse import urlencode
 
 import django_otp
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -90,3 +91,8 @@ class SignInView(WagtailLoginView):
 def home(request):
     """Each role's home (the "Staff sign-in" and learner sign-in forms end here)."""
     return redirect(landing.home_url(request.user))
+
+
+def favicon(request):
+    """Browsers ask for ``/favicon.ico`` whatever the page says: send them to the site's icon."""
+    return redirect(static("img/favicon.svg"))

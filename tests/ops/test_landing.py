@@ -112,3 +112,10 @@ def test_a_trainee_header_offers_no_workspace_and_a_trainer_no_empty_learning(cl
     client.force_login(trainer)
     page = client.get(reverse("cascade:workspace")).content.decode()
     assert f'href="{reverse("lms:my_learning")}"' not in page
+
+
+def test_the_browsers_favicon_request_finds_the_sites_icon(client):
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 302
+    assert answer["Location"].endswith(".svg")
+    assert 'rel="icon"' in client.get("/verify/").content.decode()
