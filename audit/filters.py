@@ -18,11 +18,12 @@ from datetime import date
 
 import django_filters
 from django import forms
+from django.db.models import Max
 from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import ParticipationFact
+from audit.models import FigureCell, ParticipationFact
 from audit.selectors import AuditScope, facts_visible_to
 from audit.tables import quarter_label
 from cascade.models import SessionKind
@@ -37,7 +38,18 @@ def _generation_label(number: int) -> str:
 
 # Lazy: the label is put in the reader's language when the form is rendered, not at import time.
 generation_label = lazy(_generation_label, str)
-GENERATION_CHOICES = [(str(n), generation_label(n)) for n in range(1, 6)]
+
+
+def generation_choices() -> list[tuple[str, str]]:
+    """The generations the counted records reach, from the first to the deepest: a generation no
+    one has reached yet is not offered. Read from the summary cells (a small table), or from the
+    facts while the cells are being built."""
+    deepest = FigureCell.objects.aggregate(deepest=Max("generation"))["deepest"]
+    if deepest is None:
+        deepest = ParticipationFact.objects.aggregate(deepest=Max("generation"))["deepest"]
+    return [(str(n), generation_label(n)) for n in range(1, (deepest or 1) + 1)]
+
+
 PERIOD_REVERSED = _("The period ends on %(stop)s, before it starts on %(start)s: swap the two dates.")
 
 
@@ -79,7 +91,7 @@ class FactFilter(django_filters.FilterSet):
     )
     course = django_filters.ModelChoiceFilter(label=_("Course"), queryset=Course.objects.all())
     kind = django_filters.ChoiceFilter(label=_("Session kind"), choices=SessionKind.choices)
-    generation = django_filters.ChoiceFilter(label=_("Generation"), choices=GENERATION_CHOICES)
+    generation = django_filters.ChoiceFilter(label=_("Generation"), choices=generation_choices)
     gender = django_filters.ChoiceFilter(label=_("Gender"), choices=Gender.choices)
     period = django_filters.DateFromToRangeFilter(
         label=_("Period"),

@@ -35,7 +35,8 @@ from django.http import QueryDict
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, override
+from django.utils.text import get_text_list
+from django.utils.translation import get_language, gettext, override
 
 from audit import charts as charts_module
 from audit import sections
@@ -46,6 +47,7 @@ from audit.selectors import AuditScope, Dashboard, filters_key
 from audit.services import as_of, facts_state
 from audit.snapshots import dashboard_for
 from audit.tables import build_tables, querystring, small_group_threshold, suppress_small_groups
+from lms.models import Governorate, TrainingCentre, in_reading_order
 
 # Long tables the dashboard links to instead of showing (``table_view``).
 ON_THEIR_OWN_PAGES = frozenset({"target_lines", "never_reached"})
@@ -201,8 +203,20 @@ def page_render(
         "can_read_log": filterset.scope.everything,  # the export log is the directorate's
         "plan_lines": len(dashboard.figures["targets"]["lines"]),
         "sections": sections.nav(),
+        "scope_places": scope_places(filterset.scope),
     }
     return render_to_string("audit/_dashboard_body.html", context, request=request)
+
+
+def scope_places(scope: AuditScope) -> str:
+    """The governorates and training centres a scoped reader's figures are limited to, named in the
+    active language ("" for the whole country): the page says so, so that a governorate's figures
+    are not read as the nation's."""
+    if scope.everything:
+        return ""
+    governorates = in_reading_order(Governorate.objects.filter(pk__in=scope.governorate_ids))
+    centres = in_reading_order(TrainingCentre.objects.filter(pk__in=scope.centre_ids))
+    return get_text_list([str(place.name) for place in [*governorates, *centres]], gettext("and"))
 
 
 def page_compute(*, filterset: FactFilter, key: str | None, request=None) -> SafeString:

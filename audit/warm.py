@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
-from audit.filters import GENERATION_CHOICES, FactFilter
+from audit.filters import FactFilter, generation_choices
 from audit.models import DashboardPage, DashboardSnapshot
 from audit.pages import page_key, page_render, page_store, stale_page_seconds, stale_pages_served
 from audit.selectors import (
@@ -64,7 +64,7 @@ def single_filter_slices() -> list[Slice]:
     ]
     slices += [Slice({"course": str(pk)}, "course_id", pk) for pk in Course.objects.values_list("pk", flat=True)]
     slices += [Slice({"kind": kind}, "kind", kind) for kind in SessionKind.values]
-    slices += [Slice({"generation": value}, "generation", int(value)) for value, _label in GENERATION_CHOICES]
+    slices += [Slice({"generation": value}, "generation", int(value)) for value, _label in generation_choices()]
     slices += [Slice({"gender": gender}, "gender", gender) for gender in Gender.values]
     for year in PROGRAMME_YEARS:
         slices.append(Slice(_period(date(year, 1, 1), date(year, 12, 31)), "year", year))

@@ -8,6 +8,7 @@ import time
 from datetime import date
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import translation
 from pypdf import PdfReader
@@ -18,9 +19,9 @@ from audit.services import facts_rebuild
 from cascade import services
 from cascade.models import Outcome, SessionKind
 from lms import roles
-from lms.models import Gender, Governorate
+from lms.models import Gender, Governorate, StaffScope
 from tests.audit.test_exports import auditor
-from tests.factories import PersonFactory, TrainingCentreFactory
+from tests.factories import PersonFactory, TrainingCentreFactory, governorate
 
 pytestmark = pytest.mark.django_db
 
@@ -239,3 +240,14 @@ def test_a_release_that_changes_the_page_layout_stores_new_pages(monkeypatch):
     assert pages.page_key(scope, {"kind": "direct"}, "ar") == before
     monkeypatch.setattr(pages, "layout_digest", lambda: "another layout")
     assert pages.page_key(scope, {"kind": "direct"}, "ar") != before
+
+
+def test_a_scoped_readers_dashboard_says_whose_records_its_figures_cover(db, client, verified_login):
+    officer = get_user_model().objects.create_user("officer.basra", password="x")  # noqa: S106
+    officer.groups.add(Group.objects.get(name=roles.GOVERNORATE_OFFICER))
+    StaffScope.objects.create(user=officer, governorate=governorate("BA"))
+    verified_login(officer)
+    page = client.get("/audit/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "These figures cover only the records you are responsible for: Basra." in page
+    arabic = client.get("/audit/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert "تقتصر هذه الأرقام على السجلات التي تقع ضمن مسؤوليتك: البصرة." in arabic
