@@ -54,6 +54,8 @@ def open_field_kit(page, live_server) -> None:
 def take_offline(page) -> None:
     page.click("[data-take]")
     page.wait_for_selector("[data-sessions] button")
+    # The status line says when the sessions were taken, as the list below it shows them.
+    page.locator("[data-taken][data-at^='20']").wait_for(timeout=SIGN_IN_TIMEOUT)
 
 
 CONTROLLED = """() => navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller || new Promise(

@@ -123,6 +123,7 @@ async function take() {
   const current = state.current && state.current.id;
   await load();
   open(current);
+  await status(); // the status line names the sessions just taken, like the list below it
   say(fill(T.took, { n: bundle.sessions.length }));
   root.dataset.took = String(bundle.sessions.length);
 }
@@ -211,6 +212,10 @@ function open(id) {
   state.current = state.sessions.find((s) => s.id === id) || null;
   const section = $("[data-session]");
   section.hidden = !state.current;
+  for (const button of document.querySelectorAll("[data-sessions] button")) {
+    if (Number(button.dataset.sessionId) === id) button.setAttribute("aria-current", "true");
+    else button.removeAttribute("aria-current");
+  }
   if (!state.current) return;
   const s = state.current;
   $("[data-session-title]").textContent = `${s.ref} · ${s.course_title} · ${s.start} – ${s.end}`;
@@ -296,6 +301,7 @@ async function status() {
   $("[data-pending]").textContent = `${pending.length} ${T.pending}`;
   $("[data-pending]").dataset.count = pending.length;
   $("[data-taken]").textContent = state.takenAt ? `${T.taken} ${state.takenAt.slice(0, 16).replace("T", " ")}` : T.never;
+  $("[data-taken]").dataset.at = state.takenAt || "";
   $("[data-outbox]").replaceChildren(...pending.slice(-200).map((c) => el("li", { textContent: describe(c) })));
   const others = (await all()).length - pending.length;
   $("[data-other-login]").textContent = others ? fill(T.otherLogin, { n: others }) : "";
