@@ -153,6 +153,23 @@ def refresh_release(key: str) -> None:
     cache.delete(f"audit:page-refresh:{key}")
 
 
+# The page read most: the Directorate's, for the whole country, with no filter, in the site's language.
+NATIONAL_PAGE = {"scope": {"everything": True, "governorate_ids": [], "centre_ids": []}, "query": {}}
+
+
+def national_page_claim() -> bool:
+    """Whether a worker that just refreshed facts should queue the national page's render now.
+
+    Where tasks run on workers, the page is rendered as soon as the facts change rather than when
+    a reader first finds it retired: the render then overlaps no one's wait. At most one render is
+    queued at a time (the claim a reader's request takes too, released once it has rendered), so a
+    burst of saves costs one render. In the embedded default (tasks run in the saving request)
+    the page is left to its next reader, so that a save does not wait for a render."""
+    if settings.CELERY_TASK_ALWAYS_EAGER or not stored_pages_enabled():
+        return False
+    return refresh_claim(page_key(scope_from_data(NATIONAL_PAGE["scope"]), {}, settings.LANGUAGE_CODE))
+
+
 def scope_as_data(scope: AuditScope) -> dict:
     """A scope as a task's JSON argument (``scope_from_data`` reverses it)."""
     return {

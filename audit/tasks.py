@@ -1,6 +1,7 @@
 """Background work that keeps the audit's summary tables current."""
 
 from celery import shared_task
+from django.conf import settings
 
 from audit import pages, reports, services
 from audit.warm import snapshots_warm
@@ -16,8 +17,12 @@ def facts_rebuild() -> int:
 
 @shared_task
 def sessions_facts_refresh(session_ids: list[int]) -> int:
-    """Recompute the facts of the sessions one ``sessions_changed`` named (idempotent: run twice, same facts)."""
-    return services.sessions_facts_refresh(session_ids=session_ids)
+    """Recompute the facts of the sessions one ``sessions_changed`` named (idempotent: run twice, same
+    facts), then queue the render of the national page (``pages.national_page_claim``)."""
+    count = services.sessions_facts_refresh(session_ids=session_ids)
+    if pages.national_page_claim():
+        dashboard_page_refresh.delay(**pages.NATIONAL_PAGE, language=settings.LANGUAGE_CODE)
+    return count
 
 
 @shared_task

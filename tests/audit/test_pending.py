@@ -11,9 +11,10 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from pypdf import PdfReader
 
-from audit import tasks
+from audit import pages, tasks
 from audit.models import PendingSession
 from audit.selectors import pending_changes
 from audit.services import facts_rebuild, sessions_facts_refresh, sessions_pending_note
@@ -143,3 +144,30 @@ def test_a_refresh_keeps_the_notes_of_changes_saved_after_it_began(session):
     assert pending_changes() == 1  # every session
     facts_rebuild()
     assert pending_changes() == 0
+
+
+def test_with_workers_a_refresh_queues_one_render_of_the_national_page_at_a_time(
+    session, auditor, client, settings, monkeypatch
+):
+    settings.AUDIT_STORED_PAGES = True
+    cache.clear()  # no render claim left by an earlier test
+    client.get("/audit/")  # rendered and stored for the reader
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    renders: list[dict] = []
+    monkeypatch.setattr(tasks.dashboard_page_refresh, "delay", lambda **kwargs: renders.append(kwargs))
+    tasks.sessions_facts_refresh([session.pk])
+    tasks.sessions_facts_refresh([session.pk])  # a second refresh while the render waits: no second render
+    assert renders == [{**pages.NATIONAL_PAGE, "language": settings.LANGUAGE_CODE}]
+    assert tasks.dashboard_page_refresh(**renders[0]) is True  # the worker renders it, and lets the next one queue
+    page = client.get("/audit/")
+    assert page.context["outdated"] is False and page.context["pending"] == 0
+    tasks.sessions_facts_refresh([session.pk])
+    assert len(renders) == 2
+
+
+def test_where_tasks_run_in_the_request_a_refresh_leaves_the_page_to_its_next_reader(session, settings, monkeypatch):
+    settings.AUDIT_STORED_PAGES = True
+    renders: list[dict] = []
+    monkeypatch.setattr(tasks.dashboard_page_refresh, "delay", lambda **kwargs: renders.append(kwargs))
+    tasks.sessions_facts_refresh([session.pk])
+    assert renders == []
