@@ -698,11 +698,11 @@ def qualification_save(*, qualification: TrainerQualification) -> TrainerQualifi
 def qualifications_delete(*, qualification_ids: Iterable[int]) -> int:
     """Delete qualifications (the admin's screen), refused while a cascade session rests on them; the
     facts of their ToT sessions count them no more."""
-    chosen = TrainerQualification.objects.select_for_update().filter(pk__in=sorted(set(qualification_ids)))
-    sources = list(chosen.values_list("source_session_id", flat=True))
-    _refused(qualification_change_breaches(removed=[q.pk for q in chosen]))
-    deleted, _by_model = chosen.delete()
-    sessions_note(sources)
+    chosen = list(TrainerQualification.objects.select_for_update().filter(pk__in=sorted(set(qualification_ids))))
+    ids = [q.pk for q in chosen]
+    _refused(qualification_change_breaches(removed=ids))
+    deleted, _by_model = TrainerQualification.objects.filter(pk__in=ids).delete()
+    sessions_note(q.source_session_id for q in chosen)
     return deleted
 
 
