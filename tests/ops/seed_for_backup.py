@@ -7,7 +7,7 @@ Also stores the certificate's PDF and one uploaded media file. Prints the certif
 verification code and its PDF's SHA-256 on the last line.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 
 def main() -> None:
@@ -22,16 +22,20 @@ def main() -> None:
 
     centre = TrainingCentreFactory()
     master = MasterTrainerFactory()
-    session = services.session_create(
-        ref="BACKUP-001",
-        course=course("MPS-02"),
-        kind=SessionKind.DIRECT,  # a participant certificate: no expiry
-        training_centre=centre,
-        start_date=date(2023, 3, 5),
-        end_date=date(2023, 3, 9),
-        lead_trainer=master,
-        co_trainers=[],
-    )
+
+    def session_of_five_days(ref: str, kind: str, first_day: date, lead):
+        return services.session_create(
+            ref=ref,
+            course=course("MPS-02"),
+            kind=kind,
+            training_centre=centre,
+            start_date=first_day,
+            end_date=first_day + timedelta(days=4),
+            lead_trainer=lead,
+            co_trainers=[],
+        )
+
+    session = session_of_five_days("BACKUP-001", SessionKind.DIRECT, date(2023, 3, 5), master)  # no expiry
     people = [PersonFactory() for _ in range(3)]
     participations = [
         services.participation_record(
@@ -42,30 +46,12 @@ def main() -> None:
     services.session_close(session=session)
     certificate = certificate_issue(participation=Participation.objects.get(pk=participations[0].pk))
     certificate = certificate_pdf_ensure(certificate=certificate)
-    tot = services.session_create(
-        ref="BACKUP-TOT",
-        course=course("MPS-02"),
-        kind=SessionKind.TOT,
-        training_centre=centre,
-        start_date=date(2023, 4, 2),
-        end_date=date(2023, 4, 6),
-        lead_trainer=master,
-        co_trainers=[],
-    )
+    tot = session_of_five_days("BACKUP-TOT", SessionKind.TOT, date(2023, 4, 2), master)
     graduates = [PersonFactory(gender=gender) for gender in (Gender.MALE, Gender.FEMALE)]
     for graduate in graduates:
         services.participation_record(session=tot, person=graduate, outcome=Outcome.COMPLETED)
     services.session_close(session=tot)
-    cascade = services.session_create(
-        ref="BACKUP-CAS",
-        course=course("MPS-02"),
-        kind=SessionKind.CASCADE,
-        training_centre=centre,
-        start_date=date(2023, 6, 4),
-        end_date=date(2023, 6, 8),
-        lead_trainer=graduates[1],
-        co_trainers=[],
-    )
+    cascade = session_of_five_days("BACKUP-CAS", SessionKind.CASCADE, date(2023, 6, 4), graduates[1])
     for pre, post in ((40, 70), (55, 80), (60, 65)):
         services.participation_record(
             session=cascade, person=PersonFactory(), outcome=Outcome.COMPLETED, pre_score=pre, post_score=post
