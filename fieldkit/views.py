@@ -36,6 +36,7 @@ APP_TEXTS = {
     "pending": _("changes waiting"),
     "taken": _("taken offline"),
     "never": _("No session taken offline yet"),
+    "noneOpen": _("You have no open session to take offline; checked"),
     "person": _("Person"),
     "pre": _("Pre-test"),
     "post": _("Post-test"),

@@ -148,6 +148,11 @@ def _comparable(name: str, value) -> str | list[str] | None:
     return str(value)
 
 
+def _as_written(score: Decimal | None) -> Decimal | None:
+    """A stored score as a trainer writes it: 77, 49.5 (stored as 77.00 and 49.50)."""
+    return None if score is None else Decimal(format(score.normalize(), "f"))
+
+
 class RosterRowForm(forms.Form):
     """One participant's record: the days present, the two scores and the outcome."""
 
@@ -172,8 +177,8 @@ class RosterRowForm(forms.Form):
         """``day_choices`` (``roster_day_choices(session_days)``) may be given once for every row of a roster."""
         initial = {
             "days": [day.isoformat() for day in days_present],
-            "pre_score": participation.pre_score,
-            "post_score": participation.post_score,
+            "pre_score": _as_written(participation.pre_score),
+            "post_score": _as_written(participation.post_score),
             "outcome": participation.outcome,
         }
         super().__init__(*args, prefix=f"p{participation.person_id}", initial=initial, **kwargs)

@@ -295,12 +295,21 @@ function describe(change) {
   return `${session ? session.ref : ""} · ${who} · ${what ? what() : change.kind}`;
 }
 
+// The time on the phone's clock and in the page's language, with the digits the site writes (0–9).
+function localTime(iso) {
+  const lang = document.documentElement.lang || "ar";
+  const locale = lang.startsWith("ar") ? "ar-IQ-u-nu-latn" : lang;
+  return new Date(iso).toLocaleString(locale, { dateStyle: "long", timeStyle: "short" });
+}
+
 async function status() {
   const pending = await outbox();
   $("[data-net]").textContent = navigator.onLine ? T.online : T.offline;
   $("[data-pending]").textContent = `${pending.length} ${T.pending}`;
   $("[data-pending]").dataset.count = pending.length;
-  $("[data-taken]").textContent = state.takenAt ? `${T.taken} ${state.takenAt.slice(0, 16).replace("T", " ")}` : T.never;
+  $("[data-taken]").textContent = !state.takenAt
+    ? T.never
+    : `${state.sessions.length ? T.taken : T.noneOpen} ${localTime(state.takenAt)}`;
   $("[data-taken]").dataset.at = state.takenAt || "";
   $("[data-outbox]").replaceChildren(...pending.slice(-200).map((c) => el("li", { textContent: describe(c) })));
   const others = (await all()).length - pending.length;
