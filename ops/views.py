@@ -1,4 +1,4 @@
-"""Second-factor pages (verify, enrol an authenticator, replace the recovery codes), the role landing and the site icon."""
+"""Second-factor pages (verify, enrol an authenticator, new recovery codes), role landing, site icon."""
 
 from urllib.parse import urlencode
 

@@ -4,7 +4,7 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cascade import permissions
+from cascade import permissions, selectors
 
 register = template.Library()
 
@@ -20,8 +20,11 @@ def account_links(context) -> list[dict]:
     if not getattr(user, "is_authenticated", False):
         return [{"url": reverse("lms:my_learning"), "title": _("My learning")}]
     links = []
-    if permissions.person_of(user) is not None:
+    person = permissions.person_of(user)
+    if person is not None:
         links.append({"url": reverse("lms:my_learning"), "title": _("My learning")})
+        if selectors.trainings_of(person).exists():  # the face-to-face sessions they took part in
+            links.append({"url": reverse("cascade:my_trainings"), "title": _("My trainings")})
     if permissions.uses_workspace(user):
         links.append({"url": reverse("cascade:workspace"), "title": _("My sessions")})
     if permissions.reads_dashboard(user):

@@ -5,7 +5,10 @@ from django.contrib.auth.models import Group
 from django.test import override_settings
 from django.urls import reverse
 
+from cascade import services
+from cascade.models import SessionKind
 from lms import roles
+from lms.models import Person
 from ops import second_factor
 from tests.factories import PersonFactory
 
@@ -112,6 +115,16 @@ def test_a_trainee_header_offers_no_workspace_and_a_trainer_no_empty_learning(cl
     client.force_login(trainer)
     page = client.get(reverse("cascade:workspace")).content.decode()
     assert f'href="{reverse("lms:my_learning")}"' not in page
+
+
+def test_a_trainee_who_took_part_in_a_session_finds_their_trainings_in_the_header(client, django_user_model, cascade):
+    trainee = account(django_user_model, roles.TRAINEE, person=True, username="trainee")
+    client.force_login(trainee)
+    trainings = f'href="{reverse("cascade:my_trainings")}"'
+    assert trainings not in client.get(reverse("lms:my_learning")).content.decode()  # none yet: no link
+    session = cascade.session(kind=SessionKind.DIRECT, lead=cascade.master)
+    services.participation_record(session=session, person=Person.objects.get(user=trainee))
+    assert trainings in client.get(reverse("lms:my_learning")).content.decode()
 
 
 def test_the_browsers_favicon_request_finds_the_sites_icon(client):
