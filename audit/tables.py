@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Course
@@ -451,5 +451,6 @@ def _target_cells(b: Builder, line: dict, measure: str, dims: dict) -> list[Cell
 
 
 def quarter_label(iso: str) -> str:
+    """A calendar quarter in the reader's language: "2024 Q3", "الربع 3 من 2024"."""
     day = date.fromisoformat(iso)
-    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+    return gettext("%(year)s Q%(quarter)s") % {"year": day.year, "quarter": (day.month - 1) // 3 + 1}

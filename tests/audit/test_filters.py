@@ -8,6 +8,7 @@ from django.utils import translation
 
 from audit.filters import generation_choices
 from audit.services import facts_rebuild
+from audit.tables import quarter_label
 from cascade import services
 from cascade.models import SessionKind
 from tests.factories import PersonFactory
@@ -31,3 +32,10 @@ def test_only_the_generations_the_records_reach_are_offered(cascade):
     services.participation_record(session=session, person=PersonFactory())
     facts_rebuild()
     assert [value for value, _label in generation_choices()] == ["1", "2"]
+
+
+def test_a_quarter_is_named_in_the_readers_language():
+    with translation.override("en"):
+        assert quarter_label("2024-07-01") == "2024 Q3"
+    with translation.override("ar"):
+        assert quarter_label("2024-07-01") == "الربع 3 من 2024"
