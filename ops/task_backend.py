@@ -25,7 +25,10 @@ class CeleryTaskBackend(BaseTaskBackend):
         from ops.tasks import django_task_run
 
         self.validate_task(task)
-        result = TaskResult(
+        path, args, kwargs = task.module_path, list(args), dict(kwargs)
+        # robust: a broker that cannot be reached costs the index this one update (logged), never the save.
+        transaction.on_commit(lambda: django_task_run.delay(path, args, kwargs), robust=True)
+        return TaskResult(
             task=task,
             id=get_random_id(),
             status=TaskResultStatus.READY,
@@ -33,12 +36,9 @@ class CeleryTaskBackend(BaseTaskBackend):
             started_at=None,
             last_attempted_at=None,
             finished_at=None,
-            args=list(args),
-            kwargs=dict(kwargs),
+            args=args,
+            kwargs=kwargs,
             backend=self.alias,
             errors=[],
             worker_ids=[],
         )
-        path, args, kwargs = task.module_path, list(args), dict(kwargs)
-        transaction.on_commit(lambda: django_task_run.delay(path, args, kwargs), robust=True)
-        return result
