@@ -76,6 +76,7 @@ MATRIX: list[Row] = [
     ),
     Row(r"^certificates/credentials/", not_probed="one certificate's signed credential: needs its code"),
     Row(r"^account/home/$", not_probed="each role's landing redirect after sign-in (ops.landing)"),
+    Row(r"^favicon\.ico$", not_probed="a redirect to the site's icon in the static files, the same for everyone"),
     Row(r"^search/$", {"/search/": EVERYONE}),
     Row(r"^health/", {"/health/live": EVERYONE}),  # /health/ready: tests/ops/test_health.py
     Row(r"^\^\(\(\?:", {"/ar/": EVERYONE}),  # Wagtail pages ("/" redirects to the language's home)
