@@ -157,17 +157,16 @@ def refresh_release(key: str) -> None:
 NATIONAL_PAGE = {"scope": {"everything": True, "governorate_ids": [], "centre_ids": []}, "query": {}}
 
 
-def national_page_claim() -> bool:
-    """Whether a worker that just refreshed facts should queue the national page's render now.
+def national_page_key() -> str | None:
+    """The national page's key when a worker that just refreshed facts should queue its render now.
 
     Where tasks run on workers, the page is rendered as soon as the facts change rather than when
-    a reader first finds it retired: the render then overlaps no one's wait. At most one render is
-    queued at a time (the claim a reader's request takes too, released once it has rendered), so a
-    burst of saves costs one render. In the embedded default (tasks run in the saving request)
+    a reader first finds it retired: the render then overlaps no one's wait (one queued at a time,
+    ``audit.tasks.page_refresh_later``). In the embedded default (tasks run in the saving request)
     the page is left to its next reader, so that a save does not wait for a render."""
     if settings.CELERY_TASK_ALWAYS_EAGER or not stored_pages_enabled():
-        return False
-    return refresh_claim(page_key(scope_from_data(NATIONAL_PAGE["scope"]), {}, settings.LANGUAGE_CODE))
+        return None
+    return page_key(scope_from_data(NATIONAL_PAGE["scope"]), {}, settings.LANGUAGE_CODE)
 
 
 def scope_as_data(scope: AuditScope) -> dict:

@@ -24,8 +24,6 @@ from audit.pages import (
     page_compute,
     page_key,
     query_as_data,
-    refresh_claim,
-    refresh_release,
     scope_as_data,
     servable,
     stored_page,
@@ -35,7 +33,7 @@ from audit.selectors import MEASURES, audit_scope_for, filters_key, pending_chan
 from audit.services import as_of, export_log_record, facts_state
 from audit.snapshots import dashboard_for
 from audit.tables import build_tables, querystring
-from audit.tasks import dashboard_page_refresh, programme_report_render
+from audit.tasks import page_refresh_later, programme_report_render
 from cascade import permissions
 
 RECORDS_PER_PAGE = 50
@@ -103,17 +101,7 @@ def _pending_context(pending: int) -> dict:
 
 
 def _refresh_later(key: str, scope, request: HttpRequest) -> None:
-    """Queue one render of a retired page; a broker that is down leaves the retired page served
-    (and the next request tries again) rather than failing the page."""
-    if not refresh_claim(key):
-        return
-    try:
-        dashboard_page_refresh.delay_on_commit(
-            scope=scope_as_data(scope), query=query_as_data(request.GET), language=get_language()
-        )
-    except KombuError:
-        logger.warning("could not queue the refresh of dashboard page %s", key, exc_info=True)
-        refresh_release(key)
+    page_refresh_later(key=key, scope=scope_as_data(scope), query=query_as_data(request.GET), language=get_language())
 
 
 @login_required
